@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -121,7 +121,7 @@ def participants_list(
 
     container = _container()
     with container.uow() as uow:
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "id": str(p.id),
                 "name": p.name,
