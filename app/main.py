@@ -12,6 +12,7 @@ from app.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.api.problems import install_problem_handlers
 from app.api.routers import ROUTERS
 from app.container import Container, bootstrap
+from app.dashboard import install_dashboard
 from app.logs import configure_logging
 from app.settings import Settings, get_settings
 
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     install_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    install_dashboard(app)
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, max_depth=settings.max_json_depth
     )

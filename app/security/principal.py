@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Principal:
-    """An API client or dashboard user acting for one participant."""
+    """An API client or dashboard user acting for one participant (`kind` says which)."""
 
     participant_id: uuid.UUID
     client_id: str
     scopes: frozenset[str] = field(default_factory=frozenset)
     roles: frozenset[str] = field(default_factory=frozenset)
+    kind: str = "client"
 
     @property
     def is_admin(self) -> bool:
@@ -24,8 +25,8 @@ class Principal:
 
     @property
     def actor(self) -> str:
-        """How events name this caller."""
-        return f"client:{self.client_id}"
+        """How events name this caller: `client:<client_id>` or `user:<email>`."""
+        return f"{self.kind}:{self.client_id}"
 
 
 SYSTEM = Principal(participant_id=uuid.UUID(int=0), client_id="system", roles=frozenset({"admin"}))

@@ -120,13 +120,30 @@ def create_participant(
     return participant
 
 
-def list_participants(session: Session, principal: Principal) -> list[Participant]:
+def list_participants(
+    session: Session,
+    principal: Principal,
+    *,
+    name: str | None = None,
+    role: str | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[Participant]:
+    """Participants the caller may see, oldest first, optionally by name part and role."""
     stmt = (
         readable(Participant, principal)
         .options(selectinload(Participant.roles), selectinload(Participant.identifiers))
-        .order_by(Participant.created_at)
+        .order_by(Participant.created_at, Participant.id)
     )
-    return list(session.execute(stmt).scalars())
+    if name:
+        stmt = stmt.where(sa.func.lower(Participant.name).contains(name.lower(), autoescape=True))
+    if role:
+        stmt = stmt.where(
+            Participant.id.in_(
+                sa.select(ParticipantRole.participant_id).where(ParticipantRole.role == role)
+            )
+        )
+    return list(session.execute(stmt.offset(offset).limit(limit)).scalars())
 
 
 def get_readable_participant(
@@ -278,3 +295,146 @@ def add_user(
         participant_ids=[participant.id],
     )
     return user
+
+
+def list_clients(session: Session, participant: Participant) -> list[ApiClient]:
+    """A participant's API clients, oldest first."""
+    return list(
+        session.execute(
+            sa.select(ApiClient)
+            .where(ApiClient.participant_id == participant.id)
+            .order_by(ApiClient.created_at)
+        ).scalars()
+    )
+
+
+def list_users(session: Session, participant: Participant) -> list[DashboardUser]:
+    return list(
+        session.execute(
+            sa.select(DashboardUser)
+            .where(DashboardUser.participant_id == participant.id)
+            .order_by(DashboardUser.created_at)
+        ).scalars()
+    )
+
+
+def get_client(session: Session, participant: Participant, client_id: str) -> ApiClient:
+    """One of the participant's clients; another participant's client is 404."""
+    client = session.execute(
+        sa.select(ApiClient).where(
+            ApiClient.client_id == client_id, ApiClient.participant_id == participant.id
+        )
+    ).scalar_one_or_none()
+    if client is None:
+        raise NotFound(f"client {client_id} not found", slug="client-not-found")
+    return client
+
+
+def set_roles(
+    session: Session, participant: Participant, roles: Iterable[str], *, actor: str = "system"
+) -> None:
+    """Replace the participant's roles; existing clients keep their scopes until reissued."""
+    wanted = _parse_roles(roles)
+    before = participant.role_names
+    if wanted == before:
+        return
+    participant.roles = [ParticipantRole(role=r) for r in sorted(wanted)]
+    session.flush()
+    record_event(
+        session,
+        kind="participant.roles_changed",
+        actor=actor,
+        subject=f"participant:{participant.id}",
+        payload={"from": sorted(before), "to": sorted(wanted)},
+        participant_ids=[participant.id],
+    )
+
+
+def add_identifier(
+    session: Session, participant: Participant, raw: str, *, actor: str = "system"
+) -> ParticipantIdentifier:
+    scheme, value = _parse_identifier(raw)
+    taken = session.execute(
+        sa.select(ParticipantIdentifier.id).where(
+            ParticipantIdentifier.scheme == scheme, ParticipantIdentifier.value == value
+        )
+    ).first()
+    if taken:
+        raise Conflict(
+            f"identifier {scheme}:{value} is already registered", slug="identifier-taken"
+        )
+    identifier = ParticipantIdentifier(participant_id=participant.id, scheme=scheme, value=value)
+    session.add(identifier)
+    session.flush()
+    record_event(
+        session,
+        kind="participant.identifier_added",
+        actor=actor,
+        subject=f"participant:{participant.id}",
+        payload={"identifier": f"{scheme}:{value}"},
+        participant_ids=[participant.id],
+    )
+    return identifier
+
+
+def remove_identifier(
+    session: Session, participant: Participant, identifier_id: uuid.UUID, *, actor: str = "system"
+) -> None:
+    identifier = session.execute(
+        sa.select(ParticipantIdentifier).where(
+            ParticipantIdentifier.id == identifier_id,
+            ParticipantIdentifier.participant_id == participant.id,
+        )
+    ).scalar_one_or_none()
+    if identifier is None:
+        raise NotFound(f"identifier {identifier_id} not found", slug="identifier-not-found")
+    session.delete(identifier)
+    record_event(
+        session,
+        kind="participant.identifier_removed",
+        actor=actor,
+        subject=f"participant:{participant.id}",
+        payload={"identifier": f"{identifier.scheme}:{identifier.value}"},
+        participant_ids=[participant.id],
+    )
+    session.flush()
+
+
+def set_client_active(
+    session: Session, client: ApiClient, active: bool, *, actor: str = "system"
+) -> None:
+    """Disable (or re-enable) a client: the token endpoint refuses disabled clients."""
+    if client.active == active:
+        return
+    client.active = active
+    record_event(
+        session,
+        kind="client.enabled" if active else "client.disabled",
+        actor=actor,
+        subject=f"client:{client.client_id}",
+        payload={},
+        participant_ids=[client.participant_id],
+    )
+    session.flush()
+
+
+def register_client_key(
+    session: Session, client: ApiClient, public_jwk: dict[str, Any], *, actor: str = "system"
+) -> None:
+    """Switch a client to private_key_jwt with a new public key; any secret stops working."""
+    try:
+        import_client_jwk(public_jwk)
+    except ValueError as exc:
+        raise Unprocessable(str(exc), slug="invalid-jwk") from exc
+    client.public_jwk = public_jwk
+    client.secret_hash = None
+    client.rotated_at = utcnow()
+    record_event(
+        session,
+        kind="client.key_registered",
+        actor=actor,
+        subject=f"client:{client.client_id}",
+        payload={"kid": public_jwk.get("kid"), "kty": public_jwk.get("kty")},
+        participant_ids=[client.participant_id],
+    )
+    session.flush()

@@ -1,5 +1,6 @@
 """All models, imported so that metadata and Alembic see every table."""
 
+from app.storage.models.dashboard import DashboardSession
 from app.storage.models.documents import Document
 from app.storage.models.events import ChainHead, Event, OutboxMessage, TaskReceipt
 from app.storage.models.participants import (
@@ -17,6 +18,7 @@ __all__ = [
     "ApiClient",
     "ChainHead",
     "ClientAssertion",
+    "DashboardSession",
     "DashboardUser",
     "Document",
     "Event",

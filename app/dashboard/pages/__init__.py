@@ -1,0 +1,10 @@
+"""Every dashboard page router, under one prefix and kept out of the OpenAPI schema."""
+
+from fastapi import APIRouter
+
+from app.dashboard.pages import auth, overview, participants
+from app.dashboard.web import PREFIX
+
+ROUTER = APIRouter(prefix=PREFIX, include_in_schema=False)
+for module in (auth, overview, participants):
+    ROUTER.include_router(module.router)

@@ -1,0 +1,74 @@
+"""A signed-in dashboard session over the TestClient, and users to sign in with."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from app.services.participants import add_user
+from app.storage.models import Participant
+
+PASSWORD = "a long enough password"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    found = _CSRF.search(html)
+    assert found, "page has no CSRF field"
+    return found.group(1)
+
+
+@dataclass
+class Browser:
+    """A TestClient holding one user's cookies, like a browser tab."""
+
+    client: TestClient
+    csrf: str = ""
+
+    def login(self, email: str, password: str = PASSWORD) -> httpx.Response:
+        page = self.client.get("/dashboard/login")
+        response = self.client.post(
+            "/dashboard/login",
+            data={"email": email, "password": password, "csrf_token": csrf_of(page.text)},
+            follow_redirects=False,
+        )
+        if response.status_code == 303:
+            self.csrf = csrf_of(self.client.get("/dashboard/").text)
+        return response
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.client.get(path, **kwargs)
+
+    def post(self, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> httpx.Response:
+        return self.client.post(path, data={"csrf_token": self.csrf, **(data or {})}, **kwargs)
+
+
+@pytest.fixture
+def make_user(container) -> Callable[..., str]:
+    def make(participant: Participant, *, admin: bool = False, email: str | None = None) -> str:
+        address = email or f"user-{participant.id.hex[:8]}@example.test"
+        with container.uow() as uow:
+            add_user(uow.session, participant, email=address, password=PASSWORD, is_admin=admin)
+            uow.commit()
+        return address
+
+    return make
+
+
+@pytest.fixture
+def browser(client) -> Browser:
+    return Browser(client)
+
+
+@pytest.fixture
+def admin_browser(browser, make_participant, make_user) -> Browser:
+    operator = make_participant("Operator", roles=("admin",))
+    response = browser.login(make_user(operator, admin=True))
+    assert response.status_code == 303
+    return browser
