@@ -70,15 +70,18 @@ def day_range(end: date, days: int) -> list[date]:
     return [end - timedelta(days=offset) for offset in range(days - 1, -1, -1)]
 
 
-def nice_ceiling(value: float) -> float:
-    """A round axis maximum at or above `value` (1, 2, 2.5 or 5 times a power of ten)."""
-    if value <= 0:
-        return 1
-    magnitude = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return 10 * magnitude  # pragma: no cover  (the loop always returns)
+def axis_scale(peak: float, ticks: int = 4) -> tuple[float, float]:
+    """A round axis (maximum, step) covering `peak` in about `ticks` steps of 1, 2 or 5 x 10^k.
+
+    Counts never get fractional steps: the smallest step is 1.
+    """
+    if peak <= 0:
+        return 1, 1
+    raw = peak / ticks
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next((m * magnitude for m in (1, 2, 5, 10) if raw <= m * magnitude), 10 * magnitude)
+    step = max(step, 1)
+    return step * math.ceil(peak / step), step
 
 
 def _fmt(value: float) -> str:
@@ -98,7 +101,7 @@ def stacked_columns(
     plot_w, plot_h = width - left - right, height - top - bottom
     names = sorted(series)
     totals = [sum(series[n].get(d, 0) for n in names) for d in days]
-    y_max = nice_ceiling(max(totals, default=0))
+    y_max, y_step = axis_scale(max(totals, default=0))
     slot = plot_w / max(len(days), 1)
     bar_w = max(slot * 0.7, 1.0)
     rects: list[Rect] = []

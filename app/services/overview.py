@@ -53,7 +53,7 @@ def totals(session: Session, principal: Principal) -> dict[str, int]:
     """Headline counts for the tiles at the top of the overview."""
 
     def count(model: Any) -> int:
-        stmt = readable(model, principal).with_only_columns(sa.func.count())
-        return int(session.execute(stmt).scalar_one())
+        scoped = readable(model, principal).subquery()
+        return int(session.execute(sa.select(sa.func.count()).select_from(scoped)).scalar_one())
 
     return {"participants": count(Participant), "documents": count(Document)}

@@ -2,11 +2,19 @@
 
 from datetime import date
 
-from app.dashboard.charts import day_range, horizontal_bars, nice_ceiling, stacked_columns
+from app.dashboard.charts import axis_scale, day_range, horizontal_bars, stacked_columns
 
 
-def test_nice_ceiling_rounds_up_to_a_readable_axis_maximum():
-    assert [nice_ceiling(v) for v in (0, 1, 3, 7, 18, 240, 2600)] == [1, 1, 5, 10, 20, 250, 5000]
+def test_axis_scale_uses_whole_round_steps():
+    assert [axis_scale(v) for v in (0, 1, 3, 7, 18, 240, 2600)] == [
+        (1, 1),
+        (1, 1),
+        (3, 1),
+        (8, 2),
+        (20, 5),
+        (300, 100),
+        (3000, 1000),
+    ]
 
 
 def test_day_range_ends_today_oldest_first():
