@@ -1,0 +1,22 @@
+"""The token benchmark runs end to end (smoke mode; real figures come from `make bench`)."""
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.support import REPO
+
+pytestmark = pytest.mark.benchmark
+
+
+def test_token_benchmark_smoke():
+    out = subprocess.run(
+        [sys.executable, "bench/tokens.py", "--smoke"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    assert "token endpoint / healthz rate ratio" in out
