@@ -1,5 +1,6 @@
 """The token benchmark runs end to end (smoke mode; real figures come from `make bench`)."""
 
+import os
 import subprocess
 import sys
 
