@@ -8,7 +8,7 @@ import secrets
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from app.api.deps import ContainerDep
-from app.errors import Forbidden, NotFound
+from app.errors import BadRequest, Forbidden, NotFound
 from app.security.principal import Principal
 from app.services.dashboard_auth import ActiveSession, resume_session
 
@@ -206,3 +206,22 @@ def query_string(params: Mapping[str, Any], **changes: Any) -> str:
 
 
 templates.env.globals["query_string"] = query_string
+
+
+def optional_uuid(value: str, field: str) -> uuid.UUID | None:
+    """Filter forms send empty strings for "any"; anything else must be a UUID."""
+    if not value.strip():
+        return None
+    try:
+        return uuid.UUID(value.strip())
+    except ValueError as exc:
+        raise BadRequest(f"{field} is not a valid id", slug="invalid-filter") from exc
+
+
+def optional_date(value: str, field: str) -> date | None:
+    if not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise BadRequest(f"{field} is not a date (YYYY-MM-DD)", slug="invalid-filter") from exc

@@ -2,9 +2,9 @@
 
 from fastapi import APIRouter
 
-from app.dashboard.pages import auth, overview, participants
+from app.dashboard.pages import auth, documents, overview, participants
 from app.dashboard.web import PREFIX
 
 ROUTER = APIRouter(prefix=PREFIX, include_in_schema=False)
-for module in (auth, overview, participants):
+for module in (auth, overview, participants, documents):
     ROUTER.include_router(module.router)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 import httpx
@@ -12,7 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.services.participants import add_user
-from app.storage.models import Participant
+from app.storage.base import utcnow
+from app.storage.models import Document, Participant
 
 PASSWORD = "a long enough password"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -72,3 +76,41 @@ def admin_browser(browser, make_participant, make_user) -> Browser:
     response = browser.login(make_user(operator, admin=True))
     assert response.status_code == 303
     return browser
+
+
+@pytest.fixture
+def store_document(container) -> Callable[..., Document]:
+    """A stored document row, as intake would leave it (for pages that only read them)."""
+
+    def store(
+        owner: Participant,
+        provider: Participant,
+        *,
+        doc_type: str = "dcsa.ebl",
+        reference: str = "TDR-1",
+        received_at: datetime | None = None,
+    ) -> Document:
+        content = json.dumps({"transportDocumentReference": reference}).encode()
+        digest = hashlib.sha256(content).hexdigest()
+        document = Document(
+            doc_type=doc_type,
+            version="3.0.3",
+            media_type="application/json",
+            owner_id=owner.id,
+            provider_id=provider.id,
+            reference=reference,
+            document_date=date(2026, 1, 15),
+            received_at=received_at or utcnow(),
+            size=len(content),
+            sha256=digest,
+            canonical_sha256=digest,
+            content=content,
+            provenance={"schema": "test"},
+            warnings=[],
+        )
+        with container.uow() as uow:
+            uow.session.add(document)
+            uow.commit()
+        return document
+
+    return store
