@@ -176,11 +176,8 @@ def render(
 
 NAV = [
     ("overview", "Overview", "/", False),
-    ("consents", "Consents", "/consents", False),
     ("documents", "Documents", "/documents", False),
     ("participants", "Participants", "/participants", False),
-    ("deliveries", "Deliveries", "/deliveries", True),
-    ("ledger", "Ledger", "/ledger", False),
     ("audit", "Audit", "/audit", False),
 ]
 

@@ -83,3 +83,16 @@ def test_owner_gets_404_for_another_organisation(hub, new_page):
     assert response is not None and response.status == 404
     expect(page.get_by_role("heading", name="Not found")).to_be_visible()
     shot(page, "not-found")
+
+
+def test_admin_checks_the_audit_chain(hub, new_page):
+    admin = hub.user(hub.participant("Operator", ("admin",)), admin=True)
+    page = new_page()
+    login(page, admin)
+    go(page, "Audit")
+    page.get_by_role("button", name="Check the chain now").click()
+    expect(page.get_by_text("Chain intact")).to_be_visible()
+    shot(page, "audit")
+    go(page, "Documents")
+    expect(page.get_by_role("heading", name="Documents")).to_be_visible()
+    shot(page, "documents")
