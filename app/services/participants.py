@@ -438,3 +438,18 @@ def register_client_key(
         participant_ids=[client.participant_id],
     )
     session.flush()
+
+
+def names_of(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Display names for the parties of objects the caller was already allowed to read.
+
+    A tenant sees the bank on its own consent or the carrier of its own document by name,
+    without being able to list other participants.
+    """
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        sa.select(Participant.id, Participant.name).where(Participant.id.in_(wanted))
+    )
+    return {pid: name for pid, name in rows}

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from app.api.deps import UowDep
 from app.dashboard.web import ViewerDep, is_htmx, optional_date, optional_uuid, render
 from app.services.document_search import DocumentQuery, document_types, search_documents
-from app.services.participants import list_participants
+from app.services.participants import list_participants, names_of
 
 router = APIRouter(prefix="/documents")
 
@@ -60,7 +60,7 @@ def document_list(
         "page": page,
         "params": params,
         "filtered": any(v for v in params.values()),
-        "names": {p.id: p.name for p in participants},
+        "names": names_of(uow.session, {d.owner_id for d in rows} | {d.provider_id for d in rows}),
         "owners": [p for p in participants if "owner" in p.role_names],
         "providers": [p for p in participants if "provider" in p.role_names],
         "types": document_types(uow.session, viewer.principal),
