@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -99,7 +99,7 @@ def store_document(container) -> Callable[..., Document]:
             owner_id=owner.id,
             provider_id=provider.id,
             reference=reference,
-            document_date=date(2026, 1, 15),
+            document_date=utcnow().date() - timedelta(days=3),
             received_at=received_at or utcnow(),
             size=len(content),
             sha256=digest,
