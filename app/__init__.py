@@ -1,0 +1,1 @@
+"""Tradegate: a consent-based trade-document interchange hub."""
