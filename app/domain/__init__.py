@@ -1,1 +1,1 @@
-"""Pure domain logic: no I/O and no imports from the rest of the project."""
+"""Pure logic with no I/O and no project imports."""
