@@ -11,12 +11,25 @@ from typing import Any
 import rfc8785
 from lxml import etree
 
+from app.domain.hashing import sha256_hex
+
 #: Integers JCS can represent exactly (IEEE 754 double precision, RFC 8785 section 3.2.2.3).
 MAX_SAFE_INTEGER = 2**53 - 1
 
 _plain_encoder = json.JSONEncoder(
     ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
 )
+
+
+__all__ = [
+    "MAX_SAFE_INTEGER",
+    "CanonicalizationError",
+    "canonical_json",
+    "canonical_xml",
+    "is_plain_float",
+    "repr_digest",
+    "sha256_hex",
+]
 
 
 class CanonicalizationError(ValueError):
@@ -54,11 +67,6 @@ def canonical_xml(document: etree._Element | etree._ElementTree) -> bytes:
     """Return the Exclusive XML Canonicalization (xml-exc-c14n, without comments) of a tree."""
     tree = document.getroottree() if isinstance(document, etree._Element) else document
     return etree.tostring(tree, method="c14n", exclusive=True, with_comments=False)
-
-
-def sha256_hex(data: bytes) -> str:
-    """Lower-case hexadecimal SHA-256, the form DCSA checksums and our records use."""
-    return hashlib.sha256(data).hexdigest()
 
 
 def repr_digest(data: bytes) -> str:

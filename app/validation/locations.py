@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from json import loads
+from typing import Any
 
 _STRUCTURAL = ",:"
 _CLOSERS = "}]"
@@ -14,7 +14,8 @@ _TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\],:]|[^\s{}\[\],:"]+')
 
 def escape_token(token: str | int) -> str:
     """Escape one reference token of a JSON Pointer."""
-    return str(token).replace("~", "~0").replace("/", "~1")
+    text = str(token)
+    return text.replace("~", "~0").replace("/", "~1") if "~" in text or "/" in text else text
 
 
 def pointer(base: str, path: Iterable[str | int]) -> str:
@@ -39,17 +40,21 @@ def resolve(document: object, ptr: str) -> tuple[bool, object]:
 
 
 class JsonLineIndex:
-    """Maps the JSON Pointer of every value in a (valid) JSON text to its 1-based line.
+    """Maps the JSON Pointer of a value in a (valid) JSON text to its 1-based line.
 
-    Built only when a document fails validation, by one linear tokenizer pass: no recursion.
+    Used only when there is something to report. The text is tokenized lazily, once, and only
+    as far as the pointers asked for: no recursion, no second pass.
     """
 
     def __init__(self, text: str) -> None:
-        self._newlines = [m.start() for m in re.finditer("\n", text)]
+        self._text = text
         self._offsets: dict[str, int] = {}
+        self._scan = self._values()
+
+    def _values(self) -> Iterator[None]:
         # Each frame: [pointer of the container, is_object, current key or index, awaiting key]
-        stack: list[list] = []
-        for match in _TOKEN.finditer(text):
+        stack: list[list[Any]] = []
+        for match in _TOKEN.finditer(self._text):
             token = match.group()
             frame = stack[-1] if stack else None
             if token in _STRUCTURAL:
@@ -63,7 +68,7 @@ class JsonLineIndex:
                 stack.pop()
                 continue
             if frame is not None and frame[1] and frame[3]:
-                frame[2] = loads(token)
+                frame[2] = loads(token) if "\\" in token else token[1:-1]
                 frame[3] = False
                 continue
             here = "" if frame is None else frame[0] + "/" + escape_token(frame[2])
@@ -72,13 +77,20 @@ class JsonLineIndex:
                 stack.append([here, True, None, True])
             elif token[0] == "[":
                 stack.append([here, False, 0, False])
+            yield
+
+    def _offset(self, ptr: str) -> int | None:
+        while ptr not in self._offsets:
+            if next(self._scan, StopIteration) is StopIteration:
+                return None
+        return self._offsets[ptr]
 
     def line(self, ptr: str) -> int | None:
         """Line of the value at ``ptr``, or of its nearest existing ancestor."""
         while True:
-            offset = self._offsets.get(ptr)
+            offset = self._offset(ptr)
             if offset is not None:
-                return bisect.bisect_left(self._newlines, offset) + 1
+                return self._text.count("\n", 0, offset) + 1
             if not ptr:
                 return None
             ptr = ptr.rsplit("/", 1)[0]

@@ -15,9 +15,11 @@ _UTF8_BOM = "\ufeff"
 # A JSON string (with escapes) or a bracket: enough to measure nesting without parsing.
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 _BRACKET = re.compile(r"[\[\]{}]")
-# Anything that may need the general RFC 8785 serializer: long digit runs (integers beyond
-# 2**53), escaped surrogates and astral characters (UTF-16 key order differs from code points).
-_NOT_PLAIN = re.compile(r"\d{16}|\\u[dD][89a-fA-F]|[\U00010000-\U0010FFFF]")
+# Long digit runs may be integers beyond 2**53 and escaped surrogates may pair into astral
+# characters: both need the general RFC 8785 serializer (as do astral characters themselves,
+# whose UTF-16 key order differs from code-point order).
+_BELOW_F0 = bytes(range(0xF0))  # UTF-8 lead bytes of astral characters are F0-F4
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +97,20 @@ def parse_json(raw: bytes, *, max_depth: int) -> ParsedJson:
             plain = False
         return value
 
+    def integer(literal: str) -> int:
+        nonlocal plain
+        value = int(literal)
+        if abs(value) > MAX_SAFE_INTEGER:
+            plain = False
+        return value
+
     try:
         value = json.loads(
-            text, object_pairs_hook=_object, parse_constant=_constant, parse_float=number
+            text,
+            object_pairs_hook=_object,
+            parse_constant=_constant,
+            parse_float=number,
+            parse_int=integer,
         )
     except _Rejected as exc:
         raise UnparsableDocument(str(exc), reason=exc.reason) from exc
@@ -111,6 +124,8 @@ def parse_json(raw: bytes, *, max_depth: int) -> ParsedJson:
         raise UnparsableDocument("nesting too deep", reason="too-deep") from exc
     except ValueError as exc:  # e.g. integers beyond the interpreter's digit limit
         raise UnparsableDocument(f"not JSON: {exc}", reason="syntax") from exc
-    if plain and _NOT_PLAIN.search(text):
+    if plain and (
+        raw.translate(None, _BELOW_F0) or ("\\u" in text and _SURROGATE_ESCAPE.search(text))
+    ):
         plain = False
     return ParsedJson(value=value, text=text, plain=plain)

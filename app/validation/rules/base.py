@@ -42,18 +42,24 @@ XmlRule = Rule[etree._ElementTree, etree._Element]
 def run_json_rules(
     rules: Iterable[JsonRule], subject: Any, *, at: str, text: str
 ) -> Iterator[Finding]:
-    """Run ``rules`` on a JSON ``subject`` found at pointer ``at`` of the received ``text``."""
+    """Run ``rules`` on a JSON ``subject`` found at pointer ``at`` of the received ``text``.
+
+    Errors carry their line; warnings only their pointer, so an accepted document never pays
+    for tokenizing its text a second time.
+    """
     lines: JsonLineIndex | None = None
     for rule in rules:
         for violation in rule.check(subject):
-            if lines is None:
-                lines = JsonLineIndex(text)
             location = pointer(at, violation.where)
+            line = None
+            if rule.severity is Severity.ERROR:
+                lines = lines or JsonLineIndex(text)
+                line = lines.line(location)
             yield Finding(
                 rule=rule.id,
                 severity=rule.severity,
                 location=location,
-                line=lines.line(location),
+                line=line,
                 message=violation.message,
             )
 
