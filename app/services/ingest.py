@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import errors
@@ -106,12 +107,23 @@ def claim_idempotency_key(
     row = session.get(IdempotencyKey, (principal.participant_id, key), with_for_update=True)
     now = utcnow()
     if row is None:
-        session.add(
-            IdempotencyKey(
-                provider_id=principal.participant_id, key=key, request_sha256=digest, created_at=now
-            )
-        )
-        session.flush()
+        try:
+            # A concurrent first use of the same key wins the primary key; this one waits for
+            # it (PostgreSQL) or the write lock (SQLite) and then fails: it is in flight.
+            with session.begin_nested():
+                session.add(
+                    IdempotencyKey(
+                        provider_id=principal.participant_id,
+                        key=key,
+                        request_sha256=digest,
+                        created_at=now,
+                    )
+                )
+        except IntegrityError as exc:
+            raise errors.Conflict(
+                "a request with this Idempotency-Key is being processed",
+                slug="idempotency-key-in-flight",
+            ) from exc
         return None
     if row.request_sha256 != digest:
         raise errors.Unprocessable(
