@@ -90,8 +90,9 @@ def _validate_json(
         )
     facts = JSON_FACTS[doc_type.facts](subject, at=shape.subject_at) if doc_type.facts else Facts()
     canonical = _canonical_json(document, plain=parsed.plain)
-    subject_canonical = (
-        canonical if not shape.subject_at else _canonical_json(subject, plain=parsed.plain)
+    digest = sha256_hex(canonical)
+    subject_digest = (
+        digest if not shape.subject_at else sha256_hex(_canonical_json(subject, plain=parsed.plain))
     )
     errors, warnings = _split(findings)
     return ValidationReport(
@@ -104,9 +105,9 @@ def _validate_json(
         warnings=warnings,
         truncated=truncated,
         sha256=sha256_hex(raw),
-        canonical_sha256=sha256_hex(canonical),
+        canonical_sha256=digest,
         canonical=canonical,
-        subject_sha256=sha256_hex(subject_canonical),
+        subject_sha256=subject_digest,
         facts=facts,
         provenance=registry.provenance(doc_type),
     )
