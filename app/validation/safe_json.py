@@ -9,12 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.domain.canonical import MAX_SAFE_INTEGER, is_plain_float
+from app.domain.json_depth import exceeds_depth
 from app.validation.errors import UnparsableDocument
 
 _UTF8_BOM = "\ufeff"
-# A JSON string (with escapes) or a bracket: enough to measure nesting without parsing.
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
-_BRACKET = re.compile(r"[\[\]{}]")
 # Long digit runs may be integers beyond 2**53 and escaped surrogates may pair into astral
 # characters: both need the general RFC 8785 serializer (as do astral characters themselves,
 # whose UTF-16 key order differs from code-point order).
@@ -54,21 +52,6 @@ def _constant(name: str) -> Any:
     raise _Rejected(f"{name} is not a JSON number", "non-finite-number")
 
 
-def _max_depth_exceeded(text: str, limit: int) -> bool:
-    """True when arrays/objects nest deeper than ``limit`` (iterative; stops at the limit)."""
-    if text.count("{") + text.count("[") <= limit:
-        return False
-    depth = 0
-    for match in _BRACKET.finditer(_STRING.sub("", text)):
-        if match.group() in "[{":
-            depth += 1
-            if depth > limit:
-                return True
-        else:
-            depth -= 1
-    return False
-
-
 def parse_json(raw: bytes, *, max_depth: int) -> ParsedJson:
     """Parse ``raw`` as an I-JSON text (RFC 7493) or raise :class:`UnparsableDocument`."""
     try:
@@ -79,7 +62,7 @@ def parse_json(raw: bytes, *, max_depth: int) -> ParsedJson:
         ) from exc
     if text.startswith(_UTF8_BOM):
         text = text[1:]
-    if _max_depth_exceeded(text, max_depth):
+    if exceeds_depth(raw, max_depth):
         raise UnparsableDocument(
             f"arrays and objects nest deeper than {max_depth} levels", reason="too-deep"
         )
