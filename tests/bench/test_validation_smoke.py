@@ -21,5 +21,5 @@ def test_validation_benchmark_smoke_reports_ratios_and_agreeing_verdicts():
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     assert result.returncode == 0, result.stderr
-    assert "verdicts agree on all 26 documents: yes" in result.stdout
+    assert "verdicts agree on all 30 documents: yes" in result.stdout
     assert "eBL valid" in result.stdout and "CII valid" in result.stdout
