@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Annotated, Any
 
@@ -66,7 +67,9 @@ def _push(
     except ProblemError as problem:
         with container.uow() as uow:
             ingest.release_idempotency_key(uow.session, principal, key)
-            ingest.record_rejection(uow.session, principal, problem, digest)
+            ingest.record_rejection(
+                uow.session, principal, problem, hashlib.sha256(raw).hexdigest()
+            )
             uow.commit()
         raise
     return 201, body

@@ -205,3 +205,31 @@ def test_validate_stores_nothing(client, container, parties, td_with_lei):  # no
 def test_push_requires_documents_write(client, parties, td_with_lei):  # noqa: ANN001
     _, _, _, _, owner_headers = parties
     assert _push(client, owner_headers, td_with_lei).status_code == 403
+
+
+def test_invoice_owner_is_found_by_seller_vat_number(client, make_participant, auth_headers):  # noqa: ANN001
+    seller = make_participant("Seller", roles=("owner",), identifiers=("TAX:DK16356706",))
+    provider = make_participant("E-invoicing platform", roles=("provider",))
+    raw = (REFERENCE / "uncefact/examples/CII_example3.xml").read_bytes()
+    r = client.post(
+        "/v1/documents",
+        content=raw,
+        headers={
+            **auth_headers(provider),
+            "Idempotency-Key": "inv",
+            "Content-Type": "application/xml",
+        },
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["owner_id"] == str(seller.id)
+    assert r.json()["reference"] == "TOSL108" and r.json()["document_date"] == "2013-04-10"
+
+
+def test_rejection_event_names_the_submitted_bytes(client, container, parties):  # noqa: ANN001
+    _, _, headers, _, _ = parties
+    body = b'{"transportDocumentStatus": "DRAFT"}'
+    assert _push(client, headers, body).status_code == 422
+    with container.uow() as uow:
+        event = uow.session.scalars(sa.select(Event).where(Event.kind == "document.rejected")).one()
+    assert event.payload["sha256"] == hashlib.sha256(body).hexdigest()
+    assert event.payload["doc_type"] == "dcsa.transport-document"
