@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from app.cli_mandates import mandates_cli
+from app.cli_validate import validate_command
 from app.container import Container, bootstrap
 from app.errors import ProblemError
 from app.settings import Settings, get_settings
@@ -28,6 +30,8 @@ cli.add_typer(participants_cli, name="participants")
 cli.add_typer(clients_cli, name="clients")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(keys_cli, name="keys")
+cli.add_typer(mandates_cli, name="mandates")
+cli.command("validate")(validate_command)
 console = Console()
 err = Console(stderr=True)
 

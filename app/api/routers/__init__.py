@@ -2,10 +2,12 @@
 
 from fastapi import APIRouter
 
-from app.api.routers import health, oauth, participants
+from app.api.routers import documents, health, mandates, oauth, participants
 
 ROUTERS: list[APIRouter] = [
     health.router,
     oauth.router,
     participants.router,
+    mandates.router,
+    documents.router,
 ]
