@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from app.api.deps import UowDep
 from app.dashboard.web import ViewerDep, is_htmx, optional_date, optional_uuid, render
 from app.services.document_search import DocumentQuery, document_types, search_documents
+from app.services.ingest import get_document
 from app.services.participants import list_participants, names_of
+from app.storage.models import Document
 
 router = APIRouter(prefix="/documents")
 
@@ -67,3 +71,46 @@ def document_list(
     }
     template = "documents/_results.html" if is_htmx(request) else "documents/list.html"
     return render(request, template, context)
+
+
+def _download_name(document: Document) -> str:
+    extension = "xml" if "xml" in document.media_type else "json"
+    stem = "".join(
+        ch for ch in (document.reference or str(document.id)) if ch.isalnum() or ch in "-_."
+    )
+    return f"{stem or document.id}.{extension}"
+
+
+@router.get("/{document_id}", response_class=HTMLResponse)
+def document_detail(
+    request: Request, document_id: uuid.UUID, viewer: ViewerDep, uow: UowDep
+) -> HTMLResponse:
+    document = get_document(uow.session, viewer.principal, document_id)
+    provenance = dict(document.provenance)
+    return render(
+        request,
+        "documents/detail.html",
+        {
+            "d": document,
+            "names": names_of(uow.session, {document.owner_id, document.provider_id}),
+            "subject_sha256": provenance.pop("subject_sha256", None),
+            "shape": provenance.pop("shape", None),
+            "schemas": provenance.pop("schemas", {}),
+            "provenance": provenance,
+            "download_name": _download_name(document),
+        },
+    )
+
+
+@router.get("/{document_id}/content")
+def document_content(document_id: uuid.UUID, viewer: ViewerDep, uow: UowDep) -> Response:
+    """The original bytes exactly as received, as a download (never rendered inline)."""
+    document = get_document(uow.session, viewer.principal, document_id, with_content=True)
+    return Response(
+        document.content,
+        media_type=document.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{_download_name(document)}"',
+            "Repr-Digest": f"sha-256=:{base64.b64encode(bytes.fromhex(document.sha256)).decode()}:",
+        },
+    )

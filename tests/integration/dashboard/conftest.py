@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -114,3 +116,39 @@ def store_document(container) -> Callable[..., Document]:
         return document
 
     return store
+
+
+REFERENCE = Path(__file__).resolve().parents[4] / "shared" / "reference"
+
+
+def transport_document(lei: str, reference: str | None = None) -> bytes:
+    """DCSA's reefer example with the shipper identified by `lei`."""
+    td = json.loads(
+        (REFERENCE / "dcsa/examples/TransportDocument_reefer_APPROVED.json").read_bytes()
+    )
+    td["documentParties"]["shipper"]["identifyingCodes"] = [
+        {"codeListProvider": "GLEIF", "codeListName": "LEI", "partyCode": lei}
+    ]
+    if reference:
+        td["transportDocumentReference"] = reference
+    return json.dumps(td, indent=2).encode()
+
+
+@pytest.fixture
+def push_document(client, auth_headers) -> Callable[..., dict[str, Any]]:
+    """Push a transport document through the intake API, as a carrier would."""
+
+    def push(provider: Participant, lei: str, reference: str | None = None) -> dict[str, Any]:
+        response = client.post(
+            "/v1/documents",
+            content=transport_document(lei, reference),
+            headers={
+                **auth_headers(provider),
+                "Idempotency-Key": uuid.uuid4().hex,
+                "Content-Type": "application/json",
+            },
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    return push

@@ -69,3 +69,33 @@ def test_overview_charts_documents_per_day_by_type(admin_browser, make_participa
     assert f"{today} · dcsa.ebl: 1" in page
     assert f"{today} · uncefact.cii: 1" in page
     assert "3 in total" in page
+
+
+LEI = "5493001KJTIIGC8Y1R12"
+
+
+def test_document_detail_shows_hashes_validation_and_downloads_the_original(
+    admin_browser, make_participant, push_document
+):
+    make_participant("Exporter", roles=("owner",), identifiers=(f"LEI:{LEI}",))
+    carrier = make_participant("Carrier", roles=("provider",))
+    pushed = push_document(carrier, LEI, reference="DASH-TDR-1")
+    page = admin_browser.get(f"/dashboard/documents/{pushed['id']}")
+    assert page.status_code == 200
+    assert pushed["sha256"] in page.text and pushed["canonical_sha256"] in page.text
+    assert "Accepted: the schema and every business rule passed" in page.text
+    assert "ruleset" in page.text
+    original = admin_browser.get(f"/dashboard/documents/{pushed['id']}/content")
+    assert original.status_code == 200
+    assert b"DASH-TDR-1" in original.content
+    assert "attachment" in original.headers["content-disposition"]
+
+
+def test_document_of_another_owner_is_404(browser, make_participant, make_user, push_document):
+    make_participant("Exporter", roles=("owner",), identifiers=(f"LEI:{LEI}",))
+    carrier = make_participant("Carrier", roles=("provider",))
+    outsider = make_participant("Outsider", roles=("owner",))
+    pushed = push_document(carrier, LEI)
+    browser.login(make_user(outsider))
+    assert browser.get(f"/dashboard/documents/{pushed['id']}").status_code == 404
+    assert browser.get(f"/dashboard/documents/{pushed['id']}/content").status_code == 404
