@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from app.container import Container
-from app.services.participants import add_user, create_participant, get_participant
+from app.services.participants import add_client, add_user, create_participant, get_participant
 from app.settings import Settings
 from app.storage.migrate import upgrade
 from app.storage.models import Participant
@@ -56,6 +56,19 @@ class Hub:
             uow.commit()
         with self.container.uow() as uow:
             return get_participant(uow.session, p.id)
+
+    def token(self, participant: Participant) -> str:
+        """An access token for a new API client of `participant`, from the token endpoint."""
+        with self.container.uow() as uow:
+            new = add_client(uow.session, participant, name="e2e")
+            uow.commit()
+        response = httpx.post(
+            f"{self.base_url}/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(new.client.client_id, new.secret or ""),
+        )
+        assert response.status_code == 200, response.text
+        return str(response.json()["access_token"])
 
     def user(self, participant: Participant, *, admin: bool = False) -> str:
         email = f"{'admin' if admin else 'owner'}-{uuid.uuid4().hex[:8]}@example.test"
@@ -175,3 +188,20 @@ def go(page, section: str) -> None:  # type: ignore[no-untyped-def]
     page.get_by_role("navigation", name="Dashboard sections").get_by_role(
         "link", name=section
     ).click()
+
+
+def push_transport_document(hub: Hub, provider: Participant, lei: str, reference: str) -> str:
+    """Push DCSA's reefer example through the intake API; returns the document id."""
+    from tests.integration.dashboard.conftest import transport_document
+
+    response = httpx.post(
+        f"{hub.base_url}/v1/documents",
+        content=transport_document(lei, reference),
+        headers={
+            "Authorization": f"Bearer {hub.token(provider)}",
+            "Idempotency-Key": uuid.uuid4().hex,
+            "Content-Type": "application/json",
+        },
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
