@@ -153,7 +153,7 @@ def is_htmx(request: Request) -> bool:
 
 def safe_next(target: str | None) -> str:
     """Only same-site dashboard paths are followed after login (no open redirect)."""
-    if target and target.startswith(PREFIX) and not target.startswith("//") and "\\" not in target:
+    if target and target.startswith(PREFIX + "/") and "\\" not in target:
         return target
     return PREFIX + "/"
 
