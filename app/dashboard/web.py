@@ -107,6 +107,7 @@ def csrf_failure() -> Forbidden:
     return Forbidden(
         "the form's security token is missing or wrong; reload the page and submit it again",
         slug="csrf-token-invalid",
+        title="Security check failed",
     )
 
 
