@@ -1,0 +1,128 @@
+"""The consumer's data API: documents read under the consent named in `Consent-Id`."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+from pydantic import AwareDatetime
+
+from app.api.deps import ContainerDep, UowDep, require_scopes
+from app.api.pull_schemas import ConsentedDocumentPage, ConsentedDocumentRead
+from app.errors import BadRequest
+from app.security.principal import Principal
+from app.services import pull as svc
+from app.services.purposes import catalogue_for
+
+router = APIRouter(prefix="/v1/data", tags=["data"])
+
+Consumer = Annotated[Principal, Depends(require_scopes("data:read"))]
+
+
+def consent_id_header(
+    consent_id: Annotated[str | None, Header(alias="Consent-Id")] = None,
+) -> uuid.UUID:
+    """Every pull names the consent it relies on; a missing or malformed one is a 400."""
+    if consent_id is None or not consent_id.strip():
+        raise BadRequest("name the consent this pull relies on in Consent-Id", slug="consent-id-required")
+    try:
+        return uuid.UUID(consent_id.strip())
+    except ValueError as exc:
+        raise BadRequest("Consent-Id is not a UUID", slug="consent-id-invalid") from exc
+
+
+ConsentId = Annotated[uuid.UUID, Depends(consent_id_header)]
+
+
+def repr_digest(sha256_hex: str) -> str:
+    """RFC 9530 `Repr-Digest` (SHA-256, structured-field byte sequence).
+
+    It is built from the hash recorded at intake, not recomputed from the bytes served, so a
+    document altered in storage shows up as a digest mismatch at the consumer.
+    """
+    return "sha-256=:" + base64.b64encode(bytes.fromhex(sha256_hex)).decode("ascii") + ":"
+
+
+@router.get("/documents", response_model=ConsentedDocumentPage)
+def list_documents(
+    consent_id: ConsentId,
+    principal: Consumer,
+    uow: UowDep,
+    container: ContainerDep,
+    doc_type: Annotated[str | None, Query(alias="type", max_length=64)] = None,
+    provider_id: uuid.UUID | None = None,
+    reference: Annotated[str | None, Query(max_length=200)] = None,
+    received_from: AwareDatetime | None = None,
+    received_to: AwareDatetime | None = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> ConsentedDocumentPage:
+    """Documents the consent covers (owner, types, providers, data range), oldest first."""
+    page = svc.list_documents(
+        uow.session,
+        principal,
+        consent_id,
+        catalogue=catalogue_for(container.settings),
+        filters=svc.DocumentFilters(
+            doc_type=doc_type,
+            provider_id=provider_id,
+            reference=reference,
+            received_from=received_from,
+            received_to=received_to,
+        ),
+        cursor=cursor,
+        limit=limit,
+    )
+    uow.commit()
+    return ConsentedDocumentPage(
+        consent_id=consent_id,
+        items=[ConsentedDocumentRead.of(d) for d in page.items],
+        next_cursor=page.next_cursor,
+    )
+
+
+@router.get("/documents/{document_id}", response_model=ConsentedDocumentRead)
+def get_document(
+    document_id: uuid.UUID,
+    consent_id: ConsentId,
+    principal: Consumer,
+    uow: UowDep,
+    container: ContainerDep,
+) -> ConsentedDocumentRead:
+    """Metadata, hashes and validation provenance of one covered document."""
+    document = svc.fetch_document(
+        uow.session, principal, consent_id, document_id, catalogue=catalogue_for(container.settings)
+    )
+    uow.commit()
+    return ConsentedDocumentRead.of(document)
+
+
+@router.get(
+    "/documents/{document_id}/content",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def get_content(
+    document_id: uuid.UUID,
+    consent_id: ConsentId,
+    principal: Consumer,
+    uow: UowDep,
+    container: ContainerDep,
+) -> Response:
+    """The original bytes exactly as received, with their media type and Repr-Digest."""
+    document = svc.fetch_document(
+        uow.session,
+        principal,
+        consent_id,
+        document_id,
+        catalogue=catalogue_for(container.settings),
+        content=True,
+    )
+    uow.commit()
+    return Response(
+        document.content,
+        media_type=document.media_type,
+        headers={"Repr-Digest": repr_digest(document.sha256), "ETag": f'"{document.sha256}"'},
+    )
