@@ -83,31 +83,65 @@ def seed(url: str, documents: int, consents: int) -> Seeded:
         doc_id = uuid.uuid4()
         by_owner[owner].append(doc_id)
         body = json.dumps({"transportDocumentReference": f"TD{i:08d}", "pad": "x" * 400}).encode()
-        doc_rows.append({
-            "id": doc_id, "doc_type": DOC_TYPE, "version": "3.0.3",
-            "media_type": "application/json", "owner_id": owner, "provider_id": provider,
-            "reference": f"TD{i:08d}", "document_date": date.today() - timedelta(days=i % 300),
-            "received_at": now - timedelta(minutes=i), "size": len(body),
-            "sha256": f"{i:064x}", "canonical_sha256": f"{i:064x}", "content": body,
-            "provenance": {"bench": True}, "warnings": [],
-        })
+        doc_rows.append(
+            {
+                "id": doc_id,
+                "doc_type": DOC_TYPE,
+                "version": "3.0.3",
+                "media_type": "application/json",
+                "owner_id": owner,
+                "provider_id": provider,
+                "reference": f"TD{i:08d}",
+                "document_date": date.today() - timedelta(days=i % 300),
+                "received_at": now - timedelta(minutes=i),
+                "size": len(body),
+                "sha256": f"{i:064x}",
+                "canonical_sha256": f"{i:064x}",
+                "content": body,
+                "provenance": {"bench": True},
+                "warnings": [],
+            }
+        )
     consent_rows, picked = [], []
     for i in range(consents):
         owner, bank = owners[i % OWNERS], banks[(i // OWNERS) % BANKS]
         consent_id = uuid.uuid4()
         picked.append((consent_id, bank, owner))
-        consent_rows.append({
-            "id": consent_id, "owner_id": owner, "consumer_id": bank, "provider_ids": [],
-            "document_types": [DOC_TYPE], "purpose_code": "BENCH", "purpose_text": "Benchmark",
-            "data_from": now - timedelta(days=365), "data_to": now + timedelta(days=1),
-            "valid_from": now - timedelta(hours=1), "valid_until": now + timedelta(days=1),
-            "fetch_type": "PERIODIC", "frequency_count": 1_000_000, "frequency_unit": "HOUR",
-            "data_life_days": 1, "status": "ACTIVE", "requested_by": "bench",
-            "request_sha256": "0" * 64, "created_at": now, "updated_at": now,
-        })
+        consent_rows.append(
+            {
+                "id": consent_id,
+                "owner_id": owner,
+                "consumer_id": bank,
+                "provider_ids": [],
+                "document_types": [DOC_TYPE],
+                "purpose_code": "BENCH",
+                "purpose_text": "Benchmark",
+                "data_from": now - timedelta(days=365),
+                "data_to": now + timedelta(days=1),
+                "valid_from": now - timedelta(hours=1),
+                "valid_until": now + timedelta(days=1),
+                "fetch_type": "PERIODIC",
+                "frequency_count": 1_000_000,
+                "frequency_unit": "HOUR",
+                "data_life_days": 1,
+                "status": "ACTIVE",
+                "requested_by": "bench",
+                "request_sha256": "0" * 64,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
     with engine.begin() as conn:
-        conn.execute(sa.insert(Participant), [{"id": p, "name": f"{r} {p.hex[:6]}", "created_at": now, "active": True} for p, r in people])
-        conn.execute(sa.insert(ParticipantRole), [{"participant_id": p, "role": r} for p, r in people])
+        conn.execute(
+            sa.insert(Participant),
+            [
+                {"id": p, "name": f"{r} {p.hex[:6]}", "created_at": now, "active": True}
+                for p, r in people
+            ],
+        )
+        conn.execute(
+            sa.insert(ParticipantRole), [{"participant_id": p, "role": r} for p, r in people]
+        )
         for start in range(0, len(doc_rows), 5000):
             conn.execute(sa.insert(Document), doc_rows[start : start + 5000])
         conn.execute(sa.insert(Consent), consent_rows)
@@ -119,11 +153,18 @@ def seed(url: str, documents: int, consents: int) -> Seeded:
 def bench_catalogue(path: Path) -> None:
     """The default catalogue plus a BENCH purpose whose caps the timed requests never hit."""
     document = json.loads(resources.files("app.data").joinpath("purposes.json").read_text())
-    document["purposes"].append({
-        "code": "BENCH", "text": "Benchmark", "max_validity_days": 30,
-        "max_frequency": {"count": 1_000_000, "unit": "HOUR"}, "max_data_range_days": 400,
-        "max_data_life_days": 1, "document_types": [DOC_TYPE], "fetch_types": ["PERIODIC"],
-    })
+    document["purposes"].append(
+        {
+            "code": "BENCH",
+            "text": "Benchmark",
+            "max_validity_days": 30,
+            "max_frequency": {"count": 1_000_000, "unit": "HOUR"},
+            "max_data_range_days": 400,
+            "max_data_life_days": 1,
+            "document_types": [DOC_TYPE],
+            "fetch_types": ["PERIODIC"],
+        }
+    )
     path.write_text(json.dumps(document))
 
 
@@ -139,7 +180,10 @@ def server(env: dict[str, str], port: int, log: Path) -> Iterator[str]:
     with open(log, "ab") as handle:
         proc = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-            env=env, cwd=REPO, stdout=handle, stderr=subprocess.STDOUT,
+            env=env,
+            cwd=REPO,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -177,24 +221,39 @@ def run(documents: int, consents: int, requests: int, warmup: int) -> dict[str, 
         keys = KeyStore.generate(data_dir / "keys.json")
         bench_catalogue(data_dir / "purposes.json")
         env = {k: v for k, v in os.environ.items() if not k.startswith("TRADEGATE_")}
-        env.update({
-            "PYTHONPATH": str(REPO), "TRADEGATE_ENV": "test", "TRADEGATE_DATA_DIR": tmp,
-            "TRADEGATE_DATABASE_URL": url, "TRADEGATE_KEYS_FILE": str(data_dir / "keys.json"),
-            "TRADEGATE_PURPOSES_FILE": str(data_dir / "purposes.json"),
-            "TRADEGATE_ISSUER": ISSUER, "TRADEGATE_LOG_LEVEL": "WARNING",
-            "TRADEGATE_EMBEDDED_SCHEDULER": "false",
-        })
+        env.update(
+            {
+                "PYTHONPATH": str(REPO),
+                "TRADEGATE_ENV": "test",
+                "TRADEGATE_DATA_DIR": tmp,
+                "TRADEGATE_DATABASE_URL": url,
+                "TRADEGATE_KEYS_FILE": str(data_dir / "keys.json"),
+                "TRADEGATE_PURPOSES_FILE": str(data_dir / "purposes.json"),
+                "TRADEGATE_ISSUER": ISSUER,
+                "TRADEGATE_LOG_LEVEL": "WARNING",
+                "TRADEGATE_EMBEDDED_SCHEDULER": "false",
+            }
+        )
         tokens = {
             bank: issue_access_token(
-                keys, issuer=ISSUER, audience="tradegate", ttl=900, client_id=f"bench-{bank}",
-                participant_id=str(bank), scopes=["data:read"], roles=["consumer"],
+                keys,
+                issuer=ISSUER,
+                audience="tradegate",
+                ttl=900,
+                client_id=f"bench-{bank}",
+                participant_id=str(bank),
+                scopes=["data:read"],
+                roles=["consumer"],
             ).token
             for bank in {b for _, b, _ in seeded.consents}
         }
         rng = random.Random(7)
         pull_ms: list[float] = []
         health_ms: list[float] = []
-        with server(env, free_port(), data_dir / "server.log") as base, httpx.Client(base_url=base) as http:
+        with (
+            server(env, free_port(), data_dir / "server.log") as base,
+            httpx.Client(base_url=base) as http,
+        ):
             for i in range(warmup + requests):
                 consent_id, bank, owner = rng.choice(seeded.consents)
                 document_id = rng.choice(seeded.documents[owner])
@@ -212,10 +271,14 @@ def run(documents: int, consents: int, requests: int, warmup: int) -> dict[str, 
                     pull_ms.append((t1 - t0) * 1000)
                     health_ms.append((t2 - t1) * 1000)
     return {
-        "documents": documents, "consents": consents, "requests": requests,
+        "documents": documents,
+        "consents": consents,
+        "requests": requests,
         "seed_seconds": round(seeding, 1),
-        "pull_p50_ms": percentile(pull_ms, 0.50), "pull_p99_ms": percentile(pull_ms, 0.99),
-        "healthz_p50_ms": percentile(health_ms, 0.50), "healthz_p99_ms": percentile(health_ms, 0.99),
+        "pull_p50_ms": percentile(pull_ms, 0.50),
+        "pull_p99_ms": percentile(pull_ms, 0.99),
+        "healthz_p50_ms": percentile(health_ms, 0.50),
+        "healthz_p99_ms": percentile(health_ms, 0.99),
         "pull_mean_ms": statistics.fmean(pull_ms),
     }
 

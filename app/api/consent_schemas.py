@@ -45,7 +45,9 @@ class ConsentCreate(BaseModel):
     owner_id: uuid.UUID
     provider_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100)
     document_types: list[DocumentType] = Field(min_length=1, max_length=50)
-    purpose: str = Field(min_length=1, max_length=64, description="Purpose code, e.g. CREDIT_ASSESSMENT")
+    purpose: str = Field(
+        min_length=1, max_length=64, description="Purpose code, e.g. CREDIT_ASSESSMENT"
+    )
     data_range: DataRangeIn
     validity: ValidityIn
     fetch_type: FetchTypeName
@@ -145,9 +147,7 @@ class ConsentRead(BaseModel):
     )
 
     @classmethod
-    def of(
-        cls, c: Consent, transitions: list[ConsentTransition] | None = None
-    ) -> ConsentRead:
+    def of(cls, c: Consent, transitions: list[ConsentTransition] | None = None) -> ConsentRead:
         frequency = None
         if c.frequency_count is not None and c.frequency_unit is not None:
             frequency = FrequencyOut(count=c.frequency_count, unit=c.frequency_unit)
@@ -168,7 +168,9 @@ class ConsentRead(BaseModel):
             created_at=c.created_at,
             updated_at=c.updated_at,
             artefact_sha256=c.artefact_sha256,
-            transitions=None if transitions is None else [TransitionRead.of(t) for t in transitions],
+            transitions=None
+            if transitions is None
+            else [TransitionRead.of(t) for t in transitions],
         )
 
 

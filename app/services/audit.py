@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from app.errors import BadRequest
@@ -23,13 +24,10 @@ class EventPage:
 
 
 def _involves(session: Session, participant_id: uuid.UUID) -> sa.ColumnElement[bool]:
-    """`participant_ids` contains the caller: JSONB containment on PostgreSQL (GIN-indexed),
-    json_each on SQLite."""
+    """`participant_ids` contains the caller: JSONB `@>` on PostgreSQL, json_each on SQLite."""
     value = str(participant_id)
     if session.get_bind().dialect.name == "postgresql":
-        return sa.text("events.participant_ids @> jsonb_build_array(CAST(:pid AS text))").bindparams(
-            pid=value
-        )
+        return sa.type_coerce(Event.participant_ids, JSONB).contains([value])
     members = sa.func.json_each(Event.participant_ids).table_valued("value")
     return sa.exists(sa.select(1).select_from(members).where(members.c.value == value))
 

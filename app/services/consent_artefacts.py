@@ -41,7 +41,7 @@ def verify_artefact(token: str, jwks: dict[str, Any]) -> dict[str, Any]:
     """
     _require_canonical_segments(token)
     try:
-        key_set = KeySet.import_key_set(jwks)
+        key_set = KeySet.import_key_set(jwks)  # type: ignore[arg-type]
         obj = jws.deserialize_compact(token, key_set, algorithms=["ES256"])
     except (JoseError, ValueError, TypeError) as exc:
         raise InvalidArtefact(f"the artefact does not verify: {exc}") from exc

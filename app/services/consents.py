@@ -163,9 +163,7 @@ def _terms_from_request(
     return terms
 
 
-def _participants_with_role(
-    session: Session, ids: set[uuid.UUID], role: Role
-) -> set[uuid.UUID]:
+def _participants_with_role(session: Session, ids: set[uuid.UUID], role: Role) -> set[uuid.UUID]:
     rows = session.execute(
         sa.select(Participant.id)
         .join(ParticipantRole, ParticipantRole.participant_id == Participant.id)
@@ -188,7 +186,9 @@ def _check_parties(session: Session, request: ConsentRequest) -> None:
             raise Unprocessable(
                 "some providers are not registered, active providers",
                 slug="unknown-provider",
-                errors=[{"field": "provider_ids", "message": f"unknown provider {p}"} for p in unknown],
+                errors=[
+                    {"field": "provider_ids", "message": f"unknown provider {p}"} for p in unknown
+                ],
             )
 
 
@@ -494,16 +494,20 @@ def expire_due_consents(
 ) -> int:
     """Mark ACTIVE/PAUSED consents past valid-until EXPIRED; returns how many it expired."""
     now = now or utcnow()
-    due = session.execute(
-        sa.select(Consent)
-        .where(
-            Consent.status.in_([ConsentStatus.ACTIVE.value, ConsentStatus.PAUSED.value]),
-            Consent.valid_until <= now,
+    due = (
+        session.execute(
+            sa.select(Consent)
+            .where(
+                Consent.status.in_([ConsentStatus.ACTIVE.value, ConsentStatus.PAUSED.value]),
+                Consent.valid_until <= now,
+            )
+            .order_by(Consent.valid_until)
+            .limit(batch)
+            .with_for_update(skip_locked=True)
         )
-        .order_by(Consent.valid_until)
-        .limit(batch)
-        .with_for_update(skip_locked=True)
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     expired = 0
     for consent in due:
         transition = plan_transition(
@@ -513,8 +517,6 @@ def expire_due_consents(
             now=now,
             valid_until=consent.valid_until,
         )
-        apply_transition(
-            session, consent, transition, actor=SYSTEM_ACTOR, keys=keys, issuer=issuer
-        )
+        apply_transition(session, consent, transition, actor=SYSTEM_ACTOR, keys=keys, issuer=issuer)
         expired += 1
     return expired

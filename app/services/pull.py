@@ -201,7 +201,9 @@ def _covered(terms: ConsentTerms) -> list[sa.ColumnElement[bool]]:
         Document.owner_id == terms.owner_id,
         Document.doc_type.in_(sorted(terms.document_types)),
         sa.or_(
-            sa.and_(Document.document_date.is_not(None), Document.document_date.between(first, last)),
+            sa.and_(
+                Document.document_date.is_not(None), Document.document_date.between(first, last)
+            ),
             sa.and_(
                 Document.document_date.is_(None),
                 Document.received_at.between(terms.data_range.start, terms.data_range.end),
@@ -244,9 +246,7 @@ def list_documents(
         after = decode_cursor(cursor)
         stmt = stmt.where(sa.tuple_(Document.received_at, Document.id) > (after.at, after.id))
     rows = list(
-        session.execute(
-            stmt.order_by(Document.received_at, Document.id).limit(size + 1)
-        ).scalars()
+        session.execute(stmt.order_by(Document.received_at, Document.id).limit(size + 1)).scalars()
     )
     next_cursor = None
     if len(rows) > size:

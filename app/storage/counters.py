@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -32,8 +33,8 @@ def take_slot(
     """
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = ConsentAccessCounter.__table__
-    stmt = insert(table).values(
+    table = cast(sa.Table, ConsentAccessCounter.__table__)
+    values = insert(table).values(
         consent_id=consent_id,
         document_key=document_key,
         resource=resource,
@@ -41,12 +42,12 @@ def take_slot(
         window_end=window_end,
         count=1,
     )
-    stmt = stmt.on_conflict_do_update(
+    upsert = values.on_conflict_do_update(
         index_elements=list(_KEY),
         set_={"count": table.c.count + 1},
         where=table.c.count < limit,
     ).returning(table.c.count)
-    return session.execute(stmt).first() is not None
+    return session.execute(upsert).first() is not None
 
 
 def purge_elapsed(session: Session, now: datetime) -> int:

@@ -2,10 +2,13 @@
 
 from fastapi import APIRouter
 
-from app.api.routers import health, oauth, participants
+from app.api.routers import audit, consents, data, health, oauth, participants
 
 ROUTERS: list[APIRouter] = [
     health.router,
     oauth.router,
     participants.router,
+    consents.router,
+    data.router,
+    audit.router,
 ]

@@ -43,7 +43,9 @@ Manager = Annotated[Principal, Depends(require_any_scope("consents:manage", "adm
 Revoker = Annotated[
     Principal, Depends(require_any_scope("consents:write", "consents:manage", "admin"))
 ]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)]
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)
+]
 
 
 @router.post("", response_model=ConsentRead, status_code=status.HTTP_201_CREATED)

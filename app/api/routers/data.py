@@ -26,7 +26,9 @@ def consent_id_header(
 ) -> uuid.UUID:
     """Every pull names the consent it relies on; a missing or malformed one is a 400."""
     if consent_id is None or not consent_id.strip():
-        raise BadRequest("name the consent this pull relies on in Consent-Id", slug="consent-id-required")
+        raise BadRequest(
+            "name the consent this pull relies on in Consent-Id", slug="consent-id-required"
+        )
     try:
         return uuid.UUID(consent_id.strip())
     except ValueError as exc:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.storage.base import Base, new_id, utcnow
+from app.storage.models.documents import Document
 
 
 class Consent(Base):
@@ -57,9 +58,7 @@ class ConsentTransition(Base):
     __table_args__ = (sa.Index("ix_consent_transitions_consent_at", "consent_id", "at"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    consent_id: Mapped[uuid.UUID] = mapped_column(
-        sa.ForeignKey("consents.id", ondelete="CASCADE")
-    )
+    consent_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("consents.id", ondelete="CASCADE"))
     action: Mapped[str] = mapped_column(sa.String(16))
     source: Mapped[str | None] = mapped_column(sa.String(16))
     target: Mapped[str] = mapped_column(sa.String(16))
@@ -87,3 +86,7 @@ class ConsentAccessCounter(Base):
     window_key: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
     window_end: Mapped[datetime | None] = mapped_column(index=True)
+
+
+# Consented listings walk one owner's documents in receipt order (keyset pagination).
+sa.Index("ix_documents_owner_received", Document.owner_id, Document.received_at, Document.id)

@@ -65,8 +65,14 @@ def consent_body(parties) -> Callable[..., dict[str, Any]]:
             "owner_id": str(parties.owner.id),
             "document_types": [TRANSPORT, INVOICE],
             "purpose": "TRADE_FINANCE_APPLICATION",
-            "data_range": {"from": iso(now - timedelta(days=200)), "to": iso(now + timedelta(days=30))},
-            "validity": {"from": iso(now - timedelta(minutes=1)), "until": iso(now + timedelta(days=30))},
+            "data_range": {
+                "from": iso(now - timedelta(days=200)),
+                "to": iso(now + timedelta(days=30)),
+            },
+            "validity": {
+                "from": iso(now - timedelta(minutes=1)),
+                "until": iso(now + timedelta(days=30)),
+            },
             "fetch_type": "PERIODIC",
             "frequency": {"count": 10, "unit": "DAY"},
             "data_life_days": 30,
@@ -82,7 +88,9 @@ def request_consent(client, parties, consent_body) -> Callable[..., dict[str, An
     """POST a consent as bank A (or `as_`), asserting 201; returns the consent JSON."""
 
     def make(as_: str = "bank_a", **overrides: Any) -> dict[str, Any]:
-        response = client.post("/v1/consents", json=consent_body(**overrides), headers=parties.h(as_))
+        response = client.post(
+            "/v1/consents", json=consent_body(**overrides), headers=parties.h(as_)
+        )
         assert response.status_code == 201, response.text
         return response.json()
 

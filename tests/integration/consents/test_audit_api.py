@@ -20,33 +20,49 @@ def _pull_three(client, parties, active_consent, make_document):
     consent = active_consent()
     documents = [make_document() for _ in range(3)]
     for document in documents:
-        response = client.get(f"/v1/data/documents/{document.id}", headers=parties.h("bank_a", consent["id"]))
+        response = client.get(
+            f"/v1/data/documents/{document.id}", headers=parties.h("bank_a", consent["id"])
+        )
         assert response.status_code == 200
     return consent, documents
 
 
-def test_owner_lists_access_events_for_its_documents(client, parties, active_consent, make_document):
+def test_owner_lists_access_events_for_its_documents(
+    client, parties, active_consent, make_document
+):
     consent, documents = _pull_three(client, parties, active_consent, make_document)
-    response = client.get("/v1/audit/events", params={"kind": "data.accessed", "limit": 2}, headers=parties.h("owner"))
+    response = client.get(
+        "/v1/audit/events", params={"kind": "data.accessed", "limit": 2}, headers=parties.h("owner")
+    )
     assert response.status_code == 200
     page = response.json()
     assert len(page["items"]) == 2
     rest = client.get(
-        "/v1/audit/events", params={"kind": "data.accessed", "cursor": page["next_cursor"]}, headers=parties.h("owner")
+        "/v1/audit/events",
+        params={"kind": "data.accessed", "cursor": page["next_cursor"]},
+        headers=parties.h("owner"),
     ).json()
     events = page["items"] + rest["items"]
-    assert [e["payload"]["documents"][0]["id"] for e in events] == [str(d.id) for d in reversed(documents)]
+    assert [e["payload"]["documents"][0]["id"] for e in events] == [
+        str(d.id) for d in reversed(documents)
+    ]
     for newer, older in zip(events, events[1:], strict=False):
         assert newer["seq"] > older["seq"]
     one = client.get(
-        "/v1/audit/events", params={"subject": f"document:{documents[0].id}"}, headers=parties.h("owner")
+        "/v1/audit/events",
+        params={"subject": f"document:{documents[0].id}"},
+        headers=parties.h("owner"),
     ).json()["items"]
     assert [e["payload"]["consent_id"] for e in one] == [consent["id"]]
 
 
-def test_admin_sees_all_events_and_consumers_need_the_scope(client, parties, active_consent, make_document):
+def test_admin_sees_all_events_and_consumers_need_the_scope(
+    client, parties, active_consent, make_document
+):
     _pull_three(client, parties, active_consent, make_document)
-    admin = client.get("/v1/audit/events", params={"kind": "data.accessed"}, headers=parties.h("admin"))
+    admin = client.get(
+        "/v1/audit/events", params={"kind": "data.accessed"}, headers=parties.h("admin")
+    )
     assert len(admin.json()["items"]) == 3
     assert client.get("/v1/audit/events", headers=parties.h("bank_a")).status_code == 403
 
@@ -58,7 +74,9 @@ def _verify(settings):
     return result.exit_code, json.loads(result.output.strip().splitlines()[-1])
 
 
-def test_audit_verify_passes_on_an_untouched_chain(client, parties, active_consent, make_document, settings):
+def test_audit_verify_passes_on_an_untouched_chain(
+    client, parties, active_consent, make_document, settings
+):
     _pull_three(client, parties, active_consent, make_document)
     code, report = _verify(settings)
     assert code == 0
@@ -66,7 +84,9 @@ def test_audit_verify_passes_on_an_untouched_chain(client, parties, active_conse
     assert report["checked"] > 3
 
 
-def test_audit_verify_reports_an_edited_access_event(client, parties, active_consent, make_document, container, settings):
+def test_audit_verify_reports_an_edited_access_event(
+    client, parties, active_consent, make_document, container, settings
+):
     _pull_three(client, parties, active_consent, make_document)
     with container.uow() as uow:
         target = uow.session.execute(
@@ -82,12 +102,18 @@ def test_audit_verify_reports_an_edited_access_event(client, parties, active_con
     assert report["first_break"]["event_id"] == str(target.id)
 
 
-def test_audit_verify_reports_a_deleted_access_event(client, parties, active_consent, make_document, container, settings):
+def test_audit_verify_reports_a_deleted_access_event(
+    client, parties, active_consent, make_document, container, settings
+):
     _pull_three(client, parties, active_consent, make_document)
     with container.uow() as uow:
-        seqs = uow.session.execute(
-            sa.select(Event.seq).where(Event.kind == "data.accessed").order_by(Event.seq)
-        ).scalars().all()
+        seqs = (
+            uow.session.execute(
+                sa.select(Event.seq).where(Event.kind == "data.accessed").order_by(Event.seq)
+            )
+            .scalars()
+            .all()
+        )
         uow.session.execute(sa.delete(Event).where(Event.seq == seqs[1]))
         uow.commit()
     code, report = _verify(settings)

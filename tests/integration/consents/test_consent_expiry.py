@@ -19,7 +19,9 @@ def test_expiry_job_is_registered():
     assert "consents.expire" in periodic_jobs()
 
 
-def test_job_expires_active_and_paused_consents_past_valid_until(client, parties, active_consent, request_consent, container):
+def test_job_expires_active_and_paused_consents_past_valid_until(
+    client, parties, active_consent, request_consent, container
+):
     due_active = active_consent()
     due_paused = active_consent()
     client.post(f"/v1/consents/{due_paused['id']}/pause", headers=parties.h("owner"))
@@ -45,12 +47,16 @@ def test_job_expires_active_and_paused_consents_past_valid_until(client, parties
     assert status[due_active["id"]]["transitions"][-1]["role"] == "system"
     with container.uow() as uow:
         expired_topics = uow.session.execute(
-            sa.select(sa.func.count()).select_from(OutboxMessage).where(OutboxMessage.topic == "consent.expired")
+            sa.select(sa.func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.topic == "consent.expired")
         ).scalar_one()
     assert expired_topics == 2
     expire_consents(container)
     with container.uow() as uow:
         again = uow.session.execute(
-            sa.select(sa.func.count()).select_from(OutboxMessage).where(OutboxMessage.topic == "consent.expired")
+            sa.select(sa.func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.topic == "consent.expired")
         ).scalar_one()
     assert again == 2

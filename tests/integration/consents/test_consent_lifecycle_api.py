@@ -41,7 +41,9 @@ def _reach(client, parties, request_consent, status):
 
 
 @both_backends
-def test_full_lifecycle_records_events_outbox_and_history(client, parties, request_consent, container):
+def test_full_lifecycle_records_events_outbox_and_history(
+    client, parties, request_consent, container
+):
     consent = request_consent()
     assert consent["status"] == "PENDING"
     assert consent["purpose"]["code"] == "TRADE_FINANCE_APPLICATION"
@@ -65,12 +67,18 @@ def test_full_lifecycle_records_events_outbox_and_history(client, parties, reque
         ("revoke", "ACTIVE", "REVOKED", "consumer"),
     ]
     with container.uow() as uow:
-        kinds = uow.session.execute(
-            sa.select(Event.kind).where(Event.subject == f"consent:{cid}").order_by(Event.seq)
-        ).scalars().all()
-        topics = uow.session.execute(
-            sa.select(OutboxMessage.topic).order_by(OutboxMessage.created_at)
-        ).scalars().all()
+        kinds = (
+            uow.session.execute(
+                sa.select(Event.kind).where(Event.subject == f"consent:{cid}").order_by(Event.seq)
+            )
+            .scalars()
+            .all()
+        )
+        topics = (
+            uow.session.execute(sa.select(OutboxMessage.topic).order_by(OutboxMessage.created_at))
+            .scalars()
+            .all()
+        )
     assert kinds == [
         "consent.requested",
         "consent.artefact_issued",
@@ -79,8 +87,13 @@ def test_full_lifecycle_records_events_outbox_and_history(client, parties, reque
         "consent.resumed",
         "consent.revoked",
     ]
-    for topic in ["consent.requested", "consent.activated", "consent.paused", "consent.resumed",
-                  "consent.revoked"]:
+    for topic in [
+        "consent.requested",
+        "consent.activated",
+        "consent.paused",
+        "consent.resumed",
+        "consent.revoked",
+    ]:
         assert topic in topics
 
 
@@ -100,9 +113,7 @@ def test_every_illegal_transition_is_a_409(client, parties, request_consent, sta
 
 def test_consumer_may_not_approve_its_own_request(client, parties, request_consent):
     consent = request_consent()
-    response = client.post(
-        f"/v1/consents/{consent['id']}/approve", headers=parties.h("bank_a")
-    )
+    response = client.post(f"/v1/consents/{consent['id']}/approve", headers=parties.h("bank_a"))
     assert response.status_code == 403
 
 
@@ -117,7 +128,9 @@ def test_revocation_needs_a_reason(client, parties, request_consent):
     for body in (None, {}, {"reason": "  "}):
         response = client.post(f"/v1/consents/{cid}/revoke", json=body, headers=parties.h("owner"))
         assert response.status_code == 422, response.text
-    assert client.get(f"/v1/consents/{cid}", headers=parties.h("owner")).json()["status"] == "ACTIVE"
+    assert (
+        client.get(f"/v1/consents/{cid}", headers=parties.h("owner")).json()["status"] == "ACTIVE"
+    )
 
 
 def test_admin_may_act_on_any_consent(client, parties, request_consent):
@@ -134,11 +147,18 @@ def test_admin_may_act_on_any_consent(client, parties, request_consent):
         ({"frequency": {"count": 1, "unit": "HOUR"}}, "max_frequency"),
         ({"data_life_days": 181}, "max_data_life_days"),
         ({"document_types": ["dcsa.transport-document", "acme.purchase-order"]}, "document_types"),
-        ({"purpose": "ONGOING_MONITORING", "fetch_type": "ONETIME", "frequency": None}, "fetch_types"),
+        (
+            {"purpose": "ONGOING_MONITORING", "fetch_type": "ONETIME", "frequency": None},
+            "fetch_types",
+        ),
     ],
 )
-def test_request_beyond_a_purpose_cap_is_422_naming_the_cap(client, parties, consent_body, override, cap):
-    response = client.post("/v1/consents", json=consent_body(**override), headers=parties.h("bank_a"))
+def test_request_beyond_a_purpose_cap_is_422_naming_the_cap(
+    client, parties, consent_body, override, cap
+):
+    response = client.post(
+        "/v1/consents", json=consent_body(**override), headers=parties.h("bank_a")
+    )
     assert response.status_code == 422, response.text
     problem = response.json()
     assert problem["type"] == "/problems/purpose-cap-exceeded"
@@ -153,7 +173,10 @@ def test_validity_and_data_range_caps_are_named(client, parties, consent_body):
     )
     response = client.post("/v1/consents", json=body, headers=parties.h("bank_a"))
     assert response.status_code == 422
-    assert [e["cap"] for e in response.json()["errors"]] == ["max_validity_days", "max_data_range_days"]
+    assert [e["cap"] for e in response.json()["errors"]] == [
+        "max_validity_days",
+        "max_data_range_days",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -161,16 +184,27 @@ def test_validity_and_data_range_caps_are_named(client, parties, consent_body):
     [
         ({"purpose": "MARKETING"}, "unknown-purpose"),
         ({"fetch_type": "PERIODIC", "frequency": None}, "invalid-consent-terms"),
-        ({"validity": {"from": "2026-01-02T00:00:00Z", "until": "2026-01-01T00:00:00Z"}}, "invalid-consent-terms"),
-        ({"validity": {"from": "2020-01-01T00:00:00Z", "until": "2020-01-02T00:00:00Z"}}, "invalid-consent-terms"),
-        ({"data_range": {"from": "2026-01-01T00:00:00", "to": "2026-02-01T00:00:00Z"}}, "request-validation"),
+        (
+            {"validity": {"from": "2026-01-02T00:00:00Z", "until": "2026-01-01T00:00:00Z"}},
+            "invalid-consent-terms",
+        ),
+        (
+            {"validity": {"from": "2020-01-01T00:00:00Z", "until": "2020-01-02T00:00:00Z"}},
+            "invalid-consent-terms",
+        ),
+        (
+            {"data_range": {"from": "2026-01-01T00:00:00", "to": "2026-02-01T00:00:00Z"}},
+            "request-validation",
+        ),
         ({"owner_id": "00000000-0000-4000-8000-000000000000"}, "unknown-owner"),
         ({"provider_ids": ["00000000-0000-4000-8000-000000000000"]}, "unknown-provider"),
         ({"surprise": 1}, "request-validation"),
     ],
 )
 def test_malformed_requests_are_precise_422s(client, parties, consent_body, override, slug):
-    response = client.post("/v1/consents", json=consent_body(**override), headers=parties.h("bank_a"))
+    response = client.post(
+        "/v1/consents", json=consent_body(**override), headers=parties.h("bank_a")
+    )
     assert response.status_code == 422, response.text
     assert response.json()["type"] == f"/problems/{slug}"
 
@@ -231,10 +265,20 @@ def test_list_filters_and_cursor_pagination(client, parties, request_consent):
     active = client.get("/v1/consents", params={"status": "ACTIVE"}, headers=parties.h("bank_a"))
     assert [c["id"] for c in active.json()["items"]] == [ids[0]]
     by_owner = client.get(
-        "/v1/consents", params={"owner_id": str(parties.other_owner.id)}, headers=parties.h("bank_a")
+        "/v1/consents",
+        params={"owner_id": str(parties.other_owner.id)},
+        headers=parties.h("bank_a"),
     )
     assert [c["id"] for c in by_owner.json()["items"]] == [other]
     owners_view = client.get("/v1/consents", headers=parties.h("owner")).json()["items"]
     assert sorted(c["id"] for c in owners_view) == sorted(ids)
-    assert client.get("/v1/consents", params={"cursor": "!!"}, headers=parties.h("bank_a")).status_code == 400
-    assert client.get("/v1/consents", params={"status": "SLEEPY"}, headers=parties.h("bank_a")).status_code == 422
+    assert (
+        client.get("/v1/consents", params={"cursor": "!!"}, headers=parties.h("bank_a")).status_code
+        == 400
+    )
+    assert (
+        client.get(
+            "/v1/consents", params={"status": "SLEEPY"}, headers=parties.h("bank_a")
+        ).status_code
+        == 422
+    )

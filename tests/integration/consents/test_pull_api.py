@@ -36,7 +36,9 @@ def _refused(response, status, reason):
 
 
 @both_backends
-def test_covered_document_is_served_with_hashes_and_digest(client, parties, active_consent, make_document):
+def test_covered_document_is_served_with_hashes_and_digest(
+    client, parties, active_consent, make_document
+):
     consent = active_consent()
     document = make_document()
     meta = _meta(client, parties, consent["id"], document.id)
@@ -52,7 +54,9 @@ def test_covered_document_is_served_with_hashes_and_digest(client, parties, acti
 
 
 @both_backends
-def test_listing_shows_exactly_the_covered_documents(client, parties, active_consent, make_document):
+def test_listing_shows_exactly_the_covered_documents(
+    client, parties, active_consent, make_document
+):
     now = datetime.now(UTC)
     consent = active_consent(
         document_types=[TRANSPORT],
@@ -61,17 +65,23 @@ def test_listing_shows_exactly_the_covered_documents(client, parties, active_con
     )
     covered = [
         make_document(),
-        make_document(document_date=(now - timedelta(days=10)).date(), received_at=now - timedelta(days=400)),
+        make_document(
+            document_date=(now - timedelta(days=10)).date(), received_at=now - timedelta(days=400)
+        ),
     ]
     make_document(doc_type=INVOICE)
     make_document(provider=parties.other_provider)
     make_document(owner=parties.other_owner)
     make_document(received_at=now - timedelta(days=40))
-    make_document(document_date=(now - timedelta(days=40)).date(), received_at=now - timedelta(days=1))
+    make_document(
+        document_date=(now - timedelta(days=40)).date(), received_at=now - timedelta(days=1)
+    )
     seen, cursor = [], None
     while True:
         params = {"limit": 1, **({"cursor": cursor} if cursor else {})}
-        response = client.get("/v1/data/documents", params=params, headers=parties.h("bank_a", consent["id"]))
+        response = client.get(
+            "/v1/data/documents", params=params, headers=parties.h("bank_a", consent["id"])
+        )
         assert response.status_code == 200, response.text
         seen += [d["id"] for d in response.json()["items"]]
         cursor = response.json()["next_cursor"]
@@ -79,13 +89,16 @@ def test_listing_shows_exactly_the_covered_documents(client, parties, active_con
             break
     assert sorted(seen) == sorted(str(d.id) for d in covered)
     filtered = client.get(
-        "/v1/data/documents", params={"reference": covered[0].reference},
+        "/v1/data/documents",
+        params={"reference": covered[0].reference},
         headers=parties.h("bank_a", consent["id"]),
     )
     assert [d["id"] for d in filtered.json()["items"]] == [str(covered[0].id)]
 
 
-def test_uncovered_documents_are_refused_with_their_reason(client, parties, active_consent, make_document):
+def test_uncovered_documents_are_refused_with_their_reason(
+    client, parties, active_consent, make_document
+):
     now = datetime.now(UTC)
     consent = active_consent(
         document_types=[TRANSPORT],
@@ -103,7 +116,9 @@ def test_uncovered_documents_are_refused_with_their_reason(client, parties, acti
         _refused(_content(client, parties, consent["id"], document.id), 403, reason)
 
 
-def test_another_owners_document_is_not_found_even_with_a_valid_consent(client, parties, active_consent, make_document):
+def test_another_owners_document_is_not_found_even_with_a_valid_consent(
+    client, parties, active_consent, make_document
+):
     consent = active_consent()
     foreign = make_document(owner=parties.other_owner)
     assert _meta(client, parties, consent["id"], foreign.id).status_code == 404
@@ -120,24 +135,34 @@ def test_another_owners_document_is_not_found_even_with_a_valid_consent(client, 
         (["approve", "revoke"], "consent_revoked"),
     ],
 )
-def test_consent_status_is_enforced_on_every_pull(client, parties, request_consent, make_document, steps, reason):
+def test_consent_status_is_enforced_on_every_pull(
+    client, parties, request_consent, make_document, steps, reason
+):
     consent = request_consent()
     document = make_document()
     for step in steps:
         body = {"reason": "ended"} if step == "revoke" else None
-        assert client.post(f"/v1/consents/{consent['id']}/{step}", json=body, headers=parties.h("owner")).status_code == 200
+        assert (
+            client.post(
+                f"/v1/consents/{consent['id']}/{step}", json=body, headers=parties.h("owner")
+            ).status_code
+            == 200
+        )
     _refused(_meta(client, parties, consent["id"], document.id), 403, reason)
     _refused(_content(client, parties, consent["id"], document.id), 403, reason)
     response = client.get("/v1/data/documents", headers=parties.h("bank_a", consent["id"]))
     _refused(response, 403, reason)
 
 
-def test_expired_consent_is_refused_before_the_job_marks_it(client, parties, active_consent, make_document, container):
+def test_expired_consent_is_refused_before_the_job_marks_it(
+    client, parties, active_consent, make_document, container
+):
     consent = active_consent()
     document = make_document()
     with container.uow() as uow:
         uow.session.execute(
-            sa.update(Consent).where(Consent.id == uuid.UUID(consent["id"]))
+            sa.update(Consent)
+            .where(Consent.id == uuid.UUID(consent["id"]))
             .values(valid_until=datetime.now(UTC) - timedelta(seconds=1))
         )
         uow.commit()
@@ -146,8 +171,12 @@ def test_expired_consent_is_refused_before_the_job_marks_it(client, parties, act
 
 def test_consent_not_yet_valid_is_refused(client, parties, active_consent, make_document):
     now = datetime.now(UTC)
-    consent = active_consent(validity={"from": iso(now + timedelta(days=1)), "until": iso(now + timedelta(days=20))})
-    _refused(_meta(client, parties, consent["id"], make_document().id), 403, "consent_not_yet_valid")
+    consent = active_consent(
+        validity={"from": iso(now + timedelta(days=1)), "until": iso(now + timedelta(days=20))}
+    )
+    _refused(
+        _meta(client, parties, consent["id"], make_document().id), 403, "consent_not_yet_valid"
+    )
 
 
 def test_resumed_consent_serves_again(client, parties, active_consent, make_document):
@@ -160,13 +189,17 @@ def test_resumed_consent_serves_again(client, parties, active_consent, make_docu
 
 
 @both_backends
-def test_revocation_takes_effect_on_the_very_next_request(client, parties, active_consent, make_document):
+def test_revocation_takes_effect_on_the_very_next_request(
+    client, parties, active_consent, make_document
+):
     consent = active_consent()
     document = make_document()
     assert _content(client, parties, consent["id"], document.id).status_code == 200
     started = time.perf_counter()
     revoked = client.post(
-        f"/v1/consents/{consent['id']}/revoke", json={"reason": "owner withdrew"}, headers=parties.h("owner")
+        f"/v1/consents/{consent['id']}/revoke",
+        json={"reason": "owner withdrew"},
+        headers=parties.h("owner"),
     )
     assert revoked.status_code == 200
     refused = _content(client, parties, consent["id"], document.id)
@@ -191,7 +224,10 @@ def test_onetime_consent_serves_each_document_once(client, parties, active_conse
 def test_frequency_limit_gives_429_with_retry_after(client, parties, active_consent, make_document):
     consent = active_consent(frequency={"count": 3, "unit": "DAY"})
     document = make_document()
-    assert client.get("/v1/data/documents", headers=parties.h("bank_a", consent["id"])).status_code == 200
+    assert (
+        client.get("/v1/data/documents", headers=parties.h("bank_a", consent["id"])).status_code
+        == 200
+    )
     assert _meta(client, parties, consent["id"], document.id).status_code == 200
     assert _content(client, parties, consent["id"], document.id).status_code == 200
     response = _content(client, parties, consent["id"], document.id)
@@ -204,8 +240,8 @@ def test_frequency_limit_gives_429_with_retry_after(client, parties, active_cons
 
 
 def test_frequency_counter_is_per_consent(client, parties, active_consent, make_document):
-    first = active_consent(frequency={"count": 1, "unit": "HOUR"})
-    second = active_consent(frequency={"count": 1, "unit": "HOUR"})
+    first = active_consent(frequency={"count": 1, "unit": "DAY"})
+    second = active_consent(frequency={"count": 1, "unit": "DAY"})
     document = make_document()
     assert _meta(client, parties, first["id"], document.id).status_code == 200
     assert _meta(client, parties, first["id"], document.id).status_code == 429
@@ -213,13 +249,15 @@ def test_frequency_counter_is_per_consent(client, parties, active_consent, make_
 
 
 def test_refused_pull_consumes_no_quota(client, parties, active_consent, make_document):
-    consent = active_consent(frequency={"count": 1, "unit": "HOUR"})
+    consent = active_consent(frequency={"count": 1, "unit": "DAY"})
     uncovered = make_document(doc_type="acme.other")
     _refused(_meta(client, parties, consent["id"], uncovered.id), 403, "type_not_covered")
     assert _meta(client, parties, consent["id"], make_document().id).status_code == 200
 
 
-def test_purpose_cap_is_checked_again_at_fetch(client, parties, active_consent, make_document, container, tmp_path):
+def test_purpose_cap_is_checked_again_at_fetch(
+    client, parties, active_consent, make_document, container, tmp_path
+):
     consent = active_consent(frequency={"count": 10, "unit": "DAY"})
     document = make_document()
     assert _meta(client, parties, consent["id"], document.id).status_code == 200
@@ -237,16 +275,22 @@ def test_purpose_cap_is_checked_again_at_fetch(client, parties, active_consent, 
     assert "max_frequency" in response.json()["detail"]
 
 
-def test_every_pull_appends_an_access_event(client, parties, active_consent, make_document, container):
+def test_every_pull_appends_an_access_event(
+    client, parties, active_consent, make_document, container
+):
     consent = active_consent()
     document = make_document()
     client.get("/v1/data/documents", headers=parties.h("bank_a", consent["id"]))
     _meta(client, parties, consent["id"], document.id)
     _content(client, parties, consent["id"], document.id)
     with container.uow() as uow:
-        events = uow.session.execute(
-            sa.select(Event).where(Event.kind == "data.accessed").order_by(Event.seq)
-        ).scalars().all()
+        events = (
+            uow.session.execute(
+                sa.select(Event).where(Event.kind == "data.accessed").order_by(Event.seq)
+            )
+            .scalars()
+            .all()
+        )
     assert [e.payload["resource"] for e in events] == ["list", "metadata", "content"]
     for event in events:
         assert event.payload["consent_id"] == consent["id"]
@@ -258,7 +302,9 @@ def test_every_pull_appends_an_access_event(client, parties, active_consent, mak
     assert events[1].subject == f"document:{document.id}"
 
 
-def test_refused_pull_leaves_no_access_event(client, parties, request_consent, make_document, container):
+def test_refused_pull_leaves_no_access_event(
+    client, parties, request_consent, make_document, container
+):
     consent = request_consent()
     _meta(client, parties, consent["id"], make_document().id)
     with container.uow() as uow:
@@ -278,7 +324,11 @@ def test_pull_without_a_usable_consent_id_is_400(client, parties, make_document,
     assert response.json()["type"].startswith("/problems/consent-id")
 
 
-def test_pull_needs_the_data_read_scope(client, parties, active_consent, make_document, auth_headers):
+def test_pull_needs_the_data_read_scope(
+    client, parties, active_consent, make_document, auth_headers
+):
     consent = active_consent()
     headers = {**auth_headers(parties.bank_a, {"consents:read"}), "Consent-Id": consent["id"]}
-    assert client.get(f"/v1/data/documents/{make_document().id}", headers=headers).status_code == 403
+    assert (
+        client.get(f"/v1/data/documents/{make_document().id}", headers=headers).status_code == 403
+    )

@@ -25,10 +25,21 @@ def _consent(container) -> uuid.UUID:
         uow.session.add_all([owner, bank])
         uow.session.flush()
         consent = Consent(
-            owner_id=owner.id, consumer_id=bank.id, document_types=["t"], purpose_code="P",
-            purpose_text="p", data_from=now, data_to=now + timedelta(days=1), valid_from=now,
-            valid_until=now + timedelta(days=1), fetch_type="PERIODIC", frequency_count=5,
-            frequency_unit="HOUR", data_life_days=1, status="ACTIVE", requested_by="t",
+            owner_id=owner.id,
+            consumer_id=bank.id,
+            document_types=["t"],
+            purpose_code="P",
+            purpose_text="p",
+            data_from=now,
+            data_to=now + timedelta(days=1),
+            valid_from=now,
+            valid_until=now + timedelta(days=1),
+            fetch_type="PERIODIC",
+            frequency_count=5,
+            frequency_unit="HOUR",
+            data_life_days=1,
+            status="ACTIVE",
+            requested_by="t",
             request_sha256="0" * 64,
         )
         uow.session.add(consent)
@@ -40,8 +51,13 @@ def _take(session_factory, consent_id, limit, end) -> bool:
     session = session_factory()
     try:
         taken = take_slot(
-            session, consent_id=consent_id, document_key=uuid.UUID(int=0), resource="any",
-            window_key="HOUR:2030-01-01T00", window_end=end, limit=limit,
+            session,
+            consent_id=consent_id,
+            document_key=uuid.UUID(int=0),
+            resource="any",
+            window_key="HOUR:2030-01-01T00",
+            window_end=end,
+            limit=limit,
         )
         session.commit()
         return taken
@@ -78,10 +94,24 @@ def test_elapsed_windows_are_purged_and_onetime_counters_kept(container):
     consent_id = _consent(container)
     now = datetime.now(UTC)
     with container.uow() as uow:
-        take_slot(uow.session, consent_id=consent_id, document_key=uuid.UUID(int=0), resource="any",
-                  window_key="HOUR:old", window_end=now - timedelta(seconds=1), limit=1)
-        take_slot(uow.session, consent_id=consent_id, document_key=uuid.uuid4(), resource="content",
-                  window_key="ONETIME", window_end=None, limit=1)
+        take_slot(
+            uow.session,
+            consent_id=consent_id,
+            document_key=uuid.UUID(int=0),
+            resource="any",
+            window_key="HOUR:old",
+            window_end=now - timedelta(seconds=1),
+            limit=1,
+        )
+        take_slot(
+            uow.session,
+            consent_id=consent_id,
+            document_key=uuid.uuid4(),
+            resource="content",
+            window_key="ONETIME",
+            window_end=None,
+            limit=1,
+        )
         assert purge_elapsed(uow.session, now) == 1
         uow.commit()
     with container.uow() as uow:
