@@ -21,10 +21,13 @@ router = APIRouter(prefix="/v1/data", tags=["data"])
 Consumer = Annotated[Principal, Depends(require_scopes("data:read"))]
 
 
-def consent_id_header(
+async def consent_id_header(
     consent_id: Annotated[str | None, Header(alias="Consent-Id")] = None,
 ) -> uuid.UUID:
-    """Every pull names the consent it relies on; a missing or malformed one is a 400."""
+    """Every pull names the consent it relies on; a missing or malformed one is a 400.
+
+    `async` because it does no I/O: FastAPI would otherwise hop to a worker thread for it.
+    """
     if consent_id is None or not consent_id.strip():
         raise BadRequest(
             "name the consent this pull relies on in Consent-Id", slug="consent-id-required"
