@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from app.cli_audit import audit_cli
+from app.cli_consents import consents_cli
 from app.container import Container, bootstrap
 from app.errors import ProblemError
 from app.settings import Settings, get_settings
@@ -30,6 +31,7 @@ cli.add_typer(clients_cli, name="clients")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(audit_cli, name="audit")
+cli.add_typer(consents_cli, name="consents")
 console = Console()
 err = Console(stderr=True)
 

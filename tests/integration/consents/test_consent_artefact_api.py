@@ -95,3 +95,24 @@ def test_resume_keeps_the_original_artefact(client, parties, active_consent):
     client.post(f"/v1/consents/{consent['id']}/pause", headers=parties.h("owner"))
     client.post(f"/v1/consents/{consent['id']}/resume", headers=parties.h("owner"))
     assert _artefact(client, parties, consent["id"]).text == first
+
+
+def test_cli_verifies_an_artefact_offline(client, parties, active_consent, tmp_path):
+    from typer.testing import CliRunner
+
+    from app.cli import cli
+
+    consent = active_consent()
+    token = _artefact(client, parties, consent["id"]).text
+    (tmp_path / "jwks.json").write_text(json.dumps(client.get("/.well-known/jwks.json").json()))
+    (tmp_path / "good.jws").write_text(token)
+    (tmp_path / "bad.jws").write_text(token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1])
+    runner = CliRunner()
+    args = ["consents", "verify-artefact", "--jwks", str(tmp_path / "jwks.json")]
+    good = runner.invoke(cli, [*args, str(tmp_path / "good.jws")])
+    assert good.exit_code == 0, good.output
+    assert json.loads(good.output)["consentId"] == consent["id"]
+    bad = runner.invoke(cli, [*args, str(tmp_path / "bad.jws")])
+    assert bad.exit_code == 1
+    missing = runner.invoke(cli, [*args, str(tmp_path / "absent.jws")])
+    assert missing.exit_code == 2
