@@ -43,6 +43,9 @@ class ConsentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     owner_id: uuid.UUID
+    consumer_id: uuid.UUID | None = Field(
+        default=None, description="Admins only: the consumer to request for (default: caller)"
+    )
     provider_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100)
     document_types: list[DocumentType] = Field(min_length=1, max_length=50)
     purpose: str = Field(
@@ -68,6 +71,7 @@ class ConsentCreate(BaseModel):
             frequency_unit=self.frequency.unit if self.frequency else None,
             data_life_days=self.data_life_days,
             provider_ids=frozenset(self.provider_ids),
+            consumer_id=self.consumer_id,
         )
 
 

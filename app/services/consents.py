@@ -49,7 +49,7 @@ SYSTEM_ACTOR = "system:consent-expiry"
 
 @dataclass(frozen=True)
 class ConsentRequest:
-    """What a consumer asks for; the consumer itself is the caller."""
+    """What a consumer asks for; the consumer is the caller unless an admin names one."""
 
     owner_id: uuid.UUID
     document_types: frozenset[str]
@@ -63,6 +63,7 @@ class ConsentRequest:
     frequency_unit: str | None
     data_life_days: int
     provider_ids: frozenset[uuid.UUID] = frozenset()
+    consumer_id: uuid.UUID | None = None
 
     def fingerprint(self) -> str:
         """Digest of the request's meaning, to tell a retry from a different request."""
@@ -77,6 +78,7 @@ class ConsentRequest:
                 "frequency": [self.frequency_count, self.frequency_unit],
                 "life": self.data_life_days,
                 "providers": sorted(str(p) for p in self.provider_ids),
+                "consumer": str(self.consumer_id) if self.consumer_id else None,
             }
         )
 
@@ -192,6 +194,27 @@ def _check_parties(session: Session, request: ConsentRequest) -> None:
             )
 
 
+def _requester(
+    session: Session, principal: Principal, consumer_id: uuid.UUID | None
+) -> tuple[uuid.UUID, ActorRole]:
+    """The consumer a request is for, and the capacity in which the caller files it."""
+    if consumer_id is None or consumer_id == principal.participant_id:
+        if "consumer" not in principal.roles:
+            raise Forbidden("only a consumer may request a consent", slug="not-a-consumer")
+        return principal.participant_id, ActorRole.CONSUMER
+    if not principal.is_admin:
+        raise Forbidden(
+            "only an admin may request a consent for another consumer", slug="not-a-consumer"
+        )
+    if not _participants_with_role(session, {consumer_id}, Role.CONSUMER):
+        raise Unprocessable(
+            "the consumer is not a registered, active consumer",
+            slug="unknown-consumer",
+            errors=[{"field": "consumer_id", "message": "no such consumer"}],
+        )
+    return consumer_id, ActorRole.ADMIN
+
+
 def request_consent(
     session: Session,
     principal: Principal,
@@ -207,13 +230,12 @@ def request_consent(
     the same key with a different request is refused, since the client is confused.
     """
     now = now or utcnow()
-    if "consumer" not in principal.roles:
-        raise Forbidden("only a consumer may request a consent", slug="not-a-consumer")
+    consumer_id, role = _requester(session, principal, request.consumer_id)
     fingerprint = request.fingerprint()
     if idempotency_key is not None:
         earlier = session.execute(
             sa.select(Consent).where(
-                Consent.consumer_id == principal.participant_id,
+                Consent.consumer_id == consumer_id,
                 Consent.idempotency_key == idempotency_key,
             )
         ).scalar_one_or_none()
@@ -224,7 +246,7 @@ def request_consent(
                     slug="idempotency-key-reused",
                 )
             return earlier, False
-    terms = _terms_from_request(request, principal.participant_id, catalogue)
+    terms = _terms_from_request(request, consumer_id, catalogue)
     if terms.validity.end <= now:
         raise Unprocessable(
             "valid_until is in the past",
@@ -276,7 +298,7 @@ def request_consent(
             source=None,
             target=ConsentStatus.PENDING.value,
             actor=principal.actor,
-            role=ActorRole.CONSUMER.value,
+            role=role.value,
             at=now,
             event_id=event.id,
         )

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
 from app.api.consent_schemas import ArtefactRead, ConsentCreate, ConsentPage, ConsentRead, ReasonIn
-from app.api.deps import ContainerDep, CurrentPrincipal, UowDep, require_scopes
+from app.api.deps import ContainerDep, CurrentPrincipal, UowDep
 from app.domain.consent import ConsentStatus
 from app.domain.consent_lifecycle import Action
 from app.errors import Forbidden
@@ -38,7 +38,7 @@ def require_any_scope(*scopes: str) -> Callable[[Principal], Principal]:
 
 
 Reader = Annotated[Principal, Depends(require_any_scope("consents:read", "admin"))]
-Requester = Annotated[Principal, Depends(require_scopes("consents:write"))]
+Requester = Annotated[Principal, Depends(require_any_scope("consents:write", "admin"))]
 Manager = Annotated[Principal, Depends(require_any_scope("consents:manage", "admin"))]
 Revoker = Annotated[
     Principal, Depends(require_any_scope("consents:write", "consents:manage", "admin"))

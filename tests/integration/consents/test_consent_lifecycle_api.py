@@ -282,3 +282,26 @@ def test_list_filters_and_cursor_pagination(client, parties, request_consent):
         ).status_code
         == 422
     )
+
+
+def test_admin_may_request_for_a_consumer(client, parties, consent_body):
+    body = consent_body(consumer_id=str(parties.bank_b.id))
+    response = client.post("/v1/consents", json=body, headers=parties.h("admin"))
+    assert response.status_code == 201, response.text
+    consent = response.json()
+    assert consent["consumer_id"] == str(parties.bank_b.id)
+    assert consent["transitions"] is None
+    seen = client.get(f"/v1/consents/{consent['id']}", headers=parties.h("bank_b")).json()
+    assert seen["transitions"][0]["role"] == "admin"
+
+
+def test_admin_must_name_a_real_consumer(client, parties, consent_body):
+    body = consent_body(consumer_id=str(parties.provider.id))
+    response = client.post("/v1/consents", json=body, headers=parties.h("admin"))
+    assert response.status_code == 422
+    assert response.json()["type"] == "/problems/unknown-consumer"
+
+
+def test_a_consumer_cannot_request_for_another_consumer(client, parties, consent_body):
+    body = consent_body(consumer_id=str(parties.bank_b.id))
+    assert client.post("/v1/consents", json=body, headers=parties.h("bank_a")).status_code == 403
