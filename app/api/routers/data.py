@@ -16,7 +16,15 @@ from app.security.principal import Principal
 from app.services import pull as svc
 from app.services.purposes import catalogue_for
 
-router = APIRouter(prefix="/v1/data", tags=["data"])
+NO_STORE = "no-store"
+
+
+async def no_store(response: Response) -> None:
+    """Consented data must not linger in shared caches beyond what the consent allows."""
+    response.headers["Cache-Control"] = NO_STORE
+
+
+router = APIRouter(prefix="/v1/data", tags=["data"], dependencies=[Depends(no_store)])
 
 Consumer = Annotated[Principal, Depends(require_scopes("data:read"))]
 
@@ -129,5 +137,9 @@ def get_content(
     return Response(
         document.content,
         media_type=document.media_type,
-        headers={"Repr-Digest": repr_digest(document.sha256), "ETag": f'"{document.sha256}"'},
+        headers={
+            "Repr-Digest": repr_digest(document.sha256),
+            "Cache-Control": NO_STORE,
+            "ETag": f'"{document.sha256}"',
+        },
     )

@@ -51,6 +51,8 @@ def test_covered_document_is_served_with_hashes_and_digest(
     assert content.headers["content-type"].startswith("application/json")
     digest = base64.b64encode(hashlib.sha256(document.content).digest()).decode()
     assert content.headers["repr-digest"] == f"sha-256=:{digest}:"
+    assert content.headers["cache-control"] == "no-store"
+    assert meta.headers["cache-control"] == "no-store"
 
 
 @both_backends
