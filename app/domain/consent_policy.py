@@ -122,7 +122,7 @@ def evaluate_access(
 
 
 class Resource(StrEnum):
-    """What a pull reads; ONETIME counts metadata and content of a document separately."""
+    """What a pull reads: a listing, or one document's metadata or content."""
 
     LIST = "list"
     METADATA = "metadata"
@@ -196,11 +196,15 @@ def quota_slots(
 ) -> tuple[QuotaSlot, ...]:
     """The counters a pull of `resource` must consume under `terms` at `now`.
 
-    The frequency is counted per consent across all its pulls (lists included) in fixed
-    windows; ONETIME additionally allows each document's metadata and content once.
+    Both limits are about fetching documents: the frequency counts every metadata or content
+    fetch under the consent in fixed windows, and ONETIME allows each document's metadata and
+    content once. A listing is discovery, not a fetch: it is consent-checked and audited like
+    every pull, but consumes neither limit.
     """
+    if resource is Resource.LIST:
+        return ()
     slots: list[QuotaSlot] = []
-    if terms.fetch_type is FetchType.ONETIME and resource is not Resource.LIST:
+    if terms.fetch_type is FetchType.ONETIME:
         if document_id is None:
             raise ValueError("a document pull needs the document id")
         slots.append(

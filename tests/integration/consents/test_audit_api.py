@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from app.cli import cli
 from app.settings import get_settings
 from app.storage.models import Event
-from tests.support import settings_env
+from tests.support import both_backends, settings_env
 
 pytestmark = [pytest.mark.integration]
 
@@ -27,6 +27,7 @@ def _pull_three(client, parties, active_consent, make_document):
     return consent, documents
 
 
+@both_backends
 def test_owner_lists_access_events_for_its_documents(
     client, parties, active_consent, make_document
 ):
@@ -56,6 +57,7 @@ def test_owner_lists_access_events_for_its_documents(
     assert [e["payload"]["consent_id"] for e in one] == [consent["id"]]
 
 
+@both_backends
 def test_admin_sees_all_events_and_consumers_need_the_scope(
     client, parties, active_consent, make_document
 ):

@@ -223,14 +223,16 @@ def test_onetime_consent_serves_each_document_once(client, parties, active_conse
 
 
 @both_backends
-def test_frequency_limit_gives_429_with_retry_after(client, parties, active_consent, make_document):
+def test_frequency_limit_counts_document_fetches_and_gives_429_with_retry_after(
+    client, parties, active_consent, make_document
+):
     consent = active_consent(frequency={"count": 3, "unit": "DAY"})
-    document = make_document()
-    assert (
-        client.get("/v1/data/documents", headers=parties.h("bank_a", consent["id"])).status_code
-        == 200
-    )
+    document, other = make_document(), make_document()
+    for _ in range(4):
+        listing = client.get("/v1/data/documents", headers=parties.h("bank_a", consent["id"]))
+        assert listing.status_code == 200
     assert _meta(client, parties, consent["id"], document.id).status_code == 200
+    assert _content(client, parties, consent["id"], other.id).status_code == 200
     assert _content(client, parties, consent["id"], document.id).status_code == 200
     response = _content(client, parties, consent["id"], document.id)
     _refused(response, 429, "frequency_exceeded")

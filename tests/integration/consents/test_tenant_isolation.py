@@ -96,6 +96,7 @@ def test_an_owner_cannot_act_on_another_owners_consent(client, parties, request_
     )
 
 
+@both_backends
 def test_audit_events_of_one_owner_are_invisible_to_another(
     client, parties, active_consent, make_document
 ):

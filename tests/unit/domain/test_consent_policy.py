@@ -206,14 +206,19 @@ def test_retry_after_rounds_up_and_is_at_least_one_second(now):
     assert retry_after_seconds(now, now) == 1
 
 
-def test_periodic_pull_consumes_one_consent_wide_frequency_slot(make_terms, now):
+def test_document_fetch_consumes_one_consent_wide_frequency_slot(make_terms, now):
     terms = make_terms(frequency=Frequency(3, FrequencyUnit.HOUR))
-    for resource in Resource:
+    for resource in (Resource.METADATA, Resource.CONTENT):
         (slot,) = quota_slots(terms, resource, now, uuid.uuid4())
         assert slot.document_key == CONSENT_WIDE
         assert slot.limit == 3
         assert slot.window_key == "HOUR:2026-03-10T12"
         assert slot.reason is DenyReason.FREQUENCY_EXCEEDED
+
+
+def test_listing_consumes_no_frequency_slot(make_terms, now):
+    terms = make_terms(frequency=Frequency(3, FrequencyUnit.HOUR))
+    assert quota_slots(terms, Resource.LIST, now) == ()
 
 
 def test_frequency_refusal_says_when_to_retry(make_terms, now):
