@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import copy
-import json
 from datetime import timedelta
-from importlib import resources
 
 import pytest
 
@@ -116,18 +114,6 @@ def test_catalogue_lookup(catalogue):
     assert "CHECK" in catalogue
     assert catalogue.get("NOPE") is None
     assert [t.code for t in catalogue] == ["CHECK"]
-
-
-def test_default_catalogue_ships_the_named_purposes():
-    text = resources.files("app.data").joinpath("purposes.json").read_text("utf-8")
-    catalogue = PurposeCatalogue.from_document(json.loads(text))
-    codes = {t.code for t in catalogue}
-    assert {
-        "TRADE_FINANCE_APPLICATION",
-        "CREDIT_ASSESSMENT",
-        "ONGOING_MONITORING",
-        "FRAUD_CHECK",
-    } <= codes
 
 
 def _broken(**changes):

@@ -9,9 +9,17 @@ import pytest
 from app.domain.purposes import InvalidCatalogue
 from app.services.purposes import load_catalogue
 
+pytestmark = pytest.mark.integration
 
-def test_default_catalogue_loads():
-    assert "CREDIT_ASSESSMENT" in load_catalogue()
+
+def test_default_catalogue_ships_the_named_purposes():
+    codes = {t.code for t in load_catalogue()}
+    assert {
+        "TRADE_FINANCE_APPLICATION",
+        "CREDIT_ASSESSMENT",
+        "ONGOING_MONITORING",
+        "FRAUD_CHECK",
+    } <= codes
 
 
 def test_configured_file_replaces_the_default(tmp_path):
