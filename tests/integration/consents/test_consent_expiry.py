@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from app.storage.models import Consent, OutboxMessage
 from app.tasks.consents import expire_consents
 from app.tasks.registry import periodic_jobs
+from tests.support import both_backends
 
 pytestmark = [pytest.mark.integration]
 
@@ -19,6 +20,7 @@ def test_expiry_job_is_registered():
     assert "consents.expire" in periodic_jobs()
 
 
+@both_backends
 def test_job_expires_active_and_paused_consents_past_valid_until(
     client, parties, active_consent, request_consent, container
 ):
