@@ -2,7 +2,16 @@
 
 from fastapi import APIRouter
 
-from app.api.routers import audit, consents, data, health, oauth, participants
+from app.api.routers import (
+    audit,
+    consents,
+    data,
+    documents,
+    health,
+    mandates,
+    oauth,
+    participants,
+)
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -11,4 +20,6 @@ ROUTERS: list[APIRouter] = [
     consents.router,
     data.router,
     audit.router,
+    mandates.router,
+    documents.router,
 ]

@@ -3,6 +3,7 @@
 from app.storage.models.consents import Consent, ConsentAccessCounter, ConsentTransition
 from app.storage.models.documents import Document
 from app.storage.models.events import ChainHead, Event, OutboxMessage, TaskReceipt
+from app.storage.models.intake import IdempotencyKey, ProviderMandate
 from app.storage.models.participants import (
     ApiClient,
     ClientAssertion,
@@ -24,11 +25,13 @@ __all__ = [
     "DashboardUser",
     "Document",
     "Event",
+    "IdempotencyKey",
     "IdentifierScheme",
     "OutboxMessage",
     "Participant",
     "ParticipantIdentifier",
     "ParticipantRole",
+    "ProviderMandate",
     "Role",
     "TaskReceipt",
 ]
