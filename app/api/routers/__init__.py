@@ -11,12 +11,14 @@ from app.api.routers import (
     mandates,
     oauth,
     participants,
+    purposes,
 )
 
 ROUTERS: list[APIRouter] = [
     health.router,
     oauth.router,
     participants.router,
+    purposes.router,
     consents.router,
     data.router,
     audit.router,

@@ -305,3 +305,12 @@ def test_admin_must_name_a_real_consumer(client, parties, consent_body):
 def test_a_consumer_cannot_request_for_another_consumer(client, parties, consent_body):
     body = consent_body(consumer_id=str(parties.bank_b.id))
     assert client.post("/v1/consents", json=body, headers=parties.h("bank_a")).status_code == 403
+
+
+def test_purpose_catalogue_is_published_to_clients(client, parties):
+    response = client.get("/v1/purposes", headers=parties.h("bank_a"))
+    assert response.status_code == 200
+    purposes = {p["code"]: p for p in response.json()}
+    assert purposes["TRADE_FINANCE_APPLICATION"]["max_frequency"] == {"count": 10, "unit": "DAY"}
+    assert purposes["ONGOING_MONITORING"]["fetch_types"] == ["PERIODIC"]
+    assert client.get("/v1/purposes").status_code == 401
