@@ -20,9 +20,9 @@ class FrequencyCap(BaseModel):
 class PurposeRead(BaseModel):
     code: str
     text: str
-    max_validity_days: float
+    max_validity_days: int
     max_frequency: FrequencyCap
-    max_data_range_days: float
+    max_data_range_days: int
     max_data_life_days: int
     document_types: list[str]
     fetch_types: list[str]
@@ -32,9 +32,9 @@ class PurposeRead(BaseModel):
         return cls(
             code=t.code,
             text=t.text,
-            max_validity_days=t.max_validity.total_seconds() / 86400,
+            max_validity_days=t.max_validity.days,
             max_frequency=FrequencyCap(count=t.max_frequency.count, unit=t.max_frequency.unit),
-            max_data_range_days=t.max_data_range.total_seconds() / 86400,
+            max_data_range_days=t.max_data_range.days,
             max_data_life_days=t.max_data_life_days,
             document_types=sorted(t.document_types),
             fetch_types=sorted(t.fetch_types),
