@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from app.services.consents import expire_due_consents
+from app.services.consent_transitions import expire_due_consents
 from app.storage.base import utcnow
 from app.storage.counters import purge_elapsed
 from app.tasks.registry import periodic

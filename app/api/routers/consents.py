@@ -14,7 +14,9 @@ from app.domain.consent import ConsentStatus
 from app.domain.consent_lifecycle import Action
 from app.errors import Forbidden
 from app.security.principal import Principal
+from app.services import consent_transitions as lifecycle
 from app.services import consents as svc
+from app.services.consent_artefacts import artefact_sha256
 from app.services.purposes import catalogue_for
 
 router = APIRouter(prefix="/v1/consents", tags=["consents"])
@@ -111,7 +113,7 @@ def get_artefact(
     """The signed artefact: `application/jose` compact JWS, or JSON when asked for."""
     token = svc.consent_artefact(uow.session, principal, consent_id)
     if "application/json" in request.headers.get("accept", ""):
-        body = ArtefactRead(consent_id=consent_id, jws=token, sha256=svc.artefact_sha256(token))
+        body = ArtefactRead(consent_id=consent_id, jws=token, sha256=artefact_sha256(token))
         return Response(body.model_dump_json(), media_type="application/json")
     return Response(token, media_type=JOSE)
 
@@ -124,7 +126,7 @@ def _transition(
     container: ContainerDep,
     body: ReasonIn | None,
 ) -> ConsentRead:
-    consent = svc.transition_consent(
+    consent = lifecycle.transition_consent(
         uow.session,
         principal,
         consent_id,
