@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
@@ -24,10 +24,10 @@ router = APIRouter(prefix="/v1/consents", tags=["consents"])
 JOSE = "application/jose"
 
 
-def require_any_scope(*scopes: str) -> Callable[[Principal], Principal]:
+def require_any_scope(*scopes: str) -> Callable[[Principal], Awaitable[Principal]]:
     """Admit a caller holding at least one of `scopes` (e.g. consumer or owner revoking)."""
 
-    def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: CurrentPrincipal) -> Principal:
         if not principal.scopes & set(scopes):
             raise Forbidden(
                 f"token lacks one of the scopes {' '.join(sorted(scopes))}",
