@@ -143,9 +143,9 @@ def test_admin_may_act_on_any_consent(client, parties, request_consent):
 @pytest.mark.parametrize(
     ("override", "cap"),
     [
-        ({"frequency": {"count": 11, "unit": "DAY"}}, "max_frequency"),
-        ({"frequency": {"count": 1, "unit": "HOUR"}}, "max_frequency"),
-        ({"data_life_days": 181}, "max_data_life_days"),
+        ({"frequency": {"count": 241, "unit": "DAY"}}, "max_frequency"),
+        ({"frequency": {"count": 11, "unit": "HOUR"}}, "max_frequency"),
+        ({"data_life_days": 366}, "max_data_life_days"),
         ({"document_types": ["dcsa.transport-document", "acme.purchase-order"]}, "document_types"),
         (
             {"purpose": "ONGOING_MONITORING", "fetch_type": "ONETIME", "frequency": None},
@@ -168,7 +168,7 @@ def test_request_beyond_a_purpose_cap_is_422_naming_the_cap(
 
 def test_validity_and_data_range_caps_are_named(client, parties, consent_body):
     body = consent_body(
-        validity={"from": "2030-01-01T00:00:00Z", "until": "2030-06-01T00:00:00Z"},
+        validity={"from": "2030-01-01T00:00:00Z", "until": "2030-08-01T00:00:00Z"},
         data_range={"from": "2020-01-01T00:00:00Z", "to": "2029-01-01T00:00:00Z"},
     )
     response = client.post("/v1/consents", json=body, headers=parties.h("bank_a"))
@@ -311,6 +311,6 @@ def test_purpose_catalogue_is_published_to_clients(client, parties):
     response = client.get("/v1/purposes", headers=parties.h("bank_a"))
     assert response.status_code == 200
     purposes = {p["code"]: p for p in response.json()}
-    assert purposes["TRADE_FINANCE_APPLICATION"]["max_frequency"] == {"count": 10, "unit": "DAY"}
+    assert purposes["TRADE_FINANCE_APPLICATION"]["max_frequency"] == {"count": 240, "unit": "DAY"}
     assert purposes["ONGOING_MONITORING"]["fetch_types"] == ["PERIODIC"]
     assert client.get("/v1/purposes").status_code == 401
