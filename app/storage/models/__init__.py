@@ -1,5 +1,6 @@
 """All models, imported so that metadata and Alembic see every table."""
 
+from app.storage.models.consents import Consent, ConsentAccessCounter, ConsentTransition
 from app.storage.models.dashboard import DashboardSession
 from app.storage.models.documents import Document
 from app.storage.models.events import ChainHead, Event, OutboxMessage, TaskReceipt
@@ -19,6 +20,9 @@ __all__ = [
     "ApiClient",
     "ChainHead",
     "ClientAssertion",
+    "Consent",
+    "ConsentAccessCounter",
+    "ConsentTransition",
     "DashboardSession",
     "DashboardUser",
     "Document",
