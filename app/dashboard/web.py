@@ -177,6 +177,7 @@ def render(
 
 NAV = [
     ("overview", "Overview", "/", False),
+    ("consents", "Consents", "/consents", False),
     ("documents", "Documents", "/documents", False),
     ("participants", "Participants", "/participants", False),
     ("audit", "Audit", "/audit", False),

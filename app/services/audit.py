@@ -23,7 +23,7 @@ class EventPage:
     next_cursor: str | None
 
 
-def _involves(session: Session, participant_id: uuid.UUID) -> sa.ColumnElement[bool]:
+def involves(session: Session, participant_id: uuid.UUID) -> sa.ColumnElement[bool]:
     """`participant_ids` contains the caller: JSONB `@>` on PostgreSQL, json_each on SQLite."""
     value = str(participant_id)
     if session.get_bind().dialect.name == "postgresql":
@@ -48,7 +48,7 @@ def list_events(
     size = page_size(limit)
     stmt = sa.select(Event)
     if not principal.is_admin:
-        stmt = stmt.where(_involves(session, principal.participant_id))
+        stmt = stmt.where(involves(session, principal.participant_id))
     if kind is not None:
         stmt = stmt.where(Event.kind == kind)
     if subject is not None:

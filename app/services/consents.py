@@ -330,10 +330,15 @@ def list_consents(
     status: ConsentStatus | None = None,
     owner_id: uuid.UUID | None = None,
     consumer_id: uuid.UUID | None = None,
+    purpose_code: str | None = None,
+    valid_until_before: datetime | None = None,
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[Consent]:
-    """The caller's consents, newest first, filtered, one keyset page at a time."""
+    """The caller's consents, newest first, filtered, one keyset page at a time.
+
+    `valid_until_before` finds consents about to lapse (the dashboard's "expiring soon").
+    """
     size = page_size(limit)
     stmt = readable(Consent, principal)
     if status is not None:
@@ -342,6 +347,10 @@ def list_consents(
         stmt = stmt.where(Consent.owner_id == owner_id)
     if consumer_id is not None:
         stmt = stmt.where(Consent.consumer_id == consumer_id)
+    if purpose_code is not None:
+        stmt = stmt.where(Consent.purpose_code == purpose_code)
+    if valid_until_before is not None:
+        stmt = stmt.where(Consent.valid_until < valid_until_before)
     if cursor is not None:
         after = decode_cursor(cursor)
         stmt = stmt.where(sa.tuple_(Consent.created_at, Consent.id) < (after.at, after.id))

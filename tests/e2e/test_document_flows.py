@@ -8,12 +8,13 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import go, login, push_transport_document, shot
+from tests.integration.dashboard.conftest import new_lei
 
 pytestmark = pytest.mark.e2e
 
 
 def test_admin_finds_a_pushed_document_by_reference(hub, new_page):
-    lei = "5493001KJTIIGC8Y1R12"
+    lei = new_lei()
     hub.participant("Kowloon Export", ("owner",), f"LEI:{lei}")
     carrier = hub.participant("Pacific Carrier", ("provider",))
     reference = f"E2E{uuid.uuid4().hex[:8].upper()}"

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from app.api.deps import UowDep
-from app.dashboard.charts import day_range, stacked_columns
+from app.dashboard.charts import day_range, horizontal_bars, stacked_columns
 from app.dashboard.web import ViewerDep, render
 from app.services import overview
 from app.storage.base import utcnow
@@ -28,6 +28,12 @@ def overview_page(request: Request, viewer: ViewerDep, uow: UowDep) -> HTMLRespo
             "days": CHART_DAYS,
             "documents_chart": stacked_columns(
                 days, overview.documents_per_day(session, principal, days=CHART_DAYS)
+            ),
+            "pulls_chart": stacked_columns(
+                days, overview.pulls_per_day(session, principal, days=CHART_DAYS)
+            ),
+            "consents_chart": horizontal_bars(
+                [(s.lower(), n) for s, n in overview.consents_by_status(session, principal).items()]
             ),
         },
     )

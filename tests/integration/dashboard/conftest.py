@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -122,16 +123,25 @@ REFERENCE = Path(__file__).resolve().parents[4] / "shared" / "reference"
 
 
 def transport_document(lei: str, reference: str | None = None) -> bytes:
-    """DCSA's reefer example with the shipper identified by `lei`."""
+    """DCSA's reefer example, shipped three days ago, with the shipper identified by `lei`."""
     td = json.loads(
         (REFERENCE / "dcsa/examples/TransportDocument_reefer_APPROVED.json").read_bytes()
     )
     td["documentParties"]["shipper"]["identifyingCodes"] = [
         {"codeListProvider": "GLEIF", "codeListName": "LEI", "partyCode": lei}
     ]
+    td["shippedOnBoardDate"] = (utcnow().date() - timedelta(days=3)).isoformat()
     if reference:
         td["transportDocumentReference"] = reference
     return json.dumps(td, indent=2).encode()
+
+
+def new_lei() -> str:
+    """A random LEI with valid ISO 17442 check digits (ISO 7064 mod 97-10)."""
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    body = "".join(alphabet[b % 36] for b in os.urandom(18))
+    numeric = "".join(str(int(ch, 36)) for ch in body + "00")
+    return f"{body}{98 - int(numeric) % 97:02d}"
 
 
 @pytest.fixture
@@ -152,3 +162,43 @@ def push_document(client, auth_headers) -> Callable[..., dict[str, Any]]:
         return response.json()
 
     return push
+
+
+def consent_request_body(owner: Participant, **overrides: Any) -> dict[str, Any]:
+    """A consent request that fits the default TRADE_FINANCE_APPLICATION purpose."""
+    now = datetime.now(UTC)
+
+    def iso(moment: datetime) -> str:
+        return moment.isoformat().replace("+00:00", "Z")
+
+    body: dict[str, Any] = {
+        "owner_id": str(owner.id),
+        "document_types": ["dcsa.transport-document"],
+        "purpose": "TRADE_FINANCE_APPLICATION",
+        "data_range": {"from": iso(now - timedelta(days=200)), "to": iso(now + timedelta(days=30))},
+        "validity": {
+            "from": iso(now - timedelta(minutes=1)),
+            "until": iso(now + timedelta(days=30)),
+        },
+        "fetch_type": "PERIODIC",
+        "frequency": {"count": 10, "unit": "DAY"},
+        "data_life_days": 30,
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def pending_consent(client, auth_headers) -> Callable[..., dict[str, Any]]:
+    """A consent the bank requested through the API, waiting for the owner."""
+
+    def make(owner: Participant, bank: Participant, **overrides: Any) -> dict[str, Any]:
+        response = client.post(
+            "/v1/consents",
+            json=consent_request_body(owner, **overrides),
+            headers=auth_headers(bank),
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    return make
