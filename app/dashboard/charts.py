@@ -61,6 +61,7 @@ class BarChart:
     width: int
     height: int
     label_width: int
+    track_width: float
     bar_height: int
     bars: list[Bar] = field(default_factory=list)
 
@@ -92,8 +93,8 @@ def stacked_columns(
     days: Sequence[date],
     series: Mapping[str, Mapping[date, int]],
     *,
-    width: int = 640,
-    height: int = 240,
+    width: int = 480,
+    height: int = 220,
     unit: str = "",
 ) -> ColumnChart:
     """One column per day, stacked by series; series keep a stable colour by sorted name."""
@@ -124,7 +125,10 @@ def stacked_columns(
                 )
             )
             base += value
-    y_ticks = [Tick(round(top + plot_h * (1 - k / 4), 2), _fmt(y_max * k / 4)) for k in range(0, 5)]
+    y_ticks = [
+        Tick(round(top + plot_h * (1 - k * y_step / y_max), 2), _fmt(k * y_step))
+        for k in range(round(y_max / y_step) + 1)
+    ]
     every = max(1, math.ceil(len(days) / 7))
     x_ticks = [
         Tick(round(left + i * slot + slot / 2, 2), day.strftime("%d %b"))
@@ -154,10 +158,10 @@ def stacked_columns(
 def horizontal_bars(
     values: Sequence[tuple[str, float]],
     *,
-    width: int = 640,
+    width: int = 480,
     maximum: float | None = None,
     unit: str = "",
-    label_width: int = 150,
+    label_width: int = 110,
     bar_height: int = 22,
 ) -> BarChart:
     """Labelled bars; `maximum` fixes the scale (100 for percentages)."""
@@ -177,5 +181,10 @@ def horizontal_bars(
     ]
     height = max(len(bars) * (bar_height + gap), bar_height)
     return BarChart(
-        width=width, height=height, label_width=label_width, bar_height=bar_height, bars=bars
+        width=width,
+        height=height,
+        label_width=label_width,
+        track_width=plot_w,
+        bar_height=bar_height,
+        bars=bars,
     )

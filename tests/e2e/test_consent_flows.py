@@ -93,6 +93,17 @@ def test_admin_approves_then_revokes_and_the_next_pull_is_refused(hub, new_page)
     assert refused.headers["content-type"] == "application/problem+json"
     assert refused.json()["reason"] == "consent_revoked"
 
+    go(page, "Overview")
+    expect(page.get_by_role("figure", name="Document pulls per day, by bank")).to_contain_text(
+        bank.name
+    )
+    shot(page, "overview-with-activity")
+    go(page, "Audit")
+    page.get_by_label("Kind").fill("data.accessed")
+    page.get_by_label("Kind").press("Enter")
+    expect(page.locator("#results")).to_contain_text("data.accessed")
+    shot(page, "audit-events")
+
 
 def test_owner_sees_its_consents_and_gets_404_for_another_owners(hub, new_page):
     mine = hub.participant("Kowloon Export", ("owner",))

@@ -42,6 +42,18 @@ def test_stacked_columns_stack_series_and_scale_to_the_tallest_day():
     assert chart.legend == [(0, "ebl"), (1, "invoice")]
 
 
+def test_axis_ticks_are_whole_counts():
+    days = day_range(date(2026, 1, 3), 2)
+    assert [t.label for t in stacked_columns(days, {"a": {days[1]: 1}}).y_ticks] == ["0", "1"]
+    assert [t.label for t in stacked_columns(days, {"a": {days[1]: 7}}).y_ticks] == [
+        "0",
+        "2",
+        "4",
+        "6",
+        "8",
+    ]
+
+
 def test_empty_chart_has_no_shapes_and_a_unit_axis():
     chart = stacked_columns(day_range(date(2026, 1, 3), 7), {})
     assert chart.rects == [] and chart.total == 0
