@@ -36,6 +36,7 @@ def _when(value: datetime | None) -> str:
 
 
 templates.env.filters["when"] = _when
+templates.env.filters["uuid"] = uuid.UUID
 
 
 class LoginRequired(Exception):

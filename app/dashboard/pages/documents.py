@@ -11,14 +11,17 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.api.deps import UowDep
 from app.dashboard.web import ViewerDep, is_htmx, optional_date, optional_uuid, render
+from app.services.audit import list_events
 from app.services.document_search import DocumentQuery, document_types, search_documents
 from app.services.ingest import get_document
 from app.services.participants import list_participants, names_of
+from app.services.pull import ACCESS_EVENT
 from app.storage.models import Document
 
 router = APIRouter(prefix="/documents")
 
 PAGE_SIZE = 25
+ACCESS_ROWS = 50
 
 
 @router.get("", response_class=HTMLResponse)
@@ -87,12 +90,21 @@ def document_detail(
 ) -> HTMLResponse:
     document = get_document(uow.session, viewer.principal, document_id)
     provenance = dict(document.provenance)
+    accesses = list_events(
+        uow.session,
+        viewer.principal,
+        kind=ACCESS_EVENT,
+        subject=f"document:{document.id}",
+        limit=ACCESS_ROWS,
+    )
+    consumers = {uuid.UUID(e.payload["consumer_id"]) for e in accesses.items}
     return render(
         request,
         "documents/detail.html",
         {
             "d": document,
-            "names": names_of(uow.session, {document.owner_id, document.provider_id}),
+            "accesses": accesses,
+            "names": names_of(uow.session, {document.owner_id, document.provider_id} | consumers),
             "subject_sha256": provenance.pop("subject_sha256", None),
             "shape": provenance.pop("shape", None),
             "schemas": provenance.pop("schemas", {}),

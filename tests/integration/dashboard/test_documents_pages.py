@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.storage.base import utcnow
+from tests.integration.dashboard.conftest import new_lei
 
 
 def test_owner_finds_only_its_own_documents(browser, make_participant, make_user, store_document):
@@ -99,3 +100,25 @@ def test_document_of_another_owner_is_404(browser, make_participant, make_user, 
     browser.login(make_user(outsider))
     assert browser.get(f"/dashboard/documents/{pushed['id']}").status_code == 404
     assert browser.get(f"/dashboard/documents/{pushed['id']}/content").status_code == 404
+
+
+def test_document_detail_lists_who_fetched_it_under_which_consent(
+    admin_browser, make_participant, push_document, pending_consent, client, auth_headers
+):
+    lei = new_lei()
+    owner = make_participant("Exporter", roles=("owner",), identifiers=(f"LEI:{lei}",))
+    carrier = make_participant("Carrier", roles=("provider",))
+    bank = make_participant("Harbour Bank", roles=("consumer",))
+    pushed = push_document(carrier, lei)
+    detail = admin_browser.get(f"/dashboard/documents/{pushed['id']}").text
+    assert "Nobody has fetched this document." in detail
+    consent = pending_consent(owner, bank)
+    admin_browser.post(f"/dashboard/consents/{consent['id']}/approve")
+    fetched = client.get(
+        f"/v1/data/documents/{pushed['id']}",
+        headers={**auth_headers(bank), "Consent-Id": consent["id"]},
+    )
+    assert fetched.status_code == 200, fetched.text
+    detail = admin_browser.get(f"/dashboard/documents/{pushed['id']}").text
+    assert bank.name in detail
+    assert f"/dashboard/consents/{consent['id']}" in detail
