@@ -332,12 +332,14 @@ def list_consents(
     consumer_id: uuid.UUID | None = None,
     purpose_code: str | None = None,
     valid_until_before: datetime | None = None,
+    valid_until_after: datetime | None = None,
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[Consent]:
     """The caller's consents, newest first, filtered, one keyset page at a time.
 
-    `valid_until_before` finds consents about to lapse (the dashboard's "expiring soon").
+    `valid_until_after`/`valid_until_before` bound the end of validity, e.g. to find the
+    consents about to lapse (the dashboard's "expiring soon").
     """
     size = page_size(limit)
     stmt = readable(Consent, principal)
@@ -351,6 +353,8 @@ def list_consents(
         stmt = stmt.where(Consent.purpose_code == purpose_code)
     if valid_until_before is not None:
         stmt = stmt.where(Consent.valid_until < valid_until_before)
+    if valid_until_after is not None:
+        stmt = stmt.where(Consent.valid_until >= valid_until_after)
     if cursor is not None:
         after = decode_cursor(cursor)
         stmt = stmt.where(sa.tuple_(Consent.created_at, Consent.id) < (after.at, after.id))

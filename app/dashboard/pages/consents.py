@@ -83,6 +83,7 @@ def consent_list(
     expiring: Annotated[str, Query(max_length=8)] = "",
     cursor: Annotated[str, Query(max_length=500)] = "",
 ) -> HTMLResponse:
+    now = utcnow()
     page = svc.list_consents(
         uow.session,
         viewer.principal,
@@ -90,7 +91,8 @@ def consent_list(
         owner_id=optional_uuid(owner, "owner"),
         consumer_id=optional_uuid(consumer, "consumer"),
         purpose_code=purpose or None,
-        valid_until_before=utcnow() + EXPIRING_SOON if expiring else None,
+        valid_until_before=now + EXPIRING_SOON if expiring else None,
+        valid_until_after=now if expiring else None,
         cursor=cursor or None,
         limit=PAGE_SIZE,
     )
@@ -113,7 +115,7 @@ def consent_list(
         "consumers": [p for p in participants if "consumer" in p.role_names],
         "statuses": [s.value for s in ConsentStatus],
         "purposes": sorted(t.code for t in catalogue_for(container.settings)),
-        "soon": utcnow() + EXPIRING_SOON,
+        "soon": now + EXPIRING_SOON,
     }
     template = "consents/_results.html" if is_htmx(request) else "consents/list.html"
     return render(request, template, context)
