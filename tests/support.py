@@ -15,6 +15,8 @@ both_backends = pytest.mark.parametrize("backend", ["sqlite", "postgresql"], ind
 
 
 REPO = Path(__file__).resolve().parent.parent
+#: The official DCSA and UN/CEFACT examples shipped beside the repository.
+REFERENCE = Path(os.environ.get("TRADEGATE_REFERENCE_DIR", REPO.parent / "shared" / "reference"))
 
 
 def settings_env(settings: Settings) -> dict[str, str]:

@@ -5,17 +5,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from app.storage.models import Document, Event, OutboxMessage, ProviderMandate
-from tests.support import both_backends
+from tests.support import REFERENCE, both_backends
 
 pytestmark = [pytest.mark.integration, both_backends]
 
-REFERENCE = Path(__file__).resolve().parents[4] / "shared" / "reference"
 LEI = "5493001KJTIIGC8Y1R12"
 PROBLEM = "application/problem+json"
 

@@ -6,16 +6,14 @@ import base64
 import hashlib
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from tests.integration.consents.conftest import iso
-from tests.support import both_backends
+from tests.support import REFERENCE, both_backends
 
 pytestmark = [pytest.mark.integration, both_backends]
 
-REFERENCE = Path(__file__).resolve().parents[4] / "shared" / "reference"
 LEI = "5493001KJTIIGC8Y1R12"
 
 
