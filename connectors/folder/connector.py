@@ -31,7 +31,7 @@ class FolderConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    path: Path
+    path: Path = Field(json_schema_extra={"operator_only": True})
     max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     max_files_per_poll: int = Field(default=100, gt=0, le=10_000)
     stale_claim_seconds: float = Field(default=600.0, gt=0)

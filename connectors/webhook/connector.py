@@ -21,7 +21,7 @@ from connectors.spi import (
     PermanentDeliveryError,
     TransientDeliveryError,
 )
-from connectors.webhook.signing import decode_secret, signature_header
+from connectors.webhook.signing import decode_secret, generate_secret, signature_header
 from connectors.webhook.ssrf import PinnedTarget, Resolver, TargetRefusedError, pin_target
 from connectors.webhook.ssrf import system_resolver as default_resolver
 
@@ -36,11 +36,17 @@ class WebhookConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     url: HttpUrl
-    secrets: list[SecretStr] = Field(min_length=1, max_length=2)
+    secrets: list[SecretStr] = Field(
+        default_factory=lambda: [SecretStr(generate_secret())],
+        min_length=1,
+        max_length=2,
+        description="One whsec_ secret, or two while rotating (new first); generated if absent.",
+    )
     timeout_seconds: float = Field(default=15.0, gt=0, le=60)
     allow_internal: list[str] = Field(
         default_factory=list,
         description="Exact host names or CIDRs that may resolve to internal addresses.",
+        json_schema_extra={"operator_only": True},
     )
 
     @field_validator("secrets")

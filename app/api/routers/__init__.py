@@ -2,10 +2,13 @@
 
 from fastapi import APIRouter
 
-from app.api.routers import health, oauth, participants
+from app.api.routers import connectors, deliveries, events, health, oauth, participants
 
 ROUTERS: list[APIRouter] = [
     health.router,
     oauth.router,
     participants.router,
+    connectors.router,
+    deliveries.router,
+    events.router,
 ]

@@ -1,5 +1,7 @@
 """All models, imported so that metadata and Alembic see every table."""
 
+from app.storage.models.connectors import ConnectorInstance, Subscription
+from app.storage.models.deliveries import Delivery, DeliveryStatus, FeedCursor, Notification
 from app.storage.models.documents import Document
 from app.storage.models.events import ChainHead, Event, OutboxMessage, TaskReceipt
 from app.storage.models.participants import (
@@ -17,14 +19,20 @@ __all__ = [
     "ApiClient",
     "ChainHead",
     "ClientAssertion",
+    "ConnectorInstance",
     "DashboardUser",
+    "Delivery",
+    "DeliveryStatus",
     "Document",
     "Event",
+    "FeedCursor",
     "IdentifierScheme",
+    "Notification",
     "OutboxMessage",
     "Participant",
     "ParticipantIdentifier",
     "ParticipantRole",
     "Role",
+    "Subscription",
     "TaskReceipt",
 ]

@@ -1,0 +1,41 @@
+"""Outbox handlers that route announcements and attempt deliveries."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from app.services import deliveries, routing
+from app.settings import Settings
+from app.storage.models import OutboxMessage
+from app.tasks.registry import on_outbox, task_container
+from connectors.registry import default_registry
+from connectors.retry import RetryPolicy
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(
+        base_seconds=settings.delivery_retry_base_seconds,
+        cap_seconds=settings.delivery_retry_cap_seconds,
+        max_attempts=settings.delivery_max_attempts,
+    )
+
+
+@on_outbox("document.accepted")
+def route_accepted_document(session: Session, message: OutboxMessage) -> None:
+    routing.route_document(session, message, task_container(session).settings.issuer)
+
+
+def route_consent_change(session: Session, message: OutboxMessage) -> None:
+    routing.route_consent(session, message)
+
+
+for _topic in routing.CONSENT_TOPICS:
+    on_outbox(_topic)(route_consent_change)
+
+
+@on_outbox(routing.DELIVERY_TOPIC)
+def attempt_delivery(session: Session, message: OutboxMessage) -> None:
+    settings = task_container(session).settings
+    deliveries.attempt_delivery(
+        session, message, registry=default_registry(), policy=retry_policy(settings)
+    )
