@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -111,25 +111,35 @@ def participants_add(
         except ProblemError as exc:
             _fail(exc)
         uow.commit()
-    console.print_json(json.dumps({"id": str(p.id), "name": p.name, "roles": sorted(role)}))
+    typer.echo(json.dumps({"id": str(p.id), "name": p.name, "roles": sorted(role)}))
 
 
 @participants_cli.command("list")
-def participants_list() -> None:
+def participants_list(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line")] = False,
+) -> None:
     """List participants with their roles and identifiers."""
     from app.security.principal import SYSTEM
     from app.services.participants import list_participants
 
     container = _container()
-    table = Table("id", "name", "roles", "identifiers")
     with container.uow() as uow:
-        for p in list_participants(uow.session, SYSTEM):
-            table.add_row(
-                str(p.id),
-                p.name,
-                ",".join(sorted(p.role_names)),
-                " ".join(f"{i.scheme}:{i.value}" for i in p.identifiers),
-            )
+        rows: list[dict[str, Any]] = [
+            {
+                "id": str(p.id),
+                "name": p.name,
+                "roles": sorted(p.role_names),
+                "identifiers": [f"{i.scheme}:{i.value}" for i in p.identifiers],
+            }
+            for p in list_participants(uow.session, SYSTEM)
+        ]
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps(row))
+        return
+    table = Table("id", "name", "roles", "identifiers")
+    for row in rows:
+        table.add_row(row["id"], row["name"], ",".join(row["roles"]), " ".join(row["identifiers"]))
     console.print(table)
 
 
@@ -160,7 +170,7 @@ def clients_add(
         except ProblemError as exc:
             _fail(exc)
         uow.commit()
-    console.print_json(
+    typer.echo(
         json.dumps(
             {
                 "client_id": new.client.client_id,

@@ -47,12 +47,10 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        session = self.session
-        try:
-            session.rollback()
-        finally:
-            session.close()
-            self._session = None
+        # close() rolls back anything uncommitted without expiring loaded objects, so
+        # results stay readable (detached) after the block.
+        self.session.close()
+        self._session = None
 
     def after_commit(self, fn: Callable[[], None]) -> None:
         self._after.append(fn)
