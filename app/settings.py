@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = Field(
         default=16, ge=1, description="Attempts before a delivery is dead-lettered."
     )
+    delivery_stale_seconds: float = Field(
+        default=900.0,
+        gt=0,
+        description="An attempt this overdue is presumed lost by the broker and queued again.",
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
 from sqlalchemy.orm import Session
 
 from app.services import deliveries, routing
 from app.settings import Settings
 from app.storage.models import OutboxMessage
-from app.tasks.registry import on_outbox, task_container
+from app.tasks.registry import on_outbox, periodic, task_container
 from connectors.registry import default_registry
 from connectors.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from app.container import Container
 
 
 def retry_policy(settings: Settings) -> RetryPolicy:
@@ -31,6 +37,14 @@ def route_consent_change(session: Session, message: OutboxMessage) -> None:
 
 for _topic in routing.CONSENT_TOPICS:
     on_outbox(_topic)(route_consent_change)
+
+
+@periodic("deliveries.requeue_stale", seconds=30)
+def requeue_stale_deliveries(container: Container) -> None:
+    older_than = timedelta(seconds=container.settings.delivery_stale_seconds)
+    with container.uow() as uow:
+        deliveries.requeue_stale(uow.session, older_than=older_than)
+        uow.commit()
 
 
 @on_outbox(routing.DELIVERY_TOPIC)
