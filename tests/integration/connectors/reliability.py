@@ -97,25 +97,31 @@ class Pusher:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def push(self, n: int, deadline: float) -> None:
+        """POST until a 201; the same Idempotency-Key makes every retry safe.
+
+        A 409 after one of our requests died with the server means that request's claim
+        on the key is orphaned: its document was never committed (a committed one answers
+        with the stored 201). Only then is a fresh key used, instead of waiting for the
+        server to declare the claim stale.
+        """
         body = transport_document(n)
-        headers = {
-            **self.headers,
-            "Idempotency-Key": f"doc-{n}",
-            "Content-Type": "application/json",
-        }
+        key, lost = f"doc-{n}", 0
         with httpx.Client(timeout=30) as http:
             while time.monotonic() < deadline:
+                headers = {**self.headers, "Idempotency-Key": key}
+                headers["Content-Type"] = "application/json"
                 try:
                     response = http.post(
                         f"{self.base_url()}/v1/documents", content=body, headers=headers
                     )
                 except httpx.TransportError:
+                    lost += 1
                     with self.lock:
                         self.transport_errors += 1
                     time.sleep(0.2)
                     continue
-                if response.status_code == 409:  # the same key still in flight elsewhere
-                    time.sleep(0.2)
+                if response.status_code == 409 and lost:
+                    key = f"doc-{n}-after-{lost}-lost"
                     continue
                 assert response.status_code == 201, response.text
                 with self.lock:

@@ -68,7 +68,9 @@ def test_crashes_lose_nothing_and_receivers_can_drop_every_duplicate(
         worker.env.update(delivery_env(settings))
     beat = BeatProcess(settings)
     api = ApiProcess(settings, crash_at_kick=DOCUMENTS // 3)
-    kills = {"workers": 0, "api": 0}
+    kills = {"workers": 0}
+    api_exits: list[int] = []
+    stop = threading.Event()
     try:
         for receiver, bank, secret in zip(receivers, banks, secrets, strict=True):
             receiver.__enter__()
@@ -79,7 +81,6 @@ def test_crashes_lose_nothing_and_receivers_can_drop_every_duplicate(
         beat.start()
         api.start_and_wait()
         pusher = Pusher(base_url=lambda: api.url, headers=auth_headers(provider))
-        stop = threading.Event()
 
         def chaos() -> None:
             """Kill each worker once mid-run; restart the API whenever it has died."""
@@ -93,8 +94,7 @@ def test_crashes_lose_nothing_and_receivers_can_drop_every_duplicate(
                     time.sleep(1.0)
                     worker.start()
                 if api.proc is not None and api.proc.poll() is not None:
-                    assert api.proc.returncode == 137, f"API exited with {api.proc.returncode}"
-                    kills["api"] += 1
+                    api_exits.append(api.proc.returncode)
                     api = ApiProcess(settings)
                     api.start_and_wait()
                 time.sleep(0.05)
@@ -116,7 +116,8 @@ def test_crashes_lose_nothing_and_receivers_can_drop_every_duplicate(
         delivered_in = time.monotonic() - started
         stop.set()
         chaos_thread.join(timeout=30)
-        assert kills == {"workers": 2, "api": 1}
+        assert kills == {"workers": 2}
+        assert api_exits == [137]  # died once, inside the publish after a commit
         for receiver in receivers:
             seen = received_documents(receiver)
             assert set(seen) == expected  # nothing lost, nothing foreign
@@ -135,6 +136,7 @@ def test_crashes_lose_nothing_and_receivers_can_drop_every_duplicate(
             f"raw duplicate deliveries dropped by receivers {sum(raw)} {raw}; lost 0"
         )
     finally:
+        stop.set()
         api.stop()
         beat.stop()
         for worker in workers:
