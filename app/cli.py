@@ -12,6 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from app.cli_connectors import connectors_cli, deliveries_cli
+from app.cli_mandates import mandates_cli
+from app.cli_validate import validate_command
 from app.container import Container, bootstrap
 from app.errors import ProblemError
 from app.settings import Settings, get_settings
@@ -31,6 +33,8 @@ cli.add_typer(users_cli, name="users")
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(connectors_cli, name="connectors")
 cli.add_typer(deliveries_cli, name="deliveries")
+cli.add_typer(mandates_cli, name="mandates")
+cli.command("validate")(validate_command)
 console = Console()
 err = Console(stderr=True)
 

@@ -1,4 +1,4 @@
-"""Outbox handlers that route announcements and attempt deliveries."""
+"""Outbox handlers and periodic jobs: routing, delivery attempts, inbound polling."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from app.services import deliveries, routing
+from app.services import deliveries, inbound, routing
 from app.settings import Settings
 from app.storage.models import OutboxMessage
 from app.tasks.registry import on_outbox, periodic, task_container
@@ -45,6 +45,11 @@ def requeue_stale_deliveries(container: Container) -> None:
     with container.uow() as uow:
         deliveries.requeue_stale(uow.session, older_than=older_than)
         uow.commit()
+
+
+@periodic("connectors.poll_inbound", seconds=10)
+def poll_inbound_connectors(container: Container) -> None:
+    inbound.poll_instances(container, default_registry())
 
 
 @on_outbox(routing.DELIVERY_TOPIC)

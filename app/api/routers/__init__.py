@@ -2,7 +2,16 @@
 
 from fastapi import APIRouter
 
-from app.api.routers import connectors, deliveries, events, health, oauth, participants
+from app.api.routers import (
+    connectors,
+    deliveries,
+    documents,
+    events,
+    health,
+    mandates,
+    oauth,
+    participants,
+)
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -11,4 +20,6 @@ ROUTERS: list[APIRouter] = [
     connectors.router,
     deliveries.router,
     events.router,
+    mandates.router,
+    documents.router,
 ]

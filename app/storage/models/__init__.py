@@ -4,6 +4,7 @@ from app.storage.models.connectors import ConnectorInstance, Subscription
 from app.storage.models.deliveries import Delivery, DeliveryStatus, FeedCursor, Notification
 from app.storage.models.documents import Document
 from app.storage.models.events import ChainHead, Event, OutboxMessage, TaskReceipt
+from app.storage.models.intake import IdempotencyKey, ProviderMandate
 from app.storage.models.participants import (
     ApiClient,
     ClientAssertion,
@@ -26,12 +27,14 @@ __all__ = [
     "Document",
     "Event",
     "FeedCursor",
+    "IdempotencyKey",
     "IdentifierScheme",
     "Notification",
     "OutboxMessage",
     "Participant",
     "ParticipantIdentifier",
     "ParticipantRole",
+    "ProviderMandate",
     "Role",
     "Subscription",
     "TaskReceipt",
