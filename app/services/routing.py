@@ -31,7 +31,15 @@ from connectors.registry import UnknownConnectorError, default_registry
 log = structlog.get_logger(__name__)
 
 DELIVERY_TOPIC = "delivery.attempt"
-CONSENT_TOPICS = ("consent.activated", "consent.revoked", "consent.expired")
+CONSENT_TOPICS = (
+    "consent.requested",
+    "consent.activated",
+    "consent.rejected",
+    "consent.paused",
+    "consent.resumed",
+    "consent.revoked",
+    "consent.expired",
+)
 
 
 def webhook_id(notification: Notification) -> str:
