@@ -3,7 +3,10 @@
 from fastapi import APIRouter
 
 from app.api.routers import (
+    audit,
     connectors,
+    consents,
+    data,
     deliveries,
     documents,
     events,
@@ -11,6 +14,7 @@ from app.api.routers import (
     mandates,
     oauth,
     participants,
+    purposes,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -20,6 +24,10 @@ ROUTERS: list[APIRouter] = [
     connectors.router,
     deliveries.router,
     events.router,
+    purposes.router,
+    consents.router,
+    data.router,
+    audit.router,
     mandates.router,
     documents.router,
 ]

@@ -1,6 +1,7 @@
 """All models, imported so that metadata and Alembic see every table."""
 
 from app.storage.models.connectors import ConnectorInstance, Subscription
+from app.storage.models.consents import Consent, ConsentAccessCounter, ConsentTransition
 from app.storage.models.deliveries import Delivery, DeliveryStatus, FeedCursor, Notification
 from app.storage.models.documents import Document
 from app.storage.models.events import ChainHead, Event, OutboxMessage, TaskReceipt
@@ -21,6 +22,9 @@ __all__ = [
     "ChainHead",
     "ClientAssertion",
     "ConnectorInstance",
+    "Consent",
+    "ConsentAccessCounter",
+    "ConsentTransition",
     "DashboardUser",
     "Delivery",
     "DeliveryStatus",

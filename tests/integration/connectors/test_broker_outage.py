@@ -30,9 +30,6 @@ from tests.webhook_receiver import WebhookReceiver
 
 OUTAGE_SECONDS = 30
 
-# Routing follows consents: without consent storage nothing would be delivered.
-pytest.importorskip("app.services.consents", reason="needs consent storage")
-
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.timeout(600),

@@ -14,7 +14,6 @@ from tests.integration.connectors.reliability import (
 )
 from tests.webhook_receiver import WebhookReceiver
 
-pytest.importorskip("app.services.consents", reason="needs consent storage")
 pytestmark = pytest.mark.integration
 
 

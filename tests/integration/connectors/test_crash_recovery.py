@@ -34,9 +34,6 @@ from tests.webhook_receiver import WebhookReceiver
 DOCUMENTS = int(os.environ.get("TRADEGATE_CRASH_DOCUMENTS", "1000"))
 CLIENTS = 32
 
-# Routing follows consents: without consent storage nothing would be delivered.
-pytest.importorskip("app.services.consents", reason="needs consent storage")
-
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.timeout(900),

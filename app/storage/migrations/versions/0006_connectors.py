@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 import app.storage.base
 
 revision: str = '0006'
-down_revision: str | None = '0002'
+down_revision: str | None = '0003'
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 
