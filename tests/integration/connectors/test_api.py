@@ -4,8 +4,11 @@ import uuid
 
 import sqlalchemy as sa
 
+from app.security.principal import SYSTEM
+from app.services.connector_instances import create_instance, subscribe
 from app.storage.models import Delivery
-from tests.integration.connectors.conftest import accept_document
+from connectors.webhook.signing import generate_secret
+from tests.integration.connectors.routing_support import accept_document
 
 
 def make_instance(client, headers, secret=None, **extra):
@@ -104,8 +107,6 @@ def test_managing_connectors_needs_the_scope(client, parties, auth_headers):
 
 
 def test_rotation_and_disabling_through_patch(client, parties, auth_headers, secret):
-    from connectors.webhook.signing import generate_secret
-
     headers = auth_headers(parties["bank"])
     created = make_instance(client, headers, secret).json()
     new = generate_secret()
@@ -138,9 +139,6 @@ def test_subscriptions_validate_topics(client, parties, auth_headers):
 def test_dead_deliveries_are_listed_and_replayed(
     client, container, parties, consents, auth_headers, secret
 ):
-    from app.security.principal import SYSTEM
-    from app.services.connector_instances import create_instance, subscribe
-
     consents.grant(parties["owner"], parties["bank"])
     with container.uow() as uow:
         instance, _ = create_instance(

@@ -1,14 +1,18 @@
 """Retries, Retry-After, dead letters, 410, replay, and routing re-checked at delivery time."""
 
 import time
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from app.security.principal import SYSTEM
-from app.services.deliveries import replay_dead
-from app.storage.models import ConnectorInstance, Delivery, DeliveryStatus
-from tests.integration.connectors.conftest import accept_document
+from app.services.connector_instances import create_instance, subscribe
+from app.services.deliveries import replay_dead, requeue_stale
+from app.services.routing import notify
+from app.storage.base import utcnow
+from app.storage.models import ConnectorInstance, Delivery, DeliveryStatus, OutboxMessage
+from tests.integration.connectors.routing_support import accept_document
 from tests.integration.connectors.test_routing import webhook_for
 from tests.webhook_receiver import WebhookReceiver
 
@@ -116,8 +120,6 @@ def test_consent_revoked_before_delivery_cancels_it(container, parties, consents
 
 
 def test_internal_target_without_allow_list_is_dead_at_once(container, parties, consents, secret):
-    from app.services.connector_instances import create_instance, subscribe
-
     consents.grant(parties["owner"], parties["bank"])
     with container.uow() as uow:
         instance, _ = create_instance(
@@ -136,12 +138,6 @@ def test_internal_target_without_allow_list_is_dead_at_once(container, parties, 
 
 
 def test_an_attempt_lost_by_the_broker_is_queued_again(container, parties, secret, receiver):
-    from datetime import timedelta
-
-    from app.services.deliveries import requeue_stale
-    from app.services.routing import notify
-    from app.storage.base import utcnow
-    from app.storage.models import OutboxMessage
 
     webhook_for(container, parties["bank"], receiver, secret)
     with container.uow() as uow:

@@ -1,11 +1,16 @@
 """Accepted documents reach every covered consumer's endpoints, signed, once per webhook-id."""
 
+import base64
+
 import sqlalchemy as sa
 
 from app.security.principal import SYSTEM
 from app.services.connector_instances import create_instance, subscribe
-from app.storage.models import Delivery, DeliveryStatus, Notification
-from tests.integration.connectors.conftest import accept_document
+from app.services.outbox import enqueue
+from app.storage.models import Delivery, DeliveryStatus, Notification, OutboxMessage, TaskReceipt
+from app.tasks.dispatch import dispatch_message
+from tests.integration.connectors.routing_support import accept_document
+from tests.webhook_receiver import WebhookReceiver
 
 
 def webhook_for(container, participant, receiver, secret, **rule):
@@ -66,8 +71,6 @@ def test_consumers_without_consent_hear_nothing(container, parties, consents, re
 
 
 def test_every_covered_consumer_gets_its_own_copy(container, parties, consents, secret):
-    from tests.webhook_receiver import WebhookReceiver
-
     consents.grant(parties["owner"], parties["bank"])
     consents.grant(parties["owner"], parties["other_bank"])
     with WebhookReceiver([secret]) as a, WebhookReceiver([secret]) as b:
@@ -109,9 +112,6 @@ def test_feed_numbers_each_participants_notifications_in_order(container, partie
 def test_a_redelivered_announcement_creates_nothing_twice(
     container, parties, consents, receiver, secret
 ):
-    from app.storage.models import OutboxMessage, TaskReceipt
-    from app.tasks.dispatch import dispatch_message
-
     consents.grant(parties["owner"], parties["bank"])
     webhook_for(container, parties["bank"], receiver, secret)
     document_id = accept_document(container, parties["owner"], parties["provider"])
@@ -128,8 +128,6 @@ def test_a_redelivered_announcement_creates_nothing_twice(
 
 
 def test_consent_transitions_notify_both_parties(container, parties, receiver, secret):
-    from app.services.outbox import enqueue
-
     webhook_for(container, parties["owner"], receiver, secret, topics=["consent.revoked"])
     with container.uow() as uow:
         enqueue(
@@ -156,8 +154,6 @@ def test_consent_transitions_notify_both_parties(container, parties, receiver, s
 def test_content_is_pushed_only_when_the_consent_and_the_rule_allow_it(
     container, parties, consents, receiver, secret
 ):
-    import base64
-
     consents.grant(parties["owner"], parties["bank"], push_content=True)
     webhook_for(container, parties["bank"], receiver, secret, include_content=True)
     accept_document(container, parties["owner"], parties["provider"], content=b'{"x":1}')
@@ -170,8 +166,6 @@ def test_content_is_pushed_only_when_the_consent_and_the_rule_allow_it(
 
 
 def test_folder_instances_receive_deliveries_as_files(container, parties, consents, tmp_path):
-    from app.security.principal import SYSTEM
-
     consents.grant(parties["owner"], parties["bank"])
     with container.uow() as uow:
         instance, _ = create_instance(
