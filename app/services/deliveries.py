@@ -55,7 +55,7 @@ class Route:
 
 
 def current_route(
-    session: Session, delivery: Delivery, notification: Notification, instance: ConnectorInstance
+    session: Session, notification: Notification, instance: ConnectorInstance
 ) -> Route:
     """Re-evaluate routing at delivery time: a revoked consent or deleted rule stops it."""
     document = None
@@ -111,7 +111,9 @@ def attempt_delivery(
     The delivery row is locked for the attempt (PostgreSQL), so a duplicate dispatch of
     the same attempt waits and then finds it settled. A worker killed mid-attempt leaves
     nothing committed; the broker redelivers and the receiver drops the repeat by its
-    webhook-id. Returns the new status, or None when there was nothing to do.
+    webhook-id. The price: the attempt's transaction stays open for the request (bounded
+    by the connector's timeout), which on SQLite holds the single write lock.
+    Returns the new status, or None when there was nothing to do.
     """
     delivery_id = uuid.UUID(str(message.payload["delivery_id"]))
     delivery = session.execute(
@@ -127,7 +129,7 @@ def attempt_delivery(
     if not instance.enabled:
         _finish(delivery, DeliveryStatus.DEAD, "connector instance is disabled", None)
         return DeliveryStatus.DEAD
-    route = current_route(session, delivery, notification, instance)
+    route = current_route(session, notification, instance)
     if not route.wanted:
         _finish(delivery, DeliveryStatus.CANCELLED, route.reason, None)
         return DeliveryStatus.CANCELLED
