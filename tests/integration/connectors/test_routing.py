@@ -1,6 +1,7 @@
 """Accepted documents reach every covered consumer's endpoints, signed, once per webhook-id."""
 
 import base64
+import json
 
 import sqlalchemy as sa
 
@@ -182,3 +183,25 @@ def test_folder_instances_receive_deliveries_as_files(container, parties, consen
     (notification,) = feed(container, parties["bank"])
     written = tmp_path / "bank" / "outgoing" / f"msg_{notification.id.hex}.json"
     assert written.exists()
+
+
+def test_a_third_party_connector_receives_deliveries_through_the_core(container, parties, consents):
+    from tradegate_example_connector import MAILBOXES
+
+    consents.grant(parties["owner"], parties["bank"])
+    with container.uow() as uow:
+        instance, _ = create_instance(
+            uow.session,
+            SYSTEM,
+            connector="memory",
+            name="plugin",
+            config={"mailbox": "routing-test"},
+            participant_id=parties["bank"].id,
+        )
+        subscribe(uow.session, SYSTEM, instance.id)
+        uow.commit()
+    document_id = accept_document(container, parties["owner"], parties["provider"])
+    (body,) = MAILBOXES["routing-test"].values()
+    assert json.loads(body)["data"]["document_id"] == str(document_id)
+    (delivery,) = deliveries(container)
+    assert delivery.status == DeliveryStatus.DELIVERED
