@@ -1,15 +1,40 @@
-"""A fresh demo hub: a shipper, a carrier, two banks and an operator, with credentials."""
+"""A fresh demo hub: a shipper, a carrier, two banks and an operator, with documents."""
 
 from __future__ import annotations
 
 import secrets
 import shutil
+import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from importlib import resources
 
-from app.container import bootstrap
+from sqlalchemy.orm import Session
+
+from app.container import Container, bootstrap
+from app.domain.consent_lifecycle import Action
+from app.security.principal import Principal
+from app.services.consent_transitions import transition_consent
+from app.services.consents import ConsentRequest, request_consent
+from app.services.ingest import submit_document
+from app.services.mandates import grant_mandate
 from app.services.participants import add_client, add_user, create_participant
+from app.services.purposes import catalogue_for
 from app.settings import Settings
+from app.storage.base import utcnow
 from app.storage.migrate import upgrade
+from app.storage.models import Participant
+
+#: The sample transport documents are dated December 2023; the purpose caps a range at 730 days.
+DEMO_DATA_FROM = datetime(2023, 1, 1, tzinfo=UTC)
+
+#: Sample documents shipped in app/data/samples: (file, media type, who pushes it).
+DEMO_DOCUMENTS = [
+    ("TransportDocument_regularSTD_DRAFT.json", "application/json", "carrier"),
+    ("TransportDocument_reefer_APPROVED.json", "application/json", "carrier"),
+    ("CII_example1.xml", "application/xml", "shipper"),
+    ("CII_example2.xml", "application/xml", "shipper"),
+]
 
 DEMO_PARTICIPANTS = [
     ("Kowloon Export Trading Ltd", ["owner", "provider"], ["LEI:5493001KJTIIGC8Y1R12"], "HK"),
@@ -25,6 +50,7 @@ class DemoReport:
     base_url: str
     clients: list[tuple[str, str, str]] = field(default_factory=list)
     users: list[tuple[str, str, str]] = field(default_factory=list)
+    active_consent: str = ""
 
     def render(self) -> str:
         lines = [
@@ -43,9 +69,14 @@ class DemoReport:
         first = self.clients[2]
         lines += [
             "",
+            f"Harbour Bank's ACTIVE consent: {self.active_consent}",
+            "",
             "Try it:",
-            f"  curl -s -u {first[1]}:{first[2]} -d grant_type=client_credentials "
-            f"{self.base_url}/oauth/token",
+            f"  TOKEN=$(curl -s -u {first[1]}:{first[2]} -d grant_type=client_credentials "
+            f"{self.base_url}/oauth/token | python3 -c "
+            "'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')",
+            f'  curl -s -H "Authorization: Bearer $TOKEN" -H "Consent-Id: {self.active_consent}" '
+            f"{self.base_url}/v1/data/documents",
         ]
         return "\n".join(lines)
 
@@ -59,6 +90,7 @@ def create_demo(settings: Settings) -> DemoReport:
     upgrade(settings.effective_database_url)
     container = bootstrap(settings)
     report = DemoReport(base_url=settings.issuer)
+    cast: list[Participant] = []
     with container.uow() as uow:
         for name, roles, ids, country in DEMO_PARTICIPANTS:
             p = create_participant(
@@ -78,6 +110,78 @@ def create_demo(settings: Settings) -> DemoReport:
                     actor="demo",
                 )
                 report.users.append((name, email, password))
+            cast.append(p)
         uow.commit()
+    shipper, carrier, bank_a, bank_b, _ = cast
+    with container.uow() as uow:
+        report.active_consent = _trade(container, uow.session, shipper, carrier, bank_a, bank_b)
+        uow.commit()
+    container.runner.drain()
     container.close()
     return report
+
+
+def _acting(participant: Participant, *roles: str) -> Principal:
+    return Principal(participant_id=participant.id, client_id="demo", roles=frozenset(roles))
+
+
+def _trade(
+    container: Container,
+    session: Session,
+    shipper: Participant,
+    carrier: Participant,
+    bank_a: Participant,
+    bank_b: Participant,
+) -> str:
+    """Documents pushed through the real intake, one approved and one pending consent.
+
+    Returns the id of the approved consent, for the printed quickstart.
+    """
+    grant_mandate(session, provider_id=carrier.id, owner_id=shipper.id, actor="demo")
+    pushers = {"carrier": carrier, "shipper": shipper}
+    samples = resources.files("app.data").joinpath("samples")
+    for name, media_type, pusher in DEMO_DOCUMENTS:
+        submit_document(
+            session,
+            _acting(pushers[pusher], "provider"),
+            samples.joinpath(name).read_bytes(),
+            media_type=media_type,
+            declared_type=None,
+            explicit_owner=shipper.id,
+            max_bytes=container.settings.max_body_bytes,
+        )
+    now = utcnow()
+    catalogue = catalogue_for(container.settings)
+    approved = ""
+    for bank, approve in ((bank_a, True), (bank_b, False)):
+        request = ConsentRequest(
+            owner_id=shipper.id,
+            document_types=frozenset({"dcsa.transport-document", "uncefact.cii.invoice"}),
+            purpose_code="TRADE_FINANCE_APPLICATION",
+            data_from=DEMO_DATA_FROM,
+            data_to=DEMO_DATA_FROM + timedelta(days=729),
+            valid_from=now - timedelta(minutes=1),
+            valid_until=now + timedelta(days=90),
+            fetch_type="PERIODIC",
+            frequency_count=100,
+            frequency_unit="DAY",
+            data_life_days=30,
+        )
+        consent, _ = request_consent(
+            session,
+            _acting(bank, "consumer"),
+            request,
+            catalogue=catalogue,
+            idempotency_key=str(uuid.uuid4()),
+        )
+        if approve:
+            transition_consent(
+                session,
+                _acting(shipper, "owner", "provider"),
+                consent.id,
+                Action.APPROVE,
+                keys=container.keys,
+                issuer=container.settings.issuer,
+            )
+            approved = str(consent.id)
+    return approved
