@@ -10,6 +10,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet ./tests/plugins/tradegate-example-connector ./tests/plugins/tradegate-broken-connector
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -51,6 +51,20 @@ class Settings(BaseSettings):
     embedded_scheduler: bool = Field(
         default=True, description="Run periodic jobs in a thread when no broker is set."
     )
+    delivery_retry_base_seconds: float = Field(
+        default=30.0, gt=0, description="Backoff ceiling after the first failed delivery."
+    )
+    delivery_retry_cap_seconds: float = Field(
+        default=6 * 3600.0, gt=0, description="Largest backoff ceiling between two attempts."
+    )
+    delivery_max_attempts: int = Field(
+        default=16, ge=1, description="Attempts before a delivery is dead-lettered."
+    )
+    delivery_stale_seconds: float = Field(
+        default=900.0,
+        gt=0,
+        description="An attempt this overdue is presumed lost by the broker and queued again.",
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

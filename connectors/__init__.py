@@ -1,1 +1,1 @@
-"""Connector plugins: the SPI and the built-in connectors."""
+"""Connector plugins: the SPI, the registry and the built-in webhook and folder connectors."""

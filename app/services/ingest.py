@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +26,9 @@ from app.storage.models import (
 from app.storage.scoping import readable
 from app.validation import IntakeError, ValidationReport, validate
 from app.validation.report import OwnerIdentifier
+
+if TYPE_CHECKING:
+    from app.container import Container
 
 _PROBLEMS: dict[int, type[errors.ProblemError]] = {
     400: errors.BadRequest,
@@ -287,6 +290,51 @@ def submit_document(
         session, topic="document.accepted", key=f"document.accepted:{document.id}", payload=payload
     )
     return document
+
+
+def push(
+    container: Container,
+    principal: Principal,
+    raw: bytes,
+    *,
+    key: str,
+    media_type: str | None,
+    declared_type: str | None,
+    owner: uuid.UUID | None,
+) -> tuple[int, dict[str, Any]]:
+    """The whole push, for the API and inbound connectors alike: claim, store, answer.
+
+    The claim on the idempotency key commits first, so a retry of a request still in
+    flight gets a 409; a rejection releases the claim and leaves an event. Returns the
+    status and body to answer with (the stored ones for a completed retry).
+    """
+    digest = request_digest(raw, media_type, declared_type, str(owner) if owner else None)
+    with container.uow() as claim:
+        stored = claim_idempotency_key(claim.session, principal, key, digest)
+        claim.commit()
+    if stored is not None:
+        return stored.status_code, stored.body
+    try:
+        with container.uow() as uow:
+            document = submit_document(
+                uow.session,
+                principal,
+                raw,
+                media_type=media_type,
+                declared_type=declared_type,
+                explicit_owner=owner,
+                max_bytes=container.settings.max_body_bytes,
+            )
+            body = document_body(document)
+            complete_idempotency_key(uow.session, principal, key, 201, body)
+            uow.commit()
+    except errors.ProblemError as problem:
+        with container.uow() as uow:
+            release_idempotency_key(uow.session, principal, key)
+            record_rejection(uow.session, principal, problem, hashlib.sha256(raw).hexdigest())
+            uow.commit()
+        raise
+    return 201, body
 
 
 def complete_idempotency_key(

@@ -29,9 +29,22 @@ from app.storage.models import (
 from app.storage.scoping import readable
 
 ROLE_SCOPES: dict[str, set[str]] = {
-    Role.PROVIDER: {"documents:write", "documents:read", "ledger:read"},
-    Role.CONSUMER: {"data:read", "consents:read", "consents:write", "ledger:read"},
-    Role.OWNER: {"consents:read", "consents:manage", "audit:read", "documents:read", "ledger:read"},
+    Role.PROVIDER: {"documents:write", "documents:read", "ledger:read", "connectors:manage"},
+    Role.CONSUMER: {
+        "data:read",
+        "consents:read",
+        "consents:write",
+        "ledger:read",
+        "connectors:manage",
+    },
+    Role.OWNER: {
+        "consents:read",
+        "consents:manage",
+        "audit:read",
+        "documents:read",
+        "ledger:read",
+        "connectors:manage",
+    },
     Role.ADMIN: {
         "admin",
         "consents:read",

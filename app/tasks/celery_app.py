@@ -33,7 +33,14 @@ def make_celery(settings: Settings, container: Callable[[], Container]) -> Celer
         task_acks_on_failure_or_timeout=True,
         worker_prefetch_multiplier=1,
         worker_hijack_root_logger=False,
-        broker_transport_options={"visibility_timeout": settings.celery_visibility_timeout},
+        broker_transport_options={
+            "visibility_timeout": settings.celery_visibility_timeout,
+            # kombu sweeps for messages to redeliver only every interval x throttle
+            # seconds (100 s by default), whatever the visibility timeout: sweep at a
+            # fifth of the timeout instead, so recovery is bounded by the timeout.
+            "unacked_restore_interval": max(1, settings.celery_visibility_timeout // 5),
+            "unacked_restore_throttle": 1,
+        },
         broker_connection_retry_on_startup=True,
         task_default_queue=settings.celery_queue,
         task_serializer="json",

@@ -55,6 +55,7 @@ def relay_to_broker(container: Container, publisher: Publisher, limit: int) -> i
 
 
 _inline_lock = threading.Lock()
+_inline_state = threading.local()
 
 
 def relay_inline(container: Container, limit: int) -> int:
@@ -62,16 +63,29 @@ def relay_inline(container: Container, limit: int) -> int:
 
     Handlers run in their own transactions (SQLite allows one writer), so a row is only
     marked once its handlers have committed: a crash in between re-runs it on restart.
+    A handler that enqueues more rows commits from inside this loop; that nested kick
+    returns at once and the loop picks the new rows up in its next round.
     """
+    if getattr(_inline_state, "active", False):
+        return 0
     with _inline_lock:
-        with container.uow() as uow:
-            pending = [(m.id, m.topic) for m in uow.session.execute(_pending(limit)).scalars()]
-        for message_id, _topic in pending:
-            dispatch_message(container, message_id)
-            with container.uow() as uow:
-                row = uow.session.get(OutboxMessage, message_id)
-                if row is not None and row.published_at is None:
-                    row.publish_attempts += 1
-                    row.published_at = utcnow()
-                uow.commit()
-        return len(pending)
+        _inline_state.active = True
+        try:
+            total = 0
+            while True:
+                with container.uow() as uow:
+                    stmt = _pending(limit)
+                    pending = [(m.id, m.topic) for m in uow.session.execute(stmt).scalars()]
+                if not pending:
+                    return total
+                for message_id, _topic in pending:
+                    dispatch_message(container, message_id)
+                    with container.uow() as uow:
+                        row = uow.session.get(OutboxMessage, message_id)
+                        if row is not None and row.published_at is None:
+                            row.publish_attempts += 1
+                            row.published_at = utcnow()
+                        uow.commit()
+                total += len(pending)
+        finally:
+            _inline_state.active = False

@@ -4,9 +4,12 @@ from fastapi import APIRouter
 
 from app.api.routers import (
     audit,
+    connectors,
     consents,
     data,
+    deliveries,
     documents,
+    events,
     health,
     mandates,
     oauth,
@@ -18,6 +21,9 @@ ROUTERS: list[APIRouter] = [
     health.router,
     oauth.router,
     participants.router,
+    connectors.router,
+    deliveries.router,
+    events.router,
     purposes.router,
     consents.router,
     data.router,

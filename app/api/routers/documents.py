@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from app.api.deps import ContainerDep, CurrentPrincipal, require_scopes
-from app.container import Container
 from app.domain.canonical import repr_digest
-from app.errors import BadRequest, Forbidden, ProblemError
+from app.errors import BadRequest, Forbidden
 from app.security.principal import Principal
 from app.services import ingest
 
@@ -32,47 +30,6 @@ def _reader(principal: CurrentPrincipal) -> Principal:
 
 
 Reader = Annotated[Principal, Depends(_reader)]
-
-
-def _push(
-    container: Container,
-    principal: Principal,
-    raw: bytes,
-    *,
-    key: str,
-    media_type: str | None,
-    declared_type: str | None,
-    owner: uuid.UUID | None,
-) -> tuple[int, dict[str, Any]]:
-    digest = ingest.request_digest(raw, media_type, declared_type, str(owner) if owner else None)
-    with container.uow() as claim:
-        stored = ingest.claim_idempotency_key(claim.session, principal, key, digest)
-        claim.commit()
-    if stored is not None:
-        return stored.status_code, stored.body
-    try:
-        with container.uow() as uow:
-            document = ingest.submit_document(
-                uow.session,
-                principal,
-                raw,
-                media_type=media_type,
-                declared_type=declared_type,
-                explicit_owner=owner,
-                max_bytes=container.settings.max_body_bytes,
-            )
-            body = ingest.document_body(document)
-            ingest.complete_idempotency_key(uow.session, principal, key, 201, body)
-            uow.commit()
-    except ProblemError as problem:
-        with container.uow() as uow:
-            ingest.release_idempotency_key(uow.session, principal, key)
-            ingest.record_rejection(
-                uow.session, principal, problem, hashlib.sha256(raw).hexdigest()
-            )
-            uow.commit()
-        raise
-    return 201, body
 
 
 @router.post(
@@ -97,7 +54,7 @@ async def push_document(
         )
     raw = await request.body()
     code, body = await run_in_threadpool(
-        _push,
+        ingest.push,
         container,
         principal,
         raw,

@@ -1,7 +1,9 @@
 """All models, imported so that metadata and Alembic see every table."""
 
+from app.storage.models.connectors import ConnectorInstance, Subscription
 from app.storage.models.consents import Consent, ConsentAccessCounter, ConsentTransition
 from app.storage.models.dashboard import DashboardSession
+from app.storage.models.deliveries import Delivery, DeliveryStatus, FeedCursor, Notification
 from app.storage.models.documents import Document
 from app.storage.models.events import ChainHead, Event, OutboxMessage, TaskReceipt
 from app.storage.models.intake import IdempotencyKey, ProviderMandate
@@ -20,20 +22,26 @@ __all__ = [
     "ApiClient",
     "ChainHead",
     "ClientAssertion",
+    "ConnectorInstance",
     "Consent",
     "ConsentAccessCounter",
     "ConsentTransition",
     "DashboardSession",
     "DashboardUser",
+    "Delivery",
+    "DeliveryStatus",
     "Document",
     "Event",
+    "FeedCursor",
     "IdempotencyKey",
     "IdentifierScheme",
+    "Notification",
     "OutboxMessage",
     "Participant",
     "ParticipantIdentifier",
     "ParticipantRole",
     "ProviderMandate",
     "Role",
+    "Subscription",
     "TaskReceipt",
 ]

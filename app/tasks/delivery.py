@@ -1,0 +1,60 @@
+"""Outbox handlers and periodic jobs: routing, delivery attempts, inbound polling."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from app.services import deliveries, inbound, routing
+from app.settings import Settings
+from app.storage.models import OutboxMessage
+from app.tasks.registry import on_outbox, periodic, task_container
+from connectors.registry import default_registry
+from connectors.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from app.container import Container
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(
+        base_seconds=settings.delivery_retry_base_seconds,
+        cap_seconds=settings.delivery_retry_cap_seconds,
+        max_attempts=settings.delivery_max_attempts,
+    )
+
+
+@on_outbox("document.accepted")
+def route_accepted_document(session: Session, message: OutboxMessage) -> None:
+    routing.route_document(session, message, task_container(session).settings.issuer)
+
+
+def route_consent_change(session: Session, message: OutboxMessage) -> None:
+    routing.route_consent(session, message)
+
+
+for _topic in routing.CONSENT_TOPICS:
+    on_outbox(_topic)(route_consent_change)
+
+
+@periodic("deliveries.requeue_stale", seconds=30)
+def requeue_stale_deliveries(container: Container) -> None:
+    older_than = timedelta(seconds=container.settings.delivery_stale_seconds)
+    with container.uow() as uow:
+        deliveries.requeue_stale(uow.session, older_than=older_than)
+        uow.commit()
+
+
+@periodic("connectors.poll_inbound", seconds=10)
+def poll_inbound_connectors(container: Container) -> None:
+    inbound.poll_instances(container, default_registry())
+
+
+@on_outbox(routing.DELIVERY_TOPIC)
+def attempt_delivery(session: Session, message: OutboxMessage) -> None:
+    settings = task_container(session).settings
+    deliveries.attempt_delivery(
+        session, message, registry=default_registry(), policy=retry_policy(settings)
+    )

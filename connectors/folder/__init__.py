@@ -1,0 +1,1 @@
+"""Drop-folder connector: inbound pick-up with an atomic rename protocol, atomic outbound writes."""

@@ -1,0 +1,1 @@
+"""Outbound webhooks following the Standard Webhooks specification."""

@@ -1,0 +1,112 @@
+"""`tradegate connectors ...` and `tradegate deliveries ...` against a real SQLite file."""
+
+import json
+import uuid
+
+import pytest
+from typer.testing import CliRunner
+
+from app.cli import cli
+from app.container import Container
+from app.services.routing import notify
+from app.settings import get_settings
+from app.storage.models import ConnectorInstance
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def runner(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRADEGATE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TRADEGATE_LOG_LEVEL", "WARNING")
+    get_settings.cache_clear()
+    runner = CliRunner()
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+    yield runner
+    get_settings.cache_clear()
+
+
+def test_list_shows_builtin_and_plugin_connectors_but_not_broken_ones(runner):
+    result = runner.invoke(cli, ["connectors", "list"])
+    assert result.exit_code == 0, result.output
+    assert "webhook" in result.stdout and "folder" in result.stdout
+    assert "memory" in result.stdout and "tradegate_example_connector" in result.stdout
+    assert "broken" not in result.stdout
+
+
+def test_add_an_instance_prints_its_generated_secret_once(runner):
+    assert runner.invoke(cli, ["participants", "add", "Bank A", "-r", "consumer"]).exit_code == 0
+    result = runner.invoke(
+        cli,
+        [
+            "connectors",
+            "add",
+            "Bank A",
+            "webhook",
+            "--name",
+            "main",
+            "--config",
+            '{"url": "https://hooks.bank.example/in"}',
+            "--subscribe",
+            "document.accepted",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    created = json.loads(result.stdout)
+    assert created["config"]["secrets"][0].startswith("whsec_")
+    listing = runner.invoke(cli, ["connectors", "instances"])
+    assert created["id"][:8] in listing.stdout and "whsec_" not in listing.stdout
+
+
+def test_bad_input_exits_2_with_the_reasons(runner):
+    assert runner.invoke(cli, ["participants", "add", "Bank A", "-r", "consumer"]).exit_code == 0
+    result = runner.invoke(
+        cli, ["connectors", "add", "Bank A", "webhook", "--name", "x", "--config", '{"url": 1}']
+    )
+    assert result.exit_code == 2
+    assert "invalid webhook configuration" in result.output and "url" in result.output
+    assert (
+        runner.invoke(cli, ["connectors", "add", "Bank A", "pigeon", "--name", "y"]).exit_code == 2
+    )
+    assert runner.invoke(cli, ["deliveries", "retry"]).exit_code == 2
+    assert runner.invoke(cli, ["deliveries", "retry", "not-an-id"]).exit_code == 2
+
+
+def test_retry_dead_replays_every_dead_letter(runner, tmp_path):
+    assert runner.invoke(cli, ["participants", "add", "Bank A", "-r", "consumer"]).exit_code == 0
+    added = runner.invoke(
+        cli,
+        [
+            "connectors",
+            "add",
+            "Bank A",
+            "webhook",
+            "--name",
+            "internal",
+            "--config",
+            '{"url": "http://10.1.2.3/hook"}',
+            "--subscribe",
+            "document.accepted",
+        ],
+    )
+    assert added.exit_code == 0, added.output
+    container = Container(get_settings())
+    try:
+        with container.uow() as uow:
+            instance_id = uuid.UUID(json.loads(added.stdout)["id"])
+            instance = uow.session.get(ConnectorInstance, instance_id)
+            notify(
+                uow.session,
+                participant_id=instance.participant_id,
+                topic="document.accepted",
+                source_key="cli-test",
+                data={},
+            )
+            uow.commit()
+    finally:
+        container.close()
+    dead = runner.invoke(cli, ["deliveries", "list", "--status", "dead"])
+    assert dead.exit_code == 0 and "dead" in dead.stdout
+    retried = runner.invoke(cli, ["deliveries", "retry", "--dead"])
+    assert retried.exit_code == 0, retried.output
+    assert "1 delivery scheduled again" in retried.stdout
