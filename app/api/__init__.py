@@ -1,0 +1,1 @@
+"""HTTP layer: routers, request and response models, auth dependencies, error rendering."""

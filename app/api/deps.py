@@ -1,0 +1,76 @@
+"""Annotated dependencies that keep route handlers to a few lines."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from app.container import Container
+from app.errors import Forbidden, Unauthorized
+from app.security.principal import Principal
+from app.security.tokens import InvalidToken, verify_access_token
+from app.storage.uow import UnitOfWork
+
+
+def get_container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+def get_uow(container: ContainerDep) -> Iterator[UnitOfWork]:
+    with container.uow() as uow:
+        yield uow
+
+
+UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+
+
+def get_principal(request: Request, container: ContainerDep) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("a Bearer access token is required", slug="token-missing")
+    settings = container.settings
+    try:
+        claims = verify_access_token(
+            container.keys, token.strip(), issuer=settings.issuer, audience=settings.audience
+        )
+        participant_id = uuid.UUID(claims["participant_id"])
+    except (InvalidToken, ValueError) as exc:
+        raise Unauthorized(f"invalid access token: {exc}", slug="token-invalid") from exc
+    principal = Principal(
+        participant_id=participant_id,
+        client_id=claims["sub"],
+        scopes=frozenset(claims.get("scope", "").split()),
+        roles=frozenset(r for r in claims.get("roles", []) if isinstance(r, str)),
+    )
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def require_scopes(*scopes: str) -> Callable[[Principal], Principal]:
+    """A dependency that admits a caller holding every one of `scopes`."""
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        missing = set(scopes) - principal.scopes
+        if missing:
+            raise Forbidden(
+                f"token lacks scope {' '.join(sorted(missing))}",
+                slug="insufficient-scope",
+                required=sorted(scopes),
+            )
+        return principal
+
+    return check
+
+
+AdminPrincipal = Annotated[Principal, Depends(require_scopes("admin"))]

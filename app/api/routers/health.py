@@ -1,0 +1,69 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import redis
+import sqlalchemy as sa
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from app.api.deps import ContainerDep
+from app.api.problems import problem_body, problem_response
+from app.container import Container
+
+router = APIRouter(tags=["operations"])
+ReadinessCheck = Callable[[Container], str | None]
+
+
+def _database(container: Container) -> str | None:
+    try:
+        with container.engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except Exception as exc:
+        return f"database unreachable: {type(exc).__name__}"
+    return None
+
+
+def _broker(container: Container) -> str | None:
+    url = container.settings.broker_url
+    if not url:
+        return None
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        client.ping()
+        client.close()
+    except Exception as exc:
+        return f"broker unreachable: {type(exc).__name__}"
+    return None
+
+
+# Other components add their own checks here (a check returns None or why it fails).
+READINESS_CHECKS: dict[str, ReadinessCheck] = {"database": _database, "broker": _broker}
+
+
+@router.get("/healthz", summary="Liveness: the process answers")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Readiness: database and broker reachable, writes accepted")
+def readyz(container: ContainerDep) -> Response:
+    checks = {name: check(container) for name, check in READINESS_CHECKS.items()}
+    failed = {name: reason for name, reason in checks.items() if reason}
+    if failed:
+        body = problem_body(
+            503,
+            "; ".join(failed.values()),
+            "not-ready",
+            checks={n: (r or "ok") for n, r in checks.items()},
+        )
+        return problem_response(503, body)
+    return JSONResponse({"status": "ready", "checks": {name: "ok" for name in checks}})
+
+
+@router.get("/metrics", summary="Prometheus metrics")
+def metrics(container: ContainerDep) -> Response:
+    return Response(generate_latest(container.metrics), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,69 @@
+"""Composition root: wires settings, database, keys and task execution together."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from prometheus_client import CollectorRegistry
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.security.keys import KeyStore
+from app.settings import Settings
+from app.storage.db import make_engine, make_session_factory
+from app.storage.uow import UnitOfWork
+from app.tasks import load_task_modules
+from app.tasks.runner import TaskRunner
+
+if TYPE_CHECKING:
+    from celery import Celery
+
+    from app.tasks.celery_app import CeleryPublisher
+
+
+class Container:
+    """Everything a request, a task or a CLI command needs, built once per process."""
+
+    def __init__(self, settings: Settings, *, keys: KeyStore | None = None) -> None:
+        self.settings = settings
+        self.engine: sa.Engine = make_engine(settings.effective_database_url)
+        self.session_factory: sessionmaker[Session] = make_session_factory(self.engine)
+        self.keys = keys or self._load_keys()
+        self.metrics = CollectorRegistry(auto_describe=True)
+        load_task_modules(settings.task_modules)
+        self.runner = TaskRunner(self, inline=settings.inline_tasks)
+
+    def _load_keys(self) -> KeyStore:
+        if self.settings.env == "production":
+            assert self.settings.keys_file is not None
+            return KeyStore.load(self.settings.keys_file)
+        return KeyStore.load_or_create(self.settings.effective_keys_file)
+
+    def uow(self) -> UnitOfWork:
+        uow = UnitOfWork(self._tracked_sessions, on_outbox=self.runner.kick)
+        return uow
+
+    def _tracked_sessions(self) -> Session:
+        session = self.session_factory()
+        session.info["container"] = self
+        return session
+
+    @cached_property
+    def celery(self) -> Celery:
+        from app.tasks.celery_app import make_celery
+
+        return make_celery(self.settings, lambda: self)
+
+    def publisher(self) -> CeleryPublisher:
+        from app.tasks.celery_app import CeleryPublisher
+
+        return CeleryPublisher(self.celery, self.settings.celery_queue)
+
+    def close(self) -> None:
+        self.runner.stop()
+        self.engine.dispose()
+
+
+def bootstrap(settings: Settings) -> Container:
+    return Container(settings)

@@ -1,0 +1,1 @@
+"""Pure logic with no I/O and no project imports."""

@@ -1,0 +1,50 @@
+"""Application factory: `create_app(settings)` builds the gateway; nothing runs at import."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app import __version__
+from app.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from app.api.problems import install_problem_handlers
+from app.api.routers import ROUTERS
+from app.container import Container, bootstrap
+from app.logs import configure_logging
+from app.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
+    settings = settings or (container.settings if container else get_settings())
+    configure_logging(settings.log_level, settings.log_json)
+    owns_container = container is None
+    container = container or bootstrap(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        container.runner.start()
+        try:
+            yield
+        finally:
+            if owns_container:
+                container.close()
+            else:
+                container.runner.stop()
+
+    app = FastAPI(
+        title="Tradegate",
+        version=__version__,
+        summary="Consent-based trade-document interchange hub",
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    install_problem_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, max_depth=settings.max_json_depth
+    )
+    app.add_middleware(RequestContextMiddleware, registry=container.metrics)
+    return app

@@ -1,0 +1,1 @@
+"""Keys, secrets and tokens: the hub's identity and its clients'."""

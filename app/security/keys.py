@@ -1,0 +1,156 @@
+"""The hub's signing keys: ES256 keys for tokens and artefacts, an Ed25519 key for the log."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from joserfc.jwk import ECKey, OKPKey
+
+ACTIVE, RETIRING, RETIRED = "active", "retiring", "retired"
+
+
+class KeyStoreError(Exception):
+    """The key file is missing, unreadable or holds no usable key."""
+
+
+@dataclass
+class StoredKey:
+    key: ECKey
+    status: str
+    created: str
+
+    @property
+    def kid(self) -> str:
+        return str(self.key.kid)
+
+
+class KeyStore:
+    """Keys from a private JWKS file shared by every replica.
+
+    The newest `active` ES256 key signs; `retiring` keys no longer sign but still verify
+    (so tokens issued before a rotation stay valid until they expire); `retired` keys are
+    gone from the JWKS. The Ed25519 log key signs checkpoints and never rotates silently,
+    because verifiers pin it.
+    """
+
+    def __init__(self, signing: list[StoredKey], log_key: OKPKey, path: Path | None = None):
+        if not any(k.status == ACTIVE for k in signing):
+            raise KeyStoreError("no active ES256 signing key")
+        self._signing = signing
+        self._log_key = log_key
+        self.path = path
+
+    @classmethod
+    def load(cls, path: Path) -> KeyStore:
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise KeyStoreError(f"cannot read key file {path}: {exc}") from exc
+        signing: list[StoredKey] = []
+        log_key: OKPKey | None = None
+        for entry in data.get("keys", []):
+            meta = {k: entry.pop(k) for k in ("status", "created") if k in entry}
+            if entry.get("kty") == "OKP" and entry.get("crv") == "Ed25519":
+                log_key = OKPKey.import_key(entry)
+            elif entry.get("kty") == "EC":
+                signing.append(
+                    StoredKey(
+                        ECKey.import_key(entry), meta.get("status", ACTIVE), meta.get("created", "")
+                    )
+                )
+        if log_key is None:
+            raise KeyStoreError(f"{path} holds no Ed25519 log key")
+        return cls(signing, log_key, path)
+
+    @classmethod
+    def generate(cls, path: Path | None = None) -> KeyStore:
+        store = cls([_new_signing_key()], _new_log_key(), path)
+        if path is not None:
+            store.save()
+        return store
+
+    @classmethod
+    def load_or_create(cls, path: Path) -> KeyStore:
+        """Development convenience: create a key file on first start."""
+        if path.exists():
+            return cls.load(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return cls.generate(path)
+
+    def save(self) -> None:
+        if self.path is None:
+            raise KeyStoreError("key store has no file")
+        keys: list[dict[str, Any]] = [
+            {**k.key.as_dict(private=True), "status": k.status, "created": k.created}
+            for k in self._signing
+        ]
+        keys.append(self._log_key.as_dict(private=True))
+        tmp = self.path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump({"keys": keys}, fh, indent=2)
+        tmp.replace(self.path)
+
+    def current_signing_key(self) -> ECKey:
+        active = [k for k in self._signing if k.status == ACTIVE]
+        return max(active, key=lambda k: k.created).key
+
+    def verification_key(self, kid: str) -> ECKey | None:
+        for k in self._signing:
+            if k.kid == kid and k.status in (ACTIVE, RETIRING):
+                return k.key
+        return None
+
+    def public_jwks(self) -> dict[str, Any]:
+        return {
+            "keys": [
+                k.key.as_dict(private=False)
+                for k in self._signing
+                if k.status in (ACTIVE, RETIRING)
+            ]
+        }
+
+    def log_signing_key(self) -> Ed25519PrivateKey:
+        key = self._log_key.private_key
+        if not isinstance(key, Ed25519PrivateKey):
+            raise KeyStoreError("log key is not an Ed25519 private key")
+        return key
+
+    def rotate(self) -> str:
+        """Add a new active key; the previous active keys keep verifying as `retiring`."""
+        for k in self._signing:
+            if k.status == ACTIVE:
+                k.status = RETIRING
+        new = _new_signing_key()
+        self._signing.append(new)
+        return new.kid
+
+    def retire(self, kid: str) -> None:
+        for k in self._signing:
+            if k.kid == kid:
+                if k.status == ACTIVE:
+                    raise KeyStoreError("rotate before retiring the active key")
+                k.status = RETIRED
+                return
+        raise KeyStoreError(f"no key {kid}")
+
+    def describe(self) -> list[dict[str, str]]:
+        return [{"kid": k.kid, "status": k.status, "created": k.created} for k in self._signing]
+
+
+def _new_signing_key() -> StoredKey:
+    created = datetime.now(UTC).isoformat(timespec="microseconds")
+    kid = f"es256-{created[:10]}-{secrets.token_hex(4)}"
+    key = ECKey.generate_key("P-256", parameters={"kid": kid, "alg": "ES256", "use": "sig"})
+    return StoredKey(key, ACTIVE, created)
+
+
+def _new_log_key() -> OKPKey:
+    return OKPKey.generate_key("Ed25519", parameters={"use": "sig", "kid": "log"})

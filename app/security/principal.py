@@ -1,0 +1,32 @@
+"""Who is calling: the authenticated subject every service call is scoped to."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An API client or dashboard user acting for one participant."""
+
+    participant_id: uuid.UUID
+    client_id: str
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles or self.is_admin
+
+    @property
+    def actor(self) -> str:
+        """How events name this caller."""
+        return f"client:{self.client_id}"
+
+
+SYSTEM = Principal(participant_id=uuid.UUID(int=0), client_id="system", roles=frozenset({"admin"}))
+"""The operator acting through the CLI or a periodic job: sees every tenant."""

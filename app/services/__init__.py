@@ -1,0 +1,1 @@
+"""Use cases combining domain logic, storage and tasks; they never commit."""

@@ -1,0 +1,82 @@
+"""Runtime configuration from TRADEGATE_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_DASHBOARD_SECRET = "development-only-session-secret-change-me"  # noqa: S105
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; defaults give the embedded single-process mode."""
+
+    model_config = SettingsConfigDict(env_prefix="TRADEGATE_", env_file=None, extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("var")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default is a SQLite file in data_dir."
+    )
+    broker_url: str | None = Field(
+        default=None, description="Redis URL for Celery; unset runs tasks in-process."
+    )
+    keys_file: Path | None = Field(
+        default=None, description="Private JWKS with the hub's signing keys."
+    )
+    session_secret: str = DEV_DASHBOARD_SECRET
+    issuer: str = "http://localhost:8000"
+    audience: str = "tradegate"
+    token_ttl_seconds: int = Field(default=600, ge=30, le=900)
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_json_depth: int = Field(default=64, ge=2, le=512)
+    log_level: str = "INFO"
+    log_json: bool = True
+    celery_queue: str = "tradegate"
+    celery_visibility_timeout: int = Field(default=300, ge=5)
+    outbox_batch_size: int = Field(default=100, ge=1)
+    inline_tasks: bool = Field(
+        default=False, description="Embedded mode: run tasks in the committing thread."
+    )
+    task_modules: list[str] = Field(
+        default_factory=list, description="Extra modules that register task handlers."
+    )
+    embedded_scheduler: bool = Field(
+        default=True, description="Run periodic jobs in a thread when no broker is set."
+    )
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.env == "production":
+            if self.session_secret == DEV_DASHBOARD_SECRET:
+                raise ValueError("TRADEGATE_SESSION_SECRET must be set in production")
+            if self.keys_file is None:
+                raise ValueError("TRADEGATE_KEYS_FILE must be set in production")
+            if self.database_url is None:
+                raise ValueError("TRADEGATE_DATABASE_URL must be set in production")
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured URL, or a SQLite file inside data_dir for the embedded mode."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'tradegate.db').resolve()}"
+
+    @property
+    def effective_keys_file(self) -> Path:
+        return self.keys_file or self.data_dir / "keys.json"
+
+    @property
+    def embedded(self) -> bool:
+        """True when tasks run in-process instead of on Celery workers."""
+        return not self.broker_url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,30 @@
+"""All models, imported so that metadata and Alembic see every table."""
+
+from app.storage.models.documents import Document
+from app.storage.models.events import ChainHead, Event, OutboxMessage, TaskReceipt
+from app.storage.models.participants import (
+    ApiClient,
+    ClientAssertion,
+    DashboardUser,
+    IdentifierScheme,
+    Participant,
+    ParticipantIdentifier,
+    ParticipantRole,
+    Role,
+)
+
+__all__ = [
+    "ApiClient",
+    "ChainHead",
+    "ClientAssertion",
+    "DashboardUser",
+    "Document",
+    "Event",
+    "IdentifierScheme",
+    "OutboxMessage",
+    "Participant",
+    "ParticipantIdentifier",
+    "ParticipantRole",
+    "Role",
+    "TaskReceipt",
+]

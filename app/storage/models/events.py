@@ -1,0 +1,66 @@
+"""The append-only, hash-chained event log and the transactional outbox."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.storage.base import Base, new_id, utcnow
+
+
+class Event(Base):
+    """One ingest, access or change; `hash` covers the row and the previous event's hash."""
+
+    __tablename__ = "events"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    seq: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
+    time: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    kind: Mapped[str] = mapped_column(sa.String(64), index=True)
+    actor: Mapped[str] = mapped_column(sa.String(200))
+    subject: Mapped[str] = mapped_column(sa.String(200), index=True)
+    participant_ids: Mapped[list[Any]] = mapped_column(default=list)
+    payload: Mapped[dict[str, Any]]
+    payload_sha256: Mapped[str] = mapped_column(sa.String(64))
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+
+
+class ChainHead(Base):
+    """Single row holding the tip of the event chain; locking it serialises appends."""
+
+    __tablename__ = "event_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(sa.BigInteger)
+    hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+class OutboxMessage(Base):
+    """A message committed with the state change it announces, published later by the relay."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (sa.Index("ix_outbox_unpublished", "published_at", "available_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    topic: Mapped[str] = mapped_column(sa.String(64))
+    key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    available_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None]
+    publish_attempts: Mapped[int] = mapped_column(default=0)
+
+
+class TaskReceipt(Base):
+    """Proof that a handler already applied a message: makes redelivery harmless."""
+
+    __tablename__ = "task_receipts"
+
+    message_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    handler: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    done_at: Mapped[datetime] = mapped_column(default=utcnow)

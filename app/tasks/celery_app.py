@@ -1,0 +1,88 @@
+"""The Celery application: reliability settings and the two generic tasks."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from celery import Celery
+
+from app.settings import Settings
+from app.tasks.dispatch import dispatch_message
+from app.tasks.registry import periodic_jobs
+
+if TYPE_CHECKING:
+    from app.container import Container
+
+DISPATCH_TASK = "tradegate.dispatch"
+PERIODIC_TASK = "tradegate.periodic"
+
+
+def make_celery(settings: Settings, container: Callable[[], Container]) -> Celery:
+    """A Celery app whose tasks survive worker crashes.
+
+    Late acks + reject-on-worker-lost put a message back when a worker dies mid-task;
+    prefetch 1 keeps a dead worker from taking a backlog with it; the visibility timeout
+    bounds how long Redis waits before redelivering an unacked message.
+    """
+    celery = Celery("tradegate", broker=settings.broker_url, set_as_current=False)
+    celery.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_acks_on_failure_or_timeout=True,
+        worker_prefetch_multiplier=1,
+        worker_hijack_root_logger=False,
+        broker_transport_options={"visibility_timeout": settings.celery_visibility_timeout},
+        broker_connection_retry_on_startup=True,
+        task_default_queue=settings.celery_queue,
+        task_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        task_publish_retry=True,
+        task_publish_retry_policy={
+            "max_retries": 2,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.5,
+        },
+        beat_schedule={
+            f"tradegate-{name}": {
+                "task": PERIODIC_TASK,
+                "schedule": job.seconds,
+                "args": [name],
+                "options": {"expires": max(job.seconds * 2, 5)},
+            }
+            for name, job in periodic_jobs().items()
+        },
+        timezone="UTC",
+    )
+
+    @celery.task(name=DISPATCH_TASK, bind=True, max_retries=None)
+    def dispatch(self: Any, message_id: str) -> int:
+        try:
+            return dispatch_message(container(), uuid.UUID(message_id))
+        except Exception as exc:
+            delay = min(300, 2 ** min(self.request.retries, 8))
+            raise self.retry(exc=exc, countdown=delay) from exc
+
+    @celery.task(name=PERIODIC_TASK)
+    def run_periodic(name: str) -> None:
+        job = periodic_jobs().get(name)
+        if job is not None:
+            job.fn(container())
+
+    return celery
+
+
+class CeleryPublisher:
+    """Publishes outbox rows as dispatch tasks on the broker."""
+
+    def __init__(self, celery: Celery, queue: str) -> None:
+        self._celery = celery
+        self._queue = queue
+
+    def publish(self, message_id: uuid.UUID, topic: str) -> None:
+        self._celery.send_task(
+            DISPATCH_TASK, args=[str(message_id)], queue=self._queue, headers={"topic": topic}
+        )

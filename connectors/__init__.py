@@ -1,0 +1,1 @@
+"""Connector plugins: the SPI and the built-in connectors."""

@@ -1,0 +1,60 @@
+"""The migration chain runs both ways on SQLite and PostgreSQL and matches the models."""
+
+import uuid
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from app.storage.base import Base
+from app.storage.db import make_engine
+from app.storage.migrate import downgrade, upgrade
+from tests.conftest import PG_ADMIN_URL, service_missing
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'm.db'}"
+        return
+    name = f"tg_mig_{uuid.uuid4().hex[:10]}"
+    try:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as exc:
+        service_missing("PostgreSQL", exc)
+    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    yield f"{base}/{name}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _drift(url: str) -> list[object]:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True}),
+            Base.metadata,
+        )
+    engine.dispose()
+    return list(diff)
+
+
+def _tables(url: str) -> set[str]:
+    engine = make_engine(url)
+    names = set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
+    engine.dispose()
+    return names
+
+
+def test_upgrade_downgrade_upgrade_is_clean(empty_database):
+    upgrade(empty_database)
+    assert _tables(empty_database) == set(Base.metadata.tables)
+    downgrade(empty_database, "base")
+    assert _tables(empty_database) == set()
+    upgrade(empty_database)
+    assert _drift(empty_database) == []

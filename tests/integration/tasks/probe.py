@@ -1,0 +1,15 @@
+"""A task module loaded into worker subprocesses by the Celery round-trip test."""
+
+from app.services.events import record_event
+from app.tasks.registry import on_outbox
+
+
+@on_outbox("probe.ping")
+def record_ping(session, message):  # type: ignore[no-untyped-def]
+    record_event(
+        session,
+        kind="probe.handled",
+        actor="worker",
+        subject=message.key,
+        payload=dict(message.payload),
+    )

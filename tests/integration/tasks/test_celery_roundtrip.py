@@ -1,0 +1,68 @@
+"""An outbox row committed in a transaction reaches a real Celery worker exactly once."""
+
+import uuid
+
+import pytest
+import redis
+import sqlalchemy as sa
+
+from app.container import Container
+from app.services.outbox import enqueue
+from app.settings import Settings
+from app.storage.models import Event, OutboxMessage
+from app.tasks.celery_app import CeleryPublisher
+from tests.support import WorkerProcess, wait_until
+
+pytestmark = pytest.mark.integration
+PROBE = "tests.integration.tasks.probe"
+
+
+@pytest.fixture
+def broker_settings(pg_server_url, redis_url, tmp_path, database_url) -> Settings:
+    return Settings(
+        env="test",
+        data_dir=tmp_path,
+        database_url=database_url,
+        broker_url=redis_url,
+        celery_queue=f"tg-test-{uuid.uuid4().hex[:8]}",
+        task_modules=[PROBE],
+        log_level="WARNING",
+        issuer="http://testserver",
+    )
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_outbox_event_reaches_a_worker_task_exactly_once(broker_settings):
+    container = Container(broker_settings)
+    key = f"ping-{uuid.uuid4().hex}"
+
+    def handled() -> int:
+        with container.uow() as uow:
+            return uow.session.execute(
+                sa.select(sa.func.count(Event.id)).where(
+                    Event.kind == "probe.handled", Event.subject == key
+                )
+            ).scalar_one()
+
+    try:
+        with WorkerProcess(broker_settings):
+            with container.uow() as uow:
+                message = enqueue(uow.session, topic="probe.ping", key=key, payload={"n": 1})
+                uow.commit()
+            with container.uow() as uow:
+                row = uow.session.get(OutboxMessage, message.id)
+                assert row is not None and row.published_at is not None
+            assert wait_until(lambda: handled() == 1, timeout=60), "task never ran"
+            # A duplicate publish (relay crash before marking) must not apply twice.
+            CeleryPublisher(container.celery, broker_settings.celery_queue).publish(
+                message.id, "probe.ping"
+            )
+            CeleryPublisher(container.celery, broker_settings.celery_queue).publish(
+                message.id, "probe.ping"
+            )
+            queue = redis.Redis.from_url(broker_settings.broker_url)
+            assert wait_until(lambda: queue.llen(broker_settings.celery_queue) == 0, timeout=30)
+            wait_until(lambda: handled() > 1, timeout=2)
+        assert handled() == 1
+    finally:
+        container.close()

@@ -1,0 +1,103 @@
+"""Helpers shared by test modules."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from app.settings import Settings
+
+both_backends = pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment that gives a subprocess the same configuration as `settings`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRADEGATE_")}
+    env.update(
+        {
+            "PYTHONPATH": str(REPO),
+            "TRADEGATE_ENV": settings.env,
+            "TRADEGATE_DATA_DIR": str(settings.data_dir),
+            "TRADEGATE_DATABASE_URL": settings.effective_database_url,
+            "TRADEGATE_CELERY_QUEUE": settings.celery_queue,
+            "TRADEGATE_CELERY_VISIBILITY_TIMEOUT": str(settings.celery_visibility_timeout),
+            "TRADEGATE_LOG_LEVEL": "WARNING",
+            "TRADEGATE_ISSUER": settings.issuer,
+        }
+    )
+    if settings.broker_url:
+        env["TRADEGATE_BROKER_URL"] = settings.broker_url
+    if settings.task_modules:
+        env["TRADEGATE_TASK_MODULES"] = (
+            "[" + ",".join(f'"{m}"' for m in settings.task_modules) + "]"
+        )
+    return env
+
+
+class WorkerProcess:
+    """A real `tradegate worker` subprocess that tests can start, SIGKILL and restart."""
+
+    def __init__(self, settings: Settings, *extra: str, log: Path | None = None) -> None:
+        self.env = settings_env(settings)
+        self.args = [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            settings.celery_queue,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            *extra,
+        ]
+        self.log = log or (settings.data_dir / "worker.log")
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        handle = open(self.log, "ab")  # noqa: SIM115  (owned by the subprocess)
+        self.proc = subprocess.Popen(
+            self.args,
+            env=self.env,
+            cwd=REPO,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def __enter__(self) -> "WorkerProcess":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def wait_until(predicate, timeout: float = 30.0, interval: float = 0.1) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return bool(predicate())
