@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from app.cli_ledger import ledger_cli, verify
 from app.container import Container, bootstrap
 from app.errors import ProblemError
 from app.settings import Settings, get_settings
@@ -28,6 +29,8 @@ cli.add_typer(participants_cli, name="participants")
 cli.add_typer(clients_cli, name="clients")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(keys_cli, name="keys")
+cli.add_typer(ledger_cli, name="ledger")
+cli.command("verify")(verify)
 console = Console()
 err = Console(stderr=True)
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-BUNDLE_FORMAT = "tradegate.proof-bundle/1"
+BUNDLE_FORMAT: Literal["tradegate.proof-bundle/1"] = "tradegate.proof-bundle/1"
 
 
 def b64(data: bytes) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 from lxml import etree
 
 from app.domain.checkpoint import Checkpoint, CheckpointError, open_checkpoint
-from app.domain.hashing import json_sha256, jcs
+from app.domain.hashing import jcs, json_sha256
 from app.domain.merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
@@ -157,13 +157,9 @@ def _open(note: str, verifiers: Sequence[NoteVerifier], origin: str) -> Checkpoi
     return open_checkpoint(note.encode(), verifiers, origin)
 
 
-def _check_inclusion(
-    bundle: ProofBundle, digest: bytes, checkpoint: Checkpoint
-) -> Check:
+def _check_inclusion(bundle: ProofBundle, digest: bytes, checkpoint: Checkpoint) -> Check:
     if bundle.inclusion.size != checkpoint.size:
-        return Check(
-            "inclusion", False, "bad_inclusion_proof", "proof is for another tree size"
-        )
+        return Check("inclusion", False, "bad_inclusion_proof", "proof is for another tree size")
     try:
         proof = [_unb64(p) for p in bundle.inclusion.proof]
         verify_inclusion(bundle.leaf.index, checkpoint.size, digest, proof, checkpoint.root_hash)

@@ -2,10 +2,11 @@
 
 from fastapi import APIRouter
 
-from app.api.routers import health, oauth, participants
+from app.api.routers import health, ledger, oauth, participants
 
 ROUTERS: list[APIRouter] = [
     health.router,
     oauth.router,
     participants.router,
+    ledger.router,
 ]

@@ -51,7 +51,8 @@ def checkpoint_of(checkpoint: bytes) -> Checkpoint:
         raise AnchorError(f"not a signed checkpoint: {exc}") from exc
 
 
-def _web3(node: Any) -> Any:
+def connect(node: Any) -> Any:
+    """A Web3 client for a JSON-RPC URL (or the Web3 object itself)."""
     from web3 import Web3
 
     if isinstance(node, str):
@@ -108,7 +109,7 @@ class EvmSink:
     ) -> None:
         from web3 import Web3
 
-        self.web3 = _web3(web3)
+        self.web3 = connect(web3)
         self.chain_id = chain_id
         self.address = Web3.to_checksum_address(contract)
         self.contract = self.web3.eth.contract(address=self.address, abi=contract_artifact()["abi"])
@@ -195,7 +196,7 @@ class EvmSink:
         if node is None:
             raise _fail(f"no trusted node for chain {receipt.chain_id}", "anchor_untrusted")
         try:
-            return _verify_on_chain(_web3(node), receipt, head)
+            return _verify_on_chain(connect(node), receipt, head)
         except AnchorVerificationError:
             raise
         except Exception as exc:

@@ -2,6 +2,14 @@
 
 from app.storage.models.documents import Document
 from app.storage.models.events import ChainHead, Event, OutboxMessage, TaskReceipt
+from app.storage.models.ledger import (
+    LedgerAnchor,
+    LedgerCheckpoint,
+    LedgerLeaf,
+    LedgerNode,
+    LedgerSalt,
+    LedgerState,
+)
 from app.storage.models.participants import (
     ApiClient,
     ClientAssertion,
@@ -21,6 +29,12 @@ __all__ = [
     "Document",
     "Event",
     "IdentifierScheme",
+    "LedgerAnchor",
+    "LedgerCheckpoint",
+    "LedgerLeaf",
+    "LedgerNode",
+    "LedgerSalt",
+    "LedgerState",
     "OutboxMessage",
     "Participant",
     "ParticipantIdentifier",

@@ -27,7 +27,7 @@ class LedgerLeaf(Base):
 
 
 class LedgerNode(Base):
-    """Hash of the complete subtree ``(level, idx)``; proofs read O(log n) of these (append-only)."""
+    """Hash of complete subtree ``(level, idx)``; a proof reads O(log n) of them (append-only)."""
 
     __tablename__ = "ledger_nodes"
 

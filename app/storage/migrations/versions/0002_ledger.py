@@ -76,7 +76,9 @@ def upgrade() -> None:
             name=op.f("fk_ledger_anchors_checkpoint_id_ledger_checkpoints"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_anchors")),
-        sa.UniqueConstraint("checkpoint_id", "sink", name=op.f("uq_ledger_anchors_checkpoint_id")),
+        sa.UniqueConstraint(
+            "checkpoint_id", "sink", name=op.f("uq_ledger_anchors_checkpoint_id_sink")
+        ),
     )
     with op.batch_alter_table("ledger_anchors", schema=None) as batch_op:
         batch_op.create_index(
