@@ -150,7 +150,7 @@ def anchors_from(session: Session, size: int) -> list[tuple[LedgerCheckpoint, Le
         .where(LedgerCheckpoint.size >= size)
         .order_by(LedgerCheckpoint.size, LedgerAnchor.anchored_at)
     )
-    return [(cp, anchor) for cp, anchor in rows.tuples()]
+    return [(cp, anchor) for cp, anchor in rows]
 
 
 def anchors_for(session: Session, checkpoint_id: uuid.UUID) -> list[LedgerAnchor]:

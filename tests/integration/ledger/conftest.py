@@ -183,3 +183,68 @@ def foreign_tsa_root(tmp_path):
     """The root certificate of an unrelated PKI."""
     make_pki(tmp_path / "foreign", "Foreign")
     return x509.load_pem_x509_certificate((tmp_path / "foreign" / "ca.crt").read_bytes())
+
+
+@pytest.fixture
+def make_document(container):
+    """Store a document and record its acceptance event, as intake does."""
+    import hashlib
+    import json
+
+    from app.domain.hashing import jcs
+    from app.services.events import record_event
+    from app.storage.models import Document
+
+    def make(provider, owner, body: dict | None = None):
+        body = body or {"transportDocumentReference": "TD-1", "amount": 12.5}
+        content = json.dumps(body, indent=2).encode()
+        canonical = hashlib.sha256(jcs(body)).hexdigest()
+        raw = hashlib.sha256(content).hexdigest()
+        with container.uow() as uow:
+            document = Document(
+                doc_type="dcsa.ebl",
+                version="3.0.3",
+                media_type="application/json",
+                owner_id=owner.id,
+                provider_id=provider.id,
+                reference="TD-1",
+                size=len(content),
+                sha256=raw,
+                canonical_sha256=canonical,
+                content=content,
+                provenance={},
+            )
+            uow.session.add(document)
+            uow.session.flush()
+            record_event(
+                uow.session,
+                kind="document.accepted",
+                actor=f"participant:{provider.id}",
+                subject=f"document:{document.id}",
+                payload={
+                    "document_id": str(document.id),
+                    "sha256": raw,
+                    "canonical_sha256": canonical,
+                },
+                participant_ids=[provider.id, owner.id],
+            )
+            uow.commit()
+        return document.id, content
+
+    return make
+
+
+@pytest.fixture
+def tsa_container(settings, local_tsa):
+    """A hub that anchors to the local TSA and trusts its root."""
+    from app.container import Container
+
+    tuned = settings.model_copy(
+        update={
+            "ledger_anchor_urls": ["rfc3161+" + local_tsa.url],
+            "ledger_tsa_roots": local_tsa.directory / "ca.crt",
+        }
+    )
+    container = Container(tuned)
+    yield container
+    container.close()
