@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.domain.checkpoint import open_checkpoint
+from app.domain.hashing import json_sha256
 from app.domain.merkle import (
     MemorySubtreeStore,
     MissingSubtreeError,
@@ -23,7 +24,7 @@ from app.security.keys import KeyStore
 from app.services.ledger import leaf_record, log_verifier
 from app.settings import Settings
 from app.storage.models import Event
-from app.storage.models.ledger import LedgerCheckpoint
+from app.storage.models.ledger import LedgerCheckpoint, LedgerNode
 
 
 @dataclass(frozen=True)
@@ -60,13 +61,30 @@ def audit_log(session: Session, settings: Settings, keys: KeyStore) -> list[Audi
         salt = store.salt_for(session, leaf.event_id)
         if event is None:
             findings.append(AuditFinding("event_missing", f"event {leaf.event_id}", leaf.idx))
+        elif json_sha256(event.payload) != event.payload_sha256:
+            findings.append(AuditFinding("payload_mismatch", f"event {event.id}", leaf.idx))
         elif salt is None:
             findings.append(AuditFinding("salt_missing", f"event {leaf.event_id}", leaf.idx))
         elif leaf_hash(leaf_record(event, salt).encode()) != leaf.leaf_hash:
             findings.append(AuditFinding("leaf_mismatch", f"event {event.id} changed", leaf.idx))
     memory = MemorySubtreeStore()
     memory.append([leaf.leaf_hash for leaf in leaves])
+    findings += _audit_nodes(session, memory)
     findings += _audit_checkpoints(session, settings, keys, memory)
+    return findings
+
+
+def _audit_nodes(session: Session, memory: MemorySubtreeStore) -> list[AuditFinding]:
+    """Every stored subtree hash must be what the leaves below it hash to."""
+    findings: list[AuditFinding] = []
+    rows = session.execute(sa.select(LedgerNode.level, LedgerNode.idx, LedgerNode.hash))
+    for chunk in rows.partitions(10_000):
+        expected = memory.subtree_hashes([(level, idx) for level, idx, _ in chunk])
+        for level, idx, digest in chunk:
+            if expected.get((level, idx)) != digest:
+                findings.append(
+                    AuditFinding("node_mismatch", f"subtree ({level}, {idx}) does not add up")
+                )
     return findings
 
 
