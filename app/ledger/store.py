@@ -32,11 +32,19 @@ class SqlSubtreeSource:
         """Fetch the requested (level, idx) hashes; absent ones are left out."""
         if not nodes:
             return {}
-        keys = sa.tuple_(LedgerNode.level, LedgerNode.idx)
-        rows = self.session.execute(
-            sa.select(LedgerNode.level, LedgerNode.idx, LedgerNode.hash).where(
-                keys.in_([tuple(n) for n in nodes])
+        by_level: dict[int, list[int]] = {}
+        for level, idx in nodes:
+            by_level.setdefault(level, []).append(idx)
+        # One "level = L AND idx IN (...)" per level: both SQLite and PostgreSQL answer it
+        # with primary-key lookups (a row-value IN list makes SQLite scan the table).
+        condition = sa.or_(
+            *(
+                sa.and_(LedgerNode.level == level, LedgerNode.idx.in_(indexes))
+                for level, indexes in by_level.items()
             )
+        )
+        rows = self.session.execute(
+            sa.select(LedgerNode.level, LedgerNode.idx, LedgerNode.hash).where(condition)
         )
         return {(level, idx): digest for level, idx, digest in rows}
 
