@@ -13,10 +13,17 @@ class ProblemError(Exception):
     title: str = "Internal server error"
 
     def __init__(
-        self, detail: str, *, slug: str | None = None, title: str | None = None, **extensions: Any
+        self,
+        detail: str,
+        *,
+        slug: str | None = None,
+        title: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extensions: Any,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.headers = dict(headers or {})
         if slug is not None:
             self.slug = slug
         if title is not None:

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app import __version__
+from app.api.docs import mount_api_docs
 from app.api.ledger_guard import LedgerWriteGuard
 from app.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.api.problems import install_problem_handlers
@@ -39,7 +40,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         version=__version__,
         summary="Consent-based trade-document interchange hub",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
+    mount_api_docs(app)
     app.state.container = container
     install_problem_handlers(app)
     for router in ROUTERS:

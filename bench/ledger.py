@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from app.container import Container
 from app.domain.checkpoint import Checkpoint, open_checkpoint
-from app.domain.merkle import MemorySubtreeStore, inclusion_proof, verify_inclusion
+from app.domain.merkle import append_nodes, inclusion_proof, root_hash, verify_inclusion
 from app.domain.note import NoteSigner
 from app.ledger import store
 from app.services.events import record_event
@@ -26,7 +26,7 @@ from app.settings import Settings
 from app.storage.base import utcnow
 from app.storage.migrate import upgrade
 from app.storage.models import Event
-from app.storage.models.ledger import LedgerNode, LedgerState
+from app.storage.models.ledger import LedgerLeaf, LedgerState
 
 HASH = bytes(32)
 
@@ -76,31 +76,25 @@ def raw_insert_rate(container: Container, count: int, batch: int) -> float:
         sa.Column("h", sa.LargeBinary(32)),
     )
     table.create(container.engine)
+    rows = [{"id": i, "h": os.urandom(32)} for i in range(count)]
     try:
         start = time.perf_counter()
         for lo in range(0, count, batch):
             with container.engine.begin() as conn:
-                conn.execute(
-                    table.insert(),
-                    [{"id": i, "h": os.urandom(32)} for i in range(lo, min(lo + batch, count))],
-                )
+                conn.execute(table.insert(), rows[lo : lo + batch])
         return count / (time.perf_counter() - start)
     finally:
         table.drop(container.engine)
 
 
 def build_large_tree(container: Container, leaves: int) -> None:
-    """A log of ``leaves`` leaves: every complete subtree stored, as the sequencer leaves it."""
-    memory = MemorySubtreeStore()
-    memory.append([os.urandom(32) for _ in range(leaves)])
-    nodes = memory.subtree_hashes(
-        [(level, idx) for level in range(leaves.bit_length()) for idx in range(leaves >> level)]
-    )
-    with container.engine.begin() as conn:
-        rows = [{"level": lv, "idx": ix, "hash": h} for (lv, ix), h in nodes.items()]
-        for lo in range(0, len(rows), 50_000):
-            conn.execute(sa.insert(LedgerNode), rows[lo : lo + 50_000])
-        conn.execute(sa.update(LedgerState).where(LedgerState.id == 1).values(size=leaves))
+    """A log of ``leaves`` leaves, stored exactly as the sequencer stores it."""
+    hashes = [os.urandom(32) for _ in range(leaves)]
+    nodes = append_nodes(0, {}, hashes)
+    with container.uow() as uow:
+        store.add_batch(uow.session, 0, hashes, os.urandom(32 * leaves), nodes)
+        uow.session.execute(sa.update(LedgerState).where(LedgerState.id == 1).values(size=leaves))
+        uow.commit()
 
 
 def median_seconds(fn: Callable[[int], object], samples: list[int]) -> float:
@@ -118,15 +112,13 @@ def proof_vs_row_read(container: Container, leaves: int, samples: int) -> tuple[
     picks = [random.randrange(leaves) for _ in range(samples)]
     with container.uow() as uow:
         source = store.SqlSubtreeSource(uow.session)
-        root = sa.select(LedgerNode.hash).where(LedgerNode.level == 0)
+        read = sa.select(LedgerLeaf.leaf_hash)
         row = median_seconds(
-            lambda i: uow.session.execute(root.where(LedgerNode.idx == i)).scalar_one(), picks
+            lambda i: uow.session.execute(read.where(LedgerLeaf.idx == i)).scalar_one(), picks
         )
         proof = median_seconds(lambda i: inclusion_proof(source, i, leaves), picks)
         index = picks[0]
         digest = source.subtree_hashes([(0, index)])[(0, index)]
-        from app.domain.merkle import root_hash
-
         assert verify_inclusion(
             index, leaves, digest, inclusion_proof(source, index, leaves), root_hash(source, leaves)
         )
@@ -219,7 +211,7 @@ def main() -> None:
             container = Container(fresh_settings(base / "a", args.database_url))
             with container.engine.begin() as conn:
                 conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
-                conn.execute(sa.text("TRUNCATE ledger_nodes, ledger_leaves"))
+                conn.execute(sa.text("TRUNCATE ledger_nodes, ledger_leaves, ledger_salts"))
         proof, row = proof_vs_row_read(container, tree, samples)
         container.close()
         sign, verify = checkpoint_timings(samples)

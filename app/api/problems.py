@@ -53,9 +53,9 @@ def problem_response(
 
 def _problem_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProblemError)
-    headers: dict[str, str] = {}
+    headers = dict(exc.headers)
     if exc.status == 401:
-        headers["WWW-Authenticate"] = 'Bearer realm="tradegate"'
+        headers.setdefault("WWW-Authenticate", 'Bearer realm="tradegate"')
     retry_after = getattr(exc, "retry_after", None)
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)

@@ -39,11 +39,12 @@ def largest_power_of_two_below(n: int) -> int:
 
 
 def mth(leaves: Sequence[bytes]) -> bytes:
-    """MTH(D[n]) over raw leaf data, straight from the recursive definition (O(n))."""
-    return _mth_of_hashes([leaf_hash(d) for d in leaves])
+    """MTH(D[n]) over raw leaf data (O(n))."""
+    return root_of_leaf_hashes([leaf_hash(d) for d in leaves])
 
 
-def _mth_of_hashes(hashes: Sequence[bytes]) -> bytes:
+def root_of_leaf_hashes(hashes: Sequence[bytes]) -> bytes:
+    """MTH of a tree given its leaf hashes; also the hash of a complete subtree."""
     if not hashes:
         return EMPTY_ROOT
     level = list(hashes)

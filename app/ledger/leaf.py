@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from app.domain.hashing import jcs
-
 SALT_BYTES = 32
 LEAF_FIELDS = ("event_id", "kind", "payload_sha256", "salt", "subject", "time")
+# For an object of ASCII keys and string values, sorted keys, no whitespace and no ASCII
+# escaping is exactly RFC 8785 (both escape only quote, backslash and control characters,
+# with lower-case hex), and the C encoder is an order of magnitude faster than a general JCS.
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 class LeafDataError(ValueError):
@@ -51,8 +53,8 @@ class LeafRecord:
         )
 
     def encode(self) -> bytes:
-        """Canonical JSON bytes: the leaf data hashed into the tree."""
-        return jcs(self._fields())
+        """Canonical (RFC 8785) JSON bytes: the leaf data hashed into the tree."""
+        return _CANONICAL.encode(self._fields()).encode("utf-8")
 
     def _fields(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in LEAF_FIELDS}

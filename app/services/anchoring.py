@@ -17,7 +17,7 @@ from app.ledger import store
 from app.ledger.sinks import AnchorError, AnchorReceipt, AnchorSink, TrustAnchors, by_url
 from app.ledger.sinks.registry import UnknownSinkError
 from app.settings import Settings
-from app.storage.models.ledger import LedgerAnchor, LedgerLeaf
+from app.storage.models.ledger import LedgerAnchor
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,5 @@ def record_outcome(
     state.last_anchor_at = now
     if plan.size > state.anchored_size:
         state.anchored_size = plan.size
-        first_unanchored = session.get(LedgerLeaf, plan.size)
-        state.unanchored_since = (
-            first_unanchored.integrated_at if first_unanchored is not None else None
-        )
+        later = store.first_checkpoint_after(session, plan.size)
+        state.unanchored_since = later.created_at if later is not None else None

@@ -29,9 +29,13 @@ class OAuthError(Unauthorized):
     """An RFC 6749 §5.2 error, rendered as a problem that keeps `error` for OAuth clients."""
 
     def __init__(self, error: str, description: str, status: int = 401) -> None:
+        # RFC 6749 §5.2: a failed client authentication is challenged with the scheme the
+        # token endpoint accepts, not the Bearer scheme of resource requests.
+        headers = {"WWW-Authenticate": 'Basic realm="tradegate"'} if status == 401 else None
         super().__init__(
             description,
             slug=f"oauth-{error.replace('_', '-')}",
+            headers=headers,
             error=error,
             error_description=description,
         )
@@ -125,6 +129,8 @@ def issue_token(
     form: dict[str, str],
 ) -> IssuedToken:
     client = authenticate_client(session, settings, authorization=authorization, form=form)
+    if not form.get("grant_type"):
+        raise OAuthError("invalid_request", "grant_type is required", 400)
     if form.get("grant_type") != "client_credentials":
         raise OAuthError("unsupported_grant_type", "only client_credentials is supported", 400)
     granted = set(client.scopes)

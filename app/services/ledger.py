@@ -37,7 +37,7 @@ from app.security.principal import Principal
 from app.settings import Settings
 from app.storage.base import utcnow
 from app.storage.models import Document, Event
-from app.storage.models.ledger import LedgerCheckpoint, LedgerLeaf, LedgerSalt
+from app.storage.models.ledger import LedgerCheckpoint
 from app.storage.scoping import readable
 
 
@@ -63,45 +63,50 @@ def leaf_record(event: Event, salt: bytes) -> LeafRecord:
     )
 
 
+class LedgerGapError(RuntimeError):
+    """An event is missing from the chain: the sequencer stops rather than skip it."""
+
+
 def integrate_pending(
     session: Session, settings: Settings, keys: KeyStore, *, limit: int | None = None
 ) -> LedgerCheckpoint | None:
     """Append the next batch of events as leaves and sign a checkpoint of the new tree.
 
-    Events are taken in chain order (``seq``), so the log order is the event order. One
-    sequencer runs at a time (advisory lock on PostgreSQL, the single writer on SQLite).
+    Events are taken in chain order, so leaf ``i`` records the event with ``seq = i + 1``.
+    One sequencer runs at a time (advisory lock on PostgreSQL, the single writer on SQLite).
     Returns the new checkpoint, or None when nothing was pending.
     """
     store.lock_sequencer(session)
     state = store.load_state(session)
-    events = list(
-        session.execute(
-            sa.select(Event)
-            .where(Event.seq > state.last_event_seq)
-            .order_by(Event.seq)
-            .limit(limit or settings.ledger_batch_size)
-        ).scalars()
-    )
+    events = session.execute(
+        sa.select(Event.id, Event.seq, Event.kind, Event.subject, Event.payload_sha256, Event.time)
+        .where(Event.seq > state.last_event_seq)
+        .order_by(Event.seq)
+        .limit(limit or settings.ledger_batch_size)
+    ).all()
     if not events:
         return None
-    now = utcnow()
+    if events[-1].seq != state.last_event_seq + len(events):
+        raise LedgerGapError(f"events after seq {state.last_event_seq} are not contiguous")
+    salts = os.urandom(SALT_BYTES * len(events))
+    hashes = [
+        leaf_hash(
+            LeafRecord.of_event(
+                event_id=e.id,
+                kind=e.kind,
+                subject=e.subject,
+                payload_sha256=e.payload_sha256,
+                salt=salts[i * SALT_BYTES : (i + 1) * SALT_BYTES],
+                time=e.time,
+            ).encode()
+        )
+        for i, e in enumerate(events)
+    ]
     source = store.SqlSubtreeSource(session)
     frontier = source.subtree_hashes(frontier_nodes(state.size))
-    leaves: list[LedgerLeaf] = []
-    salts: list[LedgerSalt] = []
-    for offset, event in enumerate(events):
-        salt = os.urandom(SALT_BYTES)
-        digest = leaf_hash(leaf_record(event, salt).encode())
-        leaves.append(
-            LedgerLeaf(
-                idx=state.size + offset, event_id=event.id, leaf_hash=digest, integrated_at=now
-            )
-        )
-        salts.append(LedgerSalt(event_id=event.id, salt=salt))
-    nodes = append_nodes(state.size, frontier, [leaf.leaf_hash for leaf in leaves])
-    store.add_leaves(session, leaves, salts, nodes)
-    if state.unanchored_since is None:
-        state.unanchored_since = now
+    store.add_batch(session, state.size, hashes, salts, append_nodes(state.size, frontier, hashes))
+    if state.anchored_size >= state.size:
+        state.unanchored_since = utcnow()
     state.size += len(events)
     state.last_event_seq = events[-1].seq
     return _sign_checkpoint(session, settings, keys, state.size)
@@ -201,17 +206,17 @@ def event_proof_bundle(
     document: Document | None = None,
 ) -> ProofBundle:
     """The bundle for one event (a document's acceptance, a consent change, an access)."""
-    leaf = store.leaf_by_event(session, event.id)
-    salt = store.salt_for(session, event.id)
-    if leaf is None or salt is None:
+    index = event.seq - 1
+    salt = store.salt_at(session, index)
+    if index >= _tree_size(session) or salt is None:
         raise NotFound(
             "the event is not in the log yet; retry in a second", slug="ledger-not-integrated"
         )
     checkpoint = current_checkpoint(session)
     source = store.SqlSubtreeSource(session)
-    proof = inclusion_proof(source, leaf.idx, checkpoint.size)
+    proof = inclusion_proof(source, index, checkpoint.size)
     anchors: list[BundleAnchor] = []
-    for anchored, anchor in store.anchors_from(session, leaf.idx + 1):
+    for anchored, anchor in store.anchors_from(session, index + 1):
         if anchored.size < checkpoint.size:
             continue
         anchors.append(
@@ -246,7 +251,7 @@ def event_proof_bundle(
             payload=event.payload,
             payload_sha256=event.payload_sha256,
         ),
-        leaf=BundleLeaf(index=leaf.idx, data=b64(leaf_record(event, salt).encode())),
+        leaf=BundleLeaf(index=index, data=b64(leaf_record(event, salt).encode())),
         inclusion=BundleInclusion(size=checkpoint.size, proof=[b64(h) for h in proof]),
         checkpoint=checkpoint.note,
         anchors=anchors,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -24,7 +25,6 @@ from app.security.keys import KeyStore
 from app.services.ledger import leaf_record, log_verifier
 from app.settings import Settings
 from app.storage.models import Event
-from app.storage.models.ledger import LedgerCheckpoint, LedgerNode
 
 
 @dataclass(frozen=True)
@@ -44,47 +44,63 @@ def audit_log(session: Session, settings: Settings, keys: KeyStore) -> list[Audi
     """
     state = store.peek_state(session)
     size = state.size if state is not None else 0
-    leaves = store.leaves_in_range(session, 0, size)
-    findings: list[AuditFinding] = []
-    if [leaf.idx for leaf in leaves] != list(range(size)):
-        findings.append(
-            AuditFinding("leaf_missing", f"expected {size} leaves, found {len(leaves)}")
-        )
-    events = {
-        e.id: e
-        for e in session.execute(
-            sa.select(Event).where(Event.id.in_([leaf.event_id for leaf in leaves]))
-        ).scalars()
-    }
-    for leaf in leaves:
-        event = events.get(leaf.event_id)
-        salt = store.salt_for(session, leaf.event_id)
-        if event is None:
-            findings.append(AuditFinding("event_missing", f"event {leaf.event_id}", leaf.idx))
-        elif json_sha256(event.payload) != event.payload_sha256:
-            findings.append(AuditFinding("payload_mismatch", f"event {event.id}", leaf.idx))
-        elif salt is None:
-            findings.append(AuditFinding("salt_missing", f"event {leaf.event_id}", leaf.idx))
-        elif leaf_hash(leaf_record(event, salt).encode()) != leaf.leaf_hash:
-            findings.append(AuditFinding("leaf_mismatch", f"event {event.id} changed", leaf.idx))
+    salts = store.all_salts(session)
     memory = MemorySubtreeStore()
-    memory.append([leaf.leaf_hash for leaf in leaves])
+    findings: list[AuditFinding] = []
+    for chunk in _chunks(store.leaf_hashes(session, size), 5_000):
+        first = chunk[0][0]
+        if first != memory.size:
+            findings.append(AuditFinding("leaf_missing", f"leaf {memory.size} is gone", first))
+            break
+        events = {
+            e.seq: e
+            for e in session.execute(
+                sa.select(Event).where(Event.seq > first, Event.seq <= first + len(chunk))
+            ).scalars()
+        }
+        for index, digest in chunk:
+            findings += _audit_leaf(index, digest, events.get(index + 1), salts.get(index))
+        memory.append([digest for _, digest in chunk])
+    if memory.size != size and not findings:
+        findings.append(
+            AuditFinding("leaf_missing", f"expected {size} leaves, found {memory.size}")
+        )
     findings += _audit_nodes(session, memory)
     findings += _audit_checkpoints(session, settings, keys, memory)
     return findings
 
 
+def _chunks(rows: Iterator[tuple[int, bytes]], size: int) -> Iterator[list[tuple[int, bytes]]]:
+    chunk: list[tuple[int, bytes]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _audit_leaf(
+    index: int, digest: bytes, event: Event | None, salt: bytes | None
+) -> list[AuditFinding]:
+    if event is None:
+        return [AuditFinding("event_missing", f"no event with seq {index + 1}", index)]
+    if json_sha256(event.payload) != event.payload_sha256:
+        return [AuditFinding("payload_mismatch", f"event {event.id}", index)]
+    if salt is None:
+        return [AuditFinding("salt_missing", f"event {event.id}", index)]
+    if leaf_hash(leaf_record(event, salt).encode()) != digest:
+        return [AuditFinding("leaf_mismatch", f"event {event.id} changed", index)]
+    return []
+
+
 def _audit_nodes(session: Session, memory: MemorySubtreeStore) -> list[AuditFinding]:
     """Every stored subtree hash must be what the leaves below it hash to."""
     findings: list[AuditFinding] = []
-    rows = session.execute(sa.select(LedgerNode.level, LedgerNode.idx, LedgerNode.hash))
-    for chunk in rows.partitions(10_000):
-        expected = memory.subtree_hashes([(level, idx) for level, idx, _ in chunk])
-        for level, idx, digest in chunk:
-            if expected.get((level, idx)) != digest:
-                findings.append(
-                    AuditFinding("node_mismatch", f"subtree ({level}, {idx}) does not add up")
-                )
+    for node, digest in store.stored_nodes(session):
+        if memory.subtree_hashes([node]).get(node) != digest:
+            findings.append(AuditFinding("node_mismatch", f"subtree {node} does not add up"))
     return findings
 
 
@@ -94,7 +110,7 @@ def _audit_checkpoints(
     findings: list[AuditFinding] = []
     stored = store.SqlSubtreeSource(session)
     verifier = log_verifier(settings, keys)
-    for checkpoint in session.execute(sa.select(LedgerCheckpoint)).scalars():
+    for checkpoint in store.all_checkpoints(session):
         try:
             head = open_checkpoint(
                 checkpoint.note.encode(), [verifier], settings.effective_ledger_origin

@@ -51,7 +51,7 @@ def sequence(container: Container) -> int:
     return added
 
 
-@periodic(ANCHOR_JOB, seconds=1)
+@periodic(ANCHOR_JOB, seconds=0.5)
 def anchor(container: Container) -> AnchorOutcome | None:
     """Anchor the latest checkpoint when the policy says so; no transaction spans the network."""
     settings = container.settings

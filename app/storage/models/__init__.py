@@ -7,7 +7,7 @@ from app.storage.models.ledger import (
     LedgerCheckpoint,
     LedgerLeaf,
     LedgerNode,
-    LedgerSalt,
+    LedgerSalts,
     LedgerState,
 )
 from app.storage.models.participants import (
@@ -33,7 +33,7 @@ __all__ = [
     "LedgerCheckpoint",
     "LedgerLeaf",
     "LedgerNode",
-    "LedgerSalt",
+    "LedgerSalts",
     "LedgerState",
     "OutboxMessage",
     "Participant",

@@ -13,36 +13,44 @@ from app.storage.base import Base, new_id, utcnow
 
 
 class LedgerLeaf(Base):
-    """Leaf ``idx`` of the log: which event it records and its RFC 9162 leaf hash (append-only).
+    """Leaf ``idx`` of the log and its RFC 9162 leaf hash (append-only).
 
-    The leaf data itself is rebuilt from the event and its salt, so editing either is caught.
+    Leaf ``idx`` records the event with ``seq = idx + 1``: the sequencer integrates events in
+    chain order, so the mapping needs no column. The leaf data is rebuilt from the event and
+    its salt, so editing either one is caught.
     """
 
     __tablename__ = "ledger_leaves"
 
     idx: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
-    event_id: Mapped[uuid.UUID] = mapped_column(unique=True)
     leaf_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
-    integrated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class LedgerNode(Base):
-    """Hash of complete subtree ``(level, idx)``; a proof reads O(log n) of them (append-only)."""
+    """Hash of a complete subtree of 8 or more leaves (append-only).
+
+    ``id`` packs the subtree's (level, index) as ``level << 56 | index``; smaller subtrees are
+    recomputed from at most 8 adjacent leaves, which keeps appends near one row per leaf while
+    a proof still reads O(log n) rows.
+    """
 
     __tablename__ = "ledger_nodes"
 
-    level: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True, autoincrement=False)
-    idx: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
     hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
 
 
-class LedgerSalt(Base):
-    """Per-event random salt, kept off the log so low-entropy events cannot be guessed."""
+class LedgerSalts(Base):
+    """The per-event salts of one sequencer batch, 32 bytes per leaf from ``start_idx``.
+
+    Kept off the log (and mutable, unlike it), so a salt can be shredded without touching the
+    leaves; without the salt a low-entropy event cannot be guessed from its leaf hash.
+    """
 
     __tablename__ = "ledger_salts"
 
-    event_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    salt: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
+    start_idx: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    salts: Mapped[bytes] = mapped_column(sa.LargeBinary)
 
 
 class LedgerCheckpoint(Base):

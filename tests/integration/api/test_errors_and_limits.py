@@ -109,3 +109,12 @@ def test_readyz_reports_an_unreachable_broker(client, container, monkeypatch):
     monkeypatch.setattr(container.settings, "broker_url", "redis://127.0.0.1:1/0")
     r = client.get("/readyz")
     assert r.status_code == 503 and r.json()["checks"]["broker"].startswith("broker unreachable")
+
+
+def test_api_docs_are_served_without_a_cdn(client):
+    page = client.get("/docs").text
+    assert "/static/api/vendor/swagger-ui/swagger-ui-bundle.js" in page
+    assert "cdn" not in page.lower()
+    js = client.get("/static/api/vendor/swagger-ui/swagger-ui-bundle.js")
+    assert js.status_code == 200 and len(js.content) > 100_000
+    assert client.get("/openapi.json").json()["info"]["title"] == "Tradegate"

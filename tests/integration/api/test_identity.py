@@ -130,3 +130,19 @@ def test_jwks_serves_public_keys_only(client):
     keys = client.get("/.well-known/jwks.json").json()["keys"]
     assert keys and all("d" not in k for k in keys)
     assert all(k["alg"] == "ES256" for k in keys)
+
+
+def test_failed_client_authentication_is_challenged_with_basic(
+    client, make_participant, make_client
+):
+    cid, _ = make_client(make_participant())
+    r = client.post(
+        TOKEN_URL, data={"grant_type": "client_credentials"}, headers=_basic(cid, "wrong")
+    )
+    assert r.headers["www-authenticate"].startswith("Basic")
+
+
+def test_missing_grant_type_is_invalid_request(client, make_participant, make_client):
+    cid, secret = make_client(make_participant())
+    r = client.post(TOKEN_URL, data={"scope": "documents:write"}, headers=_basic(cid, secret))
+    assert r.status_code == 400 and r.json()["error"] == "invalid_request"

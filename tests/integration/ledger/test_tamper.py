@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.ledger import store
 from app.ledger.bundle import ProofBundle
 from app.ledger.verify import verify_bundle
 from app.security.principal import SYSTEM
@@ -125,19 +126,40 @@ def test_an_edited_leaf_row_is_detected(hub):
     assert {"leaf_mismatch", "root_mismatch"} <= audit(container)
 
 
-def test_an_edited_subtree_row_breaks_the_inclusion_proof(hub):
+def test_an_edited_sibling_leaf_breaks_the_inclusion_proof(hub):
     container, document_id, content = hub
     bundle = bundle_for(container, document_id)
     sibling = bundle.leaf.index ^ 1
     execute(
         container,
-        "UPDATE ledger_nodes SET hash = :h WHERE level = 0 AND idx = :i",
+        "UPDATE ledger_leaves SET leaf_hash = :h WHERE idx = :i",
         h=b"\x02" * 32,
         i=sibling,
     )
-    assert "node_mismatch" in audit(container)
+    assert "leaf_mismatch" in audit(container)
     report = verify_with_hub(container, content, bundle_for(container, document_id))
-    assert "bad_inclusion_proof" in report.reasons
+    assert report.reasons == ["bad_inclusion_proof", "log_forked"]
+
+
+def test_an_edited_stored_subtree_breaks_proofs_through_it(hub):
+    container, document_id, content = hub
+    with container.uow() as uow:
+        for i in range(12):
+            record_event(uow.session, kind="test.more", actor="t", subject=f"m:{i}", payload={})
+        uow.commit()
+    container.settings.ledger_anchor_interval_seconds = 1e-6
+    assert anchor(container).errors == {}
+    bundle = bundle_for(container, document_id)
+    assert bundle.leaf.index < 8 and bundle.inclusion.size >= 16
+    execute(
+        container,
+        "UPDATE ledger_nodes SET hash = :h WHERE id = :k",
+        h=b"\x03" * 32,
+        k=store.node_key(3, 1),
+    )
+    assert audit(container) == {"node_mismatch"}
+    report = verify_with_hub(container, content, bundle_for(container, document_id))
+    assert report.reasons == ["bad_inclusion_proof"]
 
 
 def roll_back(container, size):
@@ -146,7 +168,8 @@ def roll_back(container, size):
         "(SELECT id FROM ledger_checkpoints WHERE size > :n)",
         "DELETE FROM ledger_checkpoints WHERE size > :n",
         "DELETE FROM ledger_leaves WHERE idx >= :n",
-        "DELETE FROM ledger_nodes WHERE ((idx + 1) << level) > :n",
+        "DELETE FROM ledger_nodes WHERE (((id & 72057594037927935) + 1) << (id >> 56)) > :n",
+        "DELETE FROM ledger_salts WHERE start_idx >= :n",
         "UPDATE ledger_state SET size = :n, anchored_size = 0",
     ):
         execute(container, statement, n=size)

@@ -25,24 +25,20 @@ def upgrade() -> None:
     op.create_table(
         "ledger_leaves",
         sa.Column("idx", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("event_id", sa.Uuid(), nullable=False),
         sa.Column("leaf_hash", sa.LargeBinary(length=32), nullable=False),
-        sa.Column("integrated_at", app.storage.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("idx", name=op.f("pk_ledger_leaves")),
-        sa.UniqueConstraint("event_id", name=op.f("uq_ledger_leaves_event_id")),
     )
     op.create_table(
         "ledger_nodes",
-        sa.Column("level", sa.SmallInteger(), autoincrement=False, nullable=False),
-        sa.Column("idx", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("hash", sa.LargeBinary(length=32), nullable=False),
-        sa.PrimaryKeyConstraint("level", "idx", name=op.f("pk_ledger_nodes")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_nodes")),
     )
     op.create_table(
         "ledger_salts",
-        sa.Column("event_id", sa.Uuid(), nullable=False),
-        sa.Column("salt", sa.LargeBinary(length=32), nullable=False),
-        sa.PrimaryKeyConstraint("event_id", name=op.f("pk_ledger_salts")),
+        sa.Column("start_idx", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("salts", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("start_idx", name=op.f("pk_ledger_salts")),
     )
     op.create_table(
         "ledger_checkpoints",
