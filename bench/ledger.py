@@ -226,14 +226,20 @@ def main() -> None:
                 ),
                 lag_seconds,
             )
-    print(f"append   {append:10.0f} leaves/s  raw insert {raw:10.0f} rows/s  "
-          f"ratio {append / raw:.2f} (goal >= 0.5)")
-    print(f"proof    {proof * 1e3:10.3f} ms at {tree} leaves  row read {row * 1e3:.3f} ms  "
-          f"ratio {proof / row:.2f} (goal <= 5)")
+    print(
+        f"append   {append:10.0f} leaves/s  raw insert {raw:10.0f} rows/s  "
+        f"ratio {append / raw:.2f} (goal >= 0.5)"
+    )
+    print(
+        f"proof    {proof * 1e3:10.3f} ms at {tree} leaves  row read {row * 1e3:.3f} ms  "
+        f"ratio {proof / row:.2f} (goal <= 5)"
+    )
     print(f"checkpoint sign {sign * 1e6:.0f} us  verify {verify * 1e6:.0f} us")
     if args.database_url is None:
-        print(f"anchoring lag max {lag:.2f} s at {ingest:.0f} events/s, {anchored} leaves anchored "
-              f"(goal < 2 s; interval 1 s, none:// sink)")
+        print(
+            f"anchoring lag max {lag:.2f} s at {ingest:.0f} events/s, {anchored} leaves anchored "
+            f"(goal < 2 s; interval 1 s, none:// sink)"
+        )
 
 
 if __name__ == "__main__":
