@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -30,8 +31,12 @@ class LedgerWriteGuard:
     def _health(self) -> str | None:
         now = time.monotonic()
         if now - self._checked_at >= CACHE_SECONDS:
-            with self.container.uow() as uow:
-                self._reason = anchoring_health(uow.session, self.container.settings)
+            try:
+                with self.container.uow() as uow:
+                    self._reason = anchoring_health(uow.session, self.container.settings)
+            except SQLAlchemyError:
+                # The database itself is failing: the write will report that more precisely.
+                self._reason = None
             self._checked_at = now
         return self._reason
 
