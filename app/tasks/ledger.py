@@ -98,7 +98,11 @@ class LedgerMetrics(Collector):
 
 
 class _Trigger:
-    """Starts the sequencer after a commit that recorded events, at most every 200 ms."""
+    """After a commit that recorded events: sequence, then anchor if due (at most every 200 ms).
+
+    Embedded inline mode sequences in the committing thread and leaves anchoring to its job,
+    so a request never waits on a notary.
+    """
 
     def __init__(self, container: Container) -> None:
         self._container = container
@@ -116,13 +120,19 @@ class _Trigger:
                 return
             self._last = now
         if settings.embedded:
-            threading.Thread(target=sequence, args=(self._container,), daemon=True).start()
-        else:
-            from app.tasks.celery_app import PERIODIC_TASK
+            threading.Thread(target=self._sequence_then_anchor, daemon=True).start()
+            return
+        from app.tasks.celery_app import PERIODIC_TASK
 
-            self._container.celery.send_task(
-                PERIODIC_TASK, args=[SEQUENCE_JOB], queue=settings.celery_queue
-            )
+        for job in (SEQUENCE_JOB, ANCHOR_JOB):
+            self._container.celery.send_task(PERIODIC_TASK, args=[job], queue=settings.celery_queue)
+
+    def _sequence_then_anchor(self) -> None:
+        try:
+            if sequence(self._container):
+                anchor(self._container)
+        except Exception:  # the periodic jobs catch up
+            log.exception("ledger_trigger_failed")
 
 
 def install(container: Container) -> None:
