@@ -205,30 +205,31 @@ def event_proof_bundle(
     keys: KeyStore,
     document: Document | None = None,
 ) -> ProofBundle:
-    """The bundle for one event (a document's acceptance, a consent change, an access)."""
+    """The bundle for one event (a document's acceptance, a consent change, an access).
+
+    The inclusion proof leads to the smallest anchored checkpoint that holds the leaf, so the
+    bundle verifies end to end; each later anchored checkpoint comes with a consistency proof
+    from it. Until the leaf is anchored, the proof leads to the latest checkpoint.
+    """
     index = event.seq - 1
     salt = store.salt_at(session, index)
     if index >= _tree_size(session) or salt is None:
         raise NotFound(
             "the event is not in the log yet; retry in a second", slug="ledger-not-integrated"
         )
-    checkpoint = current_checkpoint(session)
+    anchored = store.anchors_from(session, index + 1)
+    checkpoint = anchored[0][0] if anchored else current_checkpoint(session)
     source = store.SqlSubtreeSource(session)
     proof = inclusion_proof(source, index, checkpoint.size)
-    anchors: list[BundleAnchor] = []
-    for anchored, anchor in store.anchors_from(session, index + 1):
-        if anchored.size < checkpoint.size:
-            continue
-        anchors.append(
-            BundleAnchor(
-                checkpoint=anchored.note,
-                consistency=[
-                    b64(h) for h in consistency_proof(source, checkpoint.size, anchored.size)
-                ],
-                sink=anchor.sink,
-                receipt=anchor.receipt,
-            )
+    anchors = [
+        BundleAnchor(
+            checkpoint=later.note,
+            consistency=[b64(h) for h in consistency_proof(source, checkpoint.size, later.size)],
+            sink=anchor.sink,
+            receipt=anchor.receipt,
         )
+        for later, anchor in anchored
+    ]
     return ProofBundle(
         origin=settings.effective_ledger_origin,
         log_key=log_verifier(settings, keys).vkey,

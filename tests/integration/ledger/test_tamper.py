@@ -16,6 +16,7 @@ from app.services import ledger as svc
 from app.services.events import record_event
 from app.services.ledger_audit import audit_log
 from app.services.verification import verify_upload
+from app.storage.models import Event
 from app.tasks.ledger import anchor
 
 pytestmark = pytest.mark.integration
@@ -68,6 +69,17 @@ def test_untouched_log_passes_audit_and_verification(hub):
     assert audit(container) == set()
     report = verify_with_hub(container, content, bundle_for(container, document_id))
     assert report.ok, report.as_dict()
+
+
+def test_bundle_leads_to_the_anchored_checkpoint_while_newer_leaves_wait(hub):
+    container, document_id, content = hub
+    anchored_size = bundle_for(container, document_id).inclusion.size
+    with container.uow() as uow:
+        record_event(uow.session, kind="test.later", actor="t", subject="later", payload={})
+        uow.commit()
+    bundle = bundle_for(container, document_id)
+    assert bundle.inclusion.size == anchored_size
+    assert verify_with_hub(container, content, bundle).ok
 
 
 def test_one_changed_byte_of_a_stored_document_is_a_hash_mismatch(hub):
@@ -142,24 +154,28 @@ def test_an_edited_sibling_leaf_breaks_the_inclusion_proof(hub):
 
 
 def test_an_edited_stored_subtree_breaks_proofs_through_it(hub):
-    container, document_id, content = hub
+    container, _, _ = hub
     with container.uow() as uow:
         for i in range(12):
             record_event(uow.session, kind="test.more", actor="t", subject=f"m:{i}", payload={})
         uow.commit()
     container.settings.ledger_anchor_interval_seconds = 1e-6
     assert anchor(container).errors == {}
-    bundle = bundle_for(container, document_id)
-    assert bundle.leaf.index < 8 and bundle.inclusion.size >= 16
+    with container.uow() as uow:
+        event = uow.session.execute(sa.select(Event).where(Event.seq == 12)).scalar_one()
+        bundle = svc.event_proof_bundle(uow.session, event, container.settings, container.keys)
+    assert bundle.leaf.index == 11 and bundle.inclusion.size >= 16
+    assert verify_with_hub(container, None, bundle).ok
     execute(
         container,
         "UPDATE ledger_nodes SET hash = :h WHERE id = :k",
         h=b"\x03" * 32,
-        k=store.node_key(3, 1),
+        k=store.node_key(3, 0),
     )
     assert audit(container) == {"node_mismatch"}
-    report = verify_with_hub(container, content, bundle_for(container, document_id))
-    assert report.reasons == ["bad_inclusion_proof"]
+    with container.uow() as uow:
+        rebuilt = svc.event_proof_bundle(uow.session, event, container.settings, container.keys)
+    assert verify_with_hub(container, None, rebuilt).reasons == ["bad_inclusion_proof"]
 
 
 def roll_back(container, size):
