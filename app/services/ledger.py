@@ -138,7 +138,7 @@ def _tree_size(session: Session) -> int:
 
 @dataclass(frozen=True)
 class InclusionProof:
-    """An audit path, base64 hashes leaf upward."""
+    """An audit path: the leaf hash and its sibling hashes, leaf upward."""
 
     index: int
     size: int
