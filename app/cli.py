@@ -12,6 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from app.cli_ledger import ledger_cli, verify
+from app.cli_mandates import mandates_cli
+from app.cli_validate import validate_command
 from app.container import Container, bootstrap
 from app.errors import ProblemError
 from app.settings import Settings, get_settings
@@ -29,6 +31,8 @@ cli.add_typer(participants_cli, name="participants")
 cli.add_typer(clients_cli, name="clients")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(keys_cli, name="keys")
+cli.add_typer(mandates_cli, name="mandates")
+cli.command("validate")(validate_command)
 cli.add_typer(ledger_cli, name="ledger")
 cli.command("verify")(verify)
 console = Console()

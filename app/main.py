@@ -16,6 +16,7 @@ from app.api.routers import ROUTERS
 from app.container import Container, bootstrap
 from app.logs import configure_logging
 from app.settings import Settings, get_settings
+from app.validation import default_registry
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
@@ -26,6 +27,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Schema validators are compiled (and schema digests verified) before serving, not on
+        # the first document: a tampered schema stops the start-up.
+        default_registry()
         container.runner.start()
         try:
             yield

@@ -101,3 +101,17 @@ def wait_until(predicate, timeout: float = 30.0, interval: float = 0.1) -> bool:
             return True
         time.sleep(interval)
     return bool(predicate())
+
+
+def run_benchmark_smoke(script: str, *args: str, timeout: float = 120) -> str:
+    """Run `bench/<script> --smoke` as a user would and return what it printed."""
+    result = subprocess.run(
+        [sys.executable, f"bench/{script}", "--smoke", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout

@@ -2,11 +2,13 @@
 
 from fastapi import APIRouter
 
-from app.api.routers import health, ledger, oauth, participants
+from app.api.routers import documents, health, ledger, mandates, oauth, participants
 
 ROUTERS: list[APIRouter] = [
     health.router,
     oauth.router,
     participants.router,
+    mandates.router,
+    documents.router,
     ledger.router,
 ]

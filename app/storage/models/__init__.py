@@ -2,6 +2,7 @@
 
 from app.storage.models.documents import Document
 from app.storage.models.events import ChainHead, Event, OutboxMessage, TaskReceipt
+from app.storage.models.intake import IdempotencyKey, ProviderMandate
 from app.storage.models.ledger import (
     LedgerAnchor,
     LedgerCheckpoint,
@@ -28,6 +29,7 @@ __all__ = [
     "DashboardUser",
     "Document",
     "Event",
+    "IdempotencyKey",
     "IdentifierScheme",
     "LedgerAnchor",
     "LedgerCheckpoint",
@@ -39,6 +41,7 @@ __all__ = [
     "Participant",
     "ParticipantIdentifier",
     "ParticipantRole",
+    "ProviderMandate",
     "Role",
     "TaskReceipt",
 ]

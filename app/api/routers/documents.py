@@ -1,0 +1,151 @@
+"""Document push (``POST /v1/documents``), dry-run validation and read-back of what was pushed."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from app.api.deps import ContainerDep, CurrentPrincipal, require_scopes
+from app.container import Container
+from app.domain.canonical import repr_digest
+from app.errors import BadRequest, Forbidden, ProblemError
+from app.security.principal import Principal
+from app.services import ingest
+
+router = APIRouter(prefix="/v1", tags=["documents"])
+
+Writer = Annotated[Principal, Depends(require_scopes("documents:write"))]
+TypeParam = Annotated[
+    str | None, Query(alias="type", description="Document type id, e.g. dcsa.transport-document")
+]
+
+
+def _reader(principal: CurrentPrincipal) -> Principal:
+    if not principal.scopes & {"documents:read", "documents:write"} and not principal.is_admin:
+        raise Forbidden("token lacks scope documents:read", slug="insufficient-scope")
+    return principal
+
+
+Reader = Annotated[Principal, Depends(_reader)]
+
+
+def _push(
+    container: Container,
+    principal: Principal,
+    raw: bytes,
+    *,
+    key: str,
+    media_type: str | None,
+    declared_type: str | None,
+    owner: uuid.UUID | None,
+) -> tuple[int, dict[str, Any]]:
+    digest = ingest.request_digest(raw, media_type, declared_type, str(owner) if owner else None)
+    with container.uow() as claim:
+        stored = ingest.claim_idempotency_key(claim.session, principal, key, digest)
+        claim.commit()
+    if stored is not None:
+        return stored.status_code, stored.body
+    try:
+        with container.uow() as uow:
+            document = ingest.submit_document(
+                uow.session,
+                principal,
+                raw,
+                media_type=media_type,
+                declared_type=declared_type,
+                explicit_owner=owner,
+                max_bytes=container.settings.max_body_bytes,
+            )
+            body = ingest.document_body(document)
+            ingest.complete_idempotency_key(uow.session, principal, key, 201, body)
+            uow.commit()
+    except ProblemError as problem:
+        with container.uow() as uow:
+            ingest.release_idempotency_key(uow.session, principal, key)
+            ingest.record_rejection(
+                uow.session, principal, problem, hashlib.sha256(raw).hexdigest()
+            )
+            uow.commit()
+        raise
+    return 201, body
+
+
+@router.post(
+    "/documents",
+    status_code=status.HTTP_201_CREATED,
+    summary="Push a document (the body is the document itself)",
+)
+async def push_document(
+    request: Request,
+    container: ContainerDep,
+    principal: Writer,
+    type_: TypeParam = None,
+    owner: Annotated[
+        uuid.UUID | None, Query(description="Owner, for a provider mandated to act for it")
+    ] = None,
+) -> JSONResponse:
+    key = request.headers.get("idempotency-key", "").strip()
+    if not key or len(key) > 200:
+        raise BadRequest(
+            "an Idempotency-Key header (1-200 characters) is required",
+            slug="idempotency-key-required",
+        )
+    raw = await request.body()
+    code, body = await run_in_threadpool(
+        _push,
+        container,
+        principal,
+        raw,
+        key=key,
+        media_type=request.headers.get("content-type"),
+        declared_type=type_,
+        owner=owner,
+    )
+    headers = {"Location": f"/v1/documents/{body['id']}"} if code == 201 else None
+    return JSONResponse(body, status_code=code, headers=headers)
+
+
+@router.post("/validate", summary="Validate a document without storing anything")
+async def validate_document(
+    request: Request, container: ContainerDep, principal: CurrentPrincipal, type_: TypeParam = None
+) -> JSONResponse:
+    raw = await request.body()
+    report = await run_in_threadpool(
+        ingest.validate_only,
+        raw,
+        media_type=request.headers.get("content-type"),
+        declared_type=type_,
+        max_bytes=container.settings.max_body_bytes,
+    )
+    return JSONResponse(ingest.report_body(report))
+
+
+@router.get("/documents/{document_id}", summary="Metadata of a document the caller pushed or owns")
+def get_document(
+    document_id: uuid.UUID, container: ContainerDep, principal: Reader
+) -> JSONResponse:
+    with container.uow() as uow:
+        document = ingest.get_document(uow.session, principal, document_id)
+        return JSONResponse(ingest.document_body(document))
+
+
+@router.get(
+    "/documents/{document_id}/content",
+    summary="The original bytes, with their media type and RFC 9530 Repr-Digest",
+)
+def get_document_content(
+    document_id: uuid.UUID, container: ContainerDep, principal: Reader
+) -> Response:
+    with container.uow() as uow:
+        document = ingest.get_document(uow.session, principal, document_id, with_content=True)
+        content = document.content
+        return Response(
+            content=content,
+            media_type=document.media_type,
+            headers={"Repr-Digest": repr_digest(content)},
+        )

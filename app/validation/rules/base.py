@@ -1,0 +1,77 @@
+"""What a business rule is, and how its violations become findings with locations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from lxml import etree
+
+from app.validation.locations import JsonLineIndex, pointer
+from app.validation.report import Finding, Severity
+
+Subject = TypeVar("Subject")
+#: Where a violation sits: a path (JSON tokens below the subject) or an element (XML).
+Where = TypeVar("Where")
+
+
+@dataclass(frozen=True, slots=True)
+class Violation(Generic[Where]):
+    """A rule's raw complaint, before it is located in the received document."""
+
+    where: Where
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rule(Generic[Subject, Where]):
+    """A business rule: stable ``id``, ``severity``, a one-line ``summary`` and its check."""
+
+    id: str
+    severity: Severity
+    summary: str
+    check: Callable[[Subject], Iterable[Violation[Where]]]
+
+
+JsonPath = tuple[str | int, ...]
+JsonRule = Rule[dict[str, Any], JsonPath]
+XmlRule = Rule[etree._ElementTree, etree._Element]
+
+
+def run_json_rules(
+    rules: Iterable[JsonRule], subject: Any, *, at: str, text: str
+) -> Iterator[Finding]:
+    """Run ``rules`` on a JSON ``subject`` found at pointer ``at`` of the received ``text``.
+
+    Errors carry their line; warnings only their pointer, so an accepted document never pays
+    for tokenizing its text a second time.
+    """
+    lines: JsonLineIndex | None = None
+    for rule in rules:
+        for violation in rule.check(subject):
+            location = pointer(at, violation.where)
+            line = None
+            if rule.severity is Severity.ERROR:
+                lines = lines or JsonLineIndex(text)
+                line = lines.line(location)
+            yield Finding(
+                rule=rule.id,
+                severity=rule.severity,
+                location=location,
+                line=line,
+                message=violation.message,
+            )
+
+
+def run_xml_rules(rules: Iterable[XmlRule], tree: etree._ElementTree) -> Iterator[Finding]:
+    """Run ``rules`` on an XML document; locations are absolute XPaths with source lines."""
+    for rule in rules:
+        for violation in rule.check(tree):
+            yield Finding(
+                rule=rule.id,
+                severity=rule.severity,
+                location=tree.getpath(violation.where),
+                line=violation.where.sourceline,
+                message=violation.message,
+            )

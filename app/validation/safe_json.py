@@ -1,0 +1,114 @@
+"""Hardened JSON parsing: strict UTF-8, no duplicate keys, no NaN/Infinity, bounded depth."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from app.domain.canonical import MAX_SAFE_INTEGER, is_plain_float
+from app.domain.json_depth import exceeds_depth
+from app.validation.errors import UnparsableDocument
+
+_UTF8_BOM = "\ufeff"
+# Long digit runs may be integers beyond 2**53 and escaped surrogates may pair into astral
+# characters: both need the general RFC 8785 serializer (as do astral characters themselves,
+# whose UTF-16 key order differs from code-point order).
+_BELOW_F0 = bytes(range(0xF0))  # UTF-8 lead bytes of astral characters are F0-F4
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedJson:
+    """A parsed JSON text; ``plain`` says the fast RFC 8785 encoder applies to ``value``."""
+
+    value: Any
+    text: str
+    plain: bool
+
+
+class _Rejected(ValueError):
+    """Raised inside parser hooks; carries the stable reason for the 400 problem."""
+
+    def __init__(self, detail: str, reason: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Rejected(f"duplicate object key {key!r}", "duplicate-key")
+            seen.add(key)
+    return result
+
+
+def _constant(name: str) -> Any:
+    raise _Rejected(f"{name} is not a JSON number", "non-finite-number")
+
+
+def parse_json(raw: bytes, *, max_depth: int) -> ParsedJson:
+    """Parse ``raw`` as an I-JSON text (RFC 7493) or raise :class:`UnparsableDocument`."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnparsableDocument(
+            f"not valid UTF-8 at byte {exc.start}", reason="invalid-utf8"
+        ) from exc
+    if text.startswith(_UTF8_BOM):
+        text = text[1:]
+    if exceeds_depth(raw, max_depth):
+        raise UnparsableDocument(
+            f"arrays and objects nest deeper than {max_depth} levels", reason="too-deep"
+        )
+    plain = True
+
+    def number(literal: str) -> float | int:
+        nonlocal plain
+        value = float(literal)
+        if not math.isfinite(value):
+            raise _Rejected(f"number {literal[:40]} is out of range", "non-finite-number")
+        if value.is_integer() and abs(value) <= MAX_SAFE_INTEGER:
+            # Same JSON number, and RFC 8785 prints integral values without a fraction.
+            return int(value)
+        if not is_plain_float(value):
+            plain = False
+        return value
+
+    def integer(literal: str) -> int:
+        nonlocal plain
+        value = int(literal)
+        if abs(value) > MAX_SAFE_INTEGER:
+            plain = False
+        return value
+
+    try:
+        value = json.loads(
+            text,
+            object_pairs_hook=_object,
+            parse_constant=_constant,
+            parse_float=number,
+            parse_int=integer,
+        )
+    except _Rejected as exc:
+        raise UnparsableDocument(str(exc), reason=exc.reason) from exc
+    except json.JSONDecodeError as exc:
+        raise UnparsableDocument(
+            f"not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+            reason="syntax",
+            line=exc.lineno,
+        ) from exc
+    except RecursionError as exc:
+        raise UnparsableDocument("nesting too deep", reason="too-deep") from exc
+    except ValueError as exc:  # e.g. integers beyond the interpreter's digit limit
+        raise UnparsableDocument(f"not JSON: {exc}", reason="syntax") from exc
+    if plain and (
+        raw.translate(None, _BELOW_F0) or ("\\u" in text and _SURROGATE_ESCAPE.search(text))
+    ):
+        plain = False
+    return ParsedJson(value=value, text=text, plain=plain)

@@ -1,0 +1,42 @@
+"""Depth is measured outside strings, whatever the escapes, and stays linear on hostile input."""
+
+import json
+import time
+
+import pytest
+
+from app.domain.json_depth import exceeds_depth, max_json_depth
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"a": "\\", "b": [["x"]]},
+        {"a": 'say "[[[[" \\"{{', "b": []},
+        ['\\\\"]]]]', {"k\\": {'\\"': [1]}}],
+        {"[": {"{": ["]", "}"]}},
+    ],
+)
+def test_depth_matches_the_parsed_structure(value: object) -> None:
+    def depth(v: object) -> int:
+        if isinstance(v, dict):
+            return 1 + max((depth(x) for x in v.values()), default=0)
+        if isinstance(v, list):
+            return 1 + max((depth(x) for x in v), default=0)
+        return 0
+
+    assert max_json_depth(json.dumps(value).encode()) == depth(value)
+
+
+def test_interleaved_deep_nesting_is_caught() -> None:
+    body = b"[[]," * 70 + b"0" + b"]" * 70
+    # 70 open levels, each also holding an empty array one level deeper.
+    assert max_json_depth(body) == 71
+    assert exceeds_depth(body, 64) and not exceeds_depth(body, 71)
+
+
+def test_long_flat_input_with_a_deep_tail_is_caught_quickly() -> None:
+    body = b"[" + b"[]," * 200_000 + b"[" * 65 + b"]" * 65 + b"]"
+    started = time.perf_counter()
+    assert exceeds_depth(body, 64)
+    assert time.perf_counter() - started < 0.5
