@@ -10,15 +10,13 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lxml import etree
-
+from app.domain.canonical import CanonicalizationError, canonical_json, canonical_xml
 from app.domain.checkpoint import Checkpoint, CheckpointError, open_checkpoint
-from app.domain.hashing import jcs, json_sha256
+from app.domain.hashing import json_sha256
 from app.domain.merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
@@ -37,6 +35,12 @@ from app.ledger.sinks import (
     receipt_from_json,
     verify_receipt,
 )
+from app.validation.errors import IntakeError
+from app.validation.safe_json import parse_json
+from app.validation.safe_xml import parse_xml
+
+#: Nesting limit for parsing a document under verification (intake's default).
+MAX_DEPTH = 64
 
 __all__ = [
     "EMPTY_ROOT",
@@ -99,24 +103,24 @@ def _unb64(value: str) -> bytes:
 
 
 def document_digests(content: bytes) -> tuple[str, str | None]:
-    """SHA-256 of the bytes, and of the canonical form (JCS for JSON, exc-c14n for XML)."""
+    """SHA-256 of the bytes, and of the canonical form intake hashed (JCS or exc-c14n).
+
+    The file goes through the same hardened parsers as intake; a file they refuse has no
+    canonical hash, and only its raw SHA-256 can match.
+    """
     raw = hashlib.sha256(content).hexdigest()
-    stripped = content.lstrip()
+    start = content.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     try:
-        if stripped[:1] in (b"{", b"["):
-            return raw, hashlib.sha256(jcs(json.loads(content))).hexdigest()
-        if stripped[:1] == b"<":
-            parser = etree.XMLParser(
-                resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
-            )
-            root = etree.fromstring(content, parser)
-            canonical = etree.tostring(
-                root.getroottree(), method="c14n", exclusive=True, with_comments=False
-            )
-            return raw, hashlib.sha256(canonical).hexdigest()
-    except (ValueError, etree.XMLSyntaxError):
+        if start in (b"{", b"["):
+            parsed = parse_json(content, max_depth=MAX_DEPTH)
+            canonical = canonical_json(parsed.value, plain=parsed.plain)
+        elif start == b"<":
+            canonical = canonical_xml(parse_xml(content, max_depth=MAX_DEPTH))
+        else:
+            return raw, None
+    except (IntakeError, CanonicalizationError):
         return raw, None
-    return raw, None
+    return raw, hashlib.sha256(canonical).hexdigest()
 
 
 def _check_document(content: bytes, bundle: ProofBundle) -> Check:
