@@ -20,7 +20,7 @@ from app.domain.merkle import (
     root_hash,
 )
 from app.domain.note import NoteSigner, NoteVerifier
-from app.errors import BadRequest, NotFound, ServiceUnavailable
+from app.errors import BadRequest, NotFound
 from app.ledger import store
 from app.ledger.bundle import (
     BundleAnchor,
@@ -280,10 +280,3 @@ def anchoring_health(
     return f"ledger anchoring stalled: no anchor for {lag:.0f} s (limit {limit:.0f} s)" + (
         f"; last error: {error}" if error else ""
     )
-
-
-def ensure_writes_allowed(session: Session, settings: Settings) -> None:
-    """Fail closed: refuse new writes while the log cannot get anchored."""
-    reason = anchoring_health(session, settings)
-    if reason is not None:
-        raise ServiceUnavailable(reason, slug="ledger-anchoring-stalled")
