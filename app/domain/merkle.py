@@ -173,20 +173,20 @@ def append_nodes(
 
     ``frontier`` must hold the hashes of ``frontier_nodes(size)``. The result includes the new
     leaves themselves (level 0) and each interior node that the batch completes, ready to store.
+    Works level by level: at each level the new nodes pair up left to right, the first one
+    with its left sibling from the old tree when its index is odd.
     """
-    known = dict(frontier)
-    created: dict[Node, bytes] = {}
-    for offset, digest in enumerate(new_leaf_hashes):
+    for digest in new_leaf_hashes:
         _check_hash(digest, "leaf hash")
-        level, index = 0, size + offset
-        created[(0, index)] = digest
-        known[(0, index)] = digest
-        while index & 1:
-            left = known[(level, index - 1)]
-            digest = node_hash(left, digest)
-            level, index = level + 1, index >> 1
-            created[(level, index)] = digest
-            known[(level, index)] = digest
+    created: dict[Node, bytes] = {}
+    level, start, row = 0, size, list(new_leaf_hashes)
+    while row:
+        created.update(((level, start + i), digest) for i, digest in enumerate(row))
+        if start & 1:
+            row.insert(0, frontier[(level, start - 1)])
+            start -= 1
+        row = [node_hash(row[i], row[i + 1]) for i in range(0, len(row) - 1, 2)]
+        level, start = level + 1, start >> 1
     return created
 
 

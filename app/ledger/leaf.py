@@ -6,7 +6,6 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 SALT_BYTES = 32
 LEAF_FIELDS = ("event_id", "kind", "payload_sha256", "salt", "subject", "time")
@@ -54,10 +53,8 @@ class LeafRecord:
 
     def encode(self) -> bytes:
         """Canonical (RFC 8785) JSON bytes: the leaf data hashed into the tree."""
-        return _CANONICAL.encode(self._fields()).encode("utf-8")
-
-    def _fields(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in LEAF_FIELDS}
+        # The instance dict holds exactly LEAF_FIELDS; sort_keys puts them in JCS order.
+        return _CANONICAL.encode(vars(self)).encode("utf-8")
 
     @classmethod
     def decode(cls, data: bytes) -> LeafRecord:
