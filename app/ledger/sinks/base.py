@@ -51,6 +51,16 @@ class AnchorSink(Protocol):
     kind: ClassVar[str]
     receipt_type: ClassVar[type[AnchorReceipt]]
 
+    @classmethod
+    def from_url(cls, url: str, **options: Any) -> AnchorSink:
+        """Build the sink a URL describes; ``options`` carry what URLs must not (keys, trust)."""
+        ...
+
+    @staticmethod
+    def verify_receipt(checkpoint: bytes, receipt: AnchorReceipt, trust: TrustAnchors) -> datetime:
+        """Verify without sink configuration: what offline verifiers call."""
+        ...
+
     def anchor(self, checkpoint: bytes) -> AnchorReceipt:
         """Notarise the signed checkpoint bytes and return the receipt; raise AnchorError."""
         ...
