@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from app.cli_audit import audit_cli
+from app.cli_consents import consents_cli
 from app.cli_ledger import ledger_cli, verify
 from app.cli_mandates import mandates_cli
 from app.cli_validate import validate_command
@@ -31,6 +33,8 @@ cli.add_typer(participants_cli, name="participants")
 cli.add_typer(clients_cli, name="clients")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(keys_cli, name="keys")
+cli.add_typer(audit_cli, name="audit")
+cli.add_typer(consents_cli, name="consents")
 cli.add_typer(mandates_cli, name="mandates")
 cli.command("validate")(validate_command)
 cli.add_typer(ledger_cli, name="ledger")

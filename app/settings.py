@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     keys_file: Path | None = Field(
         default=None, description="Private JWKS with the hub's signing keys."
     )
+    purposes_file: Path | None = Field(
+        default=None, description="Purpose catalogue (JSON); default is app/data/purposes.json."
+    )
     session_secret: str = DEV_DASHBOARD_SECRET
     issuer: str = "http://localhost:8000"
     audience: str = "tradegate"

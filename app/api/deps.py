@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -15,7 +15,9 @@ from app.security.tokens import InvalidToken, verify_access_token
 from app.storage.uow import UnitOfWork
 
 
-def get_container(request: Request) -> Container:
+# Dependencies that do no blocking I/O are `async`: FastAPI runs a sync dependency in the
+# thread pool, and each such hop cost more than the dependency's own work on every request.
+async def get_container(request: Request) -> Container:
     container: Container = request.app.state.container
     return container
 
@@ -31,7 +33,7 @@ def get_uow(container: ContainerDep) -> Iterator[UnitOfWork]:
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 
 
-def get_principal(request: Request, container: ContainerDep) -> Principal:
+async def get_principal(request: Request, container: ContainerDep) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -57,10 +59,10 @@ def get_principal(request: Request, container: ContainerDep) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def require_scopes(*scopes: str) -> Callable[[Principal], Principal]:
+def require_scopes(*scopes: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that admits a caller holding every one of `scopes`."""
 
-    def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: CurrentPrincipal) -> Principal:
         missing = set(scopes) - principal.scopes
         if missing:
             raise Forbidden(

@@ -4,6 +4,7 @@ import importlib
 
 TASK_MODULES: list[str] = [
     "app.tasks.maintenance",
+    "app.tasks.consents",
     "app.tasks.ledger",
 ]
 

@@ -1,5 +1,6 @@
 """All models, imported so that metadata and Alembic see every table."""
 
+from app.storage.models.consents import Consent, ConsentAccessCounter, ConsentTransition
 from app.storage.models.documents import Document
 from app.storage.models.events import ChainHead, Event, OutboxMessage, TaskReceipt
 from app.storage.models.intake import IdempotencyKey, ProviderMandate
@@ -26,6 +27,9 @@ __all__ = [
     "ApiClient",
     "ChainHead",
     "ClientAssertion",
+    "Consent",
+    "ConsentAccessCounter",
+    "ConsentTransition",
     "DashboardUser",
     "Document",
     "Event",

@@ -1,0 +1,1 @@
+"""Configuration data shipped with the package (the default purpose catalogue)."""

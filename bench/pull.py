@@ -1,0 +1,305 @@
+"""Consented pull latency: GET /v1/data/documents/{id} against GET /healthz, same server, same run.
+
+Seeds a private PostgreSQL database (default 100k documents, 1k ACTIVE consents), starts
+`tradegate serve` on a free loopback port, and times both routes with one keep-alive client,
+interleaved so both see the same machine load. Prints p50/p99 of each and the p99 ratio
+(goal: pull p99 <= 3x healthz p99). `--smoke` runs small numbers in seconds.
+
+    PYTHONPATH=. python bench/pull.py [--smoke] [--documents N] [--consents N] [--requests N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+
+import httpx
+import psycopg
+import sqlalchemy as sa
+
+from app.security.keys import KeyStore
+from app.security.tokens import issue_access_token
+from app.storage.migrate import upgrade
+from app.storage.models import Consent, Document, Participant, ParticipantRole
+
+PG_ADMIN_URL = os.environ.get("TRADEGATE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REPO = Path(__file__).resolve().parent.parent
+ISSUER = "http://bench"
+OWNERS = 100
+BANKS = 10
+DOC_TYPE = "dcsa.transport-document"
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """What the timed requests pick from: consents with their bank and owner's documents."""
+
+    consents: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID]]  # consent, bank, owner
+    documents: dict[uuid.UUID, list[uuid.UUID]]  # owner -> document ids
+
+
+@contextmanager
+def private_database() -> Iterator[str]:
+    """A throwaway PostgreSQL database, dropped afterwards whatever happens."""
+    name = f"tg_bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def seed(url: str, documents: int, consents: int) -> Seeded:
+    """Bulk-insert participants, documents and ACTIVE consents (intake is not timed here)."""
+    engine = sa.create_engine(url)
+    now = datetime.now(UTC)
+    owners = [uuid.uuid4() for _ in range(OWNERS)]
+    banks = [uuid.uuid4() for _ in range(BANKS)]
+    provider = uuid.uuid4()
+    people = [(o, "owner") for o in owners] + [(b, "consumer") for b in banks]
+    people.append((provider, "provider"))
+    by_owner: dict[uuid.UUID, list[uuid.UUID]] = {o: [] for o in owners}
+    doc_rows = []
+    for i in range(documents):
+        owner = owners[i % OWNERS]
+        doc_id = uuid.uuid4()
+        by_owner[owner].append(doc_id)
+        body = json.dumps({"transportDocumentReference": f"TD{i:08d}", "pad": "x" * 400}).encode()
+        doc_rows.append(
+            {
+                "id": doc_id,
+                "doc_type": DOC_TYPE,
+                "version": "3.0.3",
+                "media_type": "application/json",
+                "owner_id": owner,
+                "provider_id": provider,
+                "reference": f"TD{i:08d}",
+                "document_date": date.today() - timedelta(days=i % 300),
+                "received_at": now - timedelta(minutes=i),
+                "size": len(body),
+                "sha256": f"{i:064x}",
+                "canonical_sha256": f"{i:064x}",
+                "content": body,
+                "provenance": {"bench": True},
+                "warnings": [],
+            }
+        )
+    consent_rows, picked = [], []
+    for i in range(consents):
+        owner, bank = owners[i % OWNERS], banks[(i // OWNERS) % BANKS]
+        consent_id = uuid.uuid4()
+        picked.append((consent_id, bank, owner))
+        consent_rows.append(
+            {
+                "id": consent_id,
+                "owner_id": owner,
+                "consumer_id": bank,
+                "provider_ids": [],
+                "document_types": [DOC_TYPE],
+                "purpose_code": "BENCH",
+                "purpose_text": "Benchmark",
+                "data_from": now - timedelta(days=365),
+                "data_to": now + timedelta(days=1),
+                "valid_from": now - timedelta(hours=1),
+                "valid_until": now + timedelta(days=1),
+                "fetch_type": "PERIODIC",
+                "frequency_count": 1_000_000,
+                "frequency_unit": "HOUR",
+                "data_life_days": 1,
+                "status": "ACTIVE",
+                "requested_by": "bench",
+                "request_sha256": "0" * 64,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(Participant),
+            [
+                {"id": p, "name": f"{r} {p.hex[:6]}", "created_at": now, "active": True}
+                for p, r in people
+            ],
+        )
+        conn.execute(
+            sa.insert(ParticipantRole), [{"participant_id": p, "role": r} for p, r in people]
+        )
+        for start in range(0, len(doc_rows), 5000):
+            conn.execute(sa.insert(Document), doc_rows[start : start + 5000])
+        conn.execute(sa.insert(Consent), consent_rows)
+        conn.execute(sa.text("ANALYZE"))
+    engine.dispose()
+    return Seeded(picked, by_owner)
+
+
+def bench_catalogue(path: Path) -> None:
+    """The default catalogue plus a BENCH purpose whose caps the timed requests never hit."""
+    document = json.loads(resources.files("app.data").joinpath("purposes.json").read_text())
+    document["purposes"].append(
+        {
+            "code": "BENCH",
+            "text": "Benchmark",
+            "max_validity_days": 30,
+            "max_frequency": {"count": 1_000_000, "unit": "HOUR"},
+            "max_data_range_days": 400,
+            "max_data_life_days": 1,
+            "document_types": [DOC_TYPE],
+            "fetch_types": ["PERIODIC"],
+        }
+    )
+    path.write_text(json.dumps(document))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def server(env: dict[str, str], port: int, log: Path) -> Iterator[str]:
+    """`tradegate serve` in a subprocess, stopped by its own process id afterwards."""
+    with open(log, "ab") as handle:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+            env=env,
+            cwd=REPO,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"server did not start; see {log}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def run(documents: int, consents: int, requests: int, warmup: int) -> dict[str, float]:
+    with private_database() as url, tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        upgrade(url)
+        seeded = seed(url, documents, consents)
+        seeding = time.perf_counter() - started
+        data_dir = Path(tmp)
+        keys = KeyStore.generate(data_dir / "keys.json")
+        bench_catalogue(data_dir / "purposes.json")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TRADEGATE_")}
+        env.update(
+            {
+                "PYTHONPATH": str(REPO),
+                "TRADEGATE_ENV": "test",
+                "TRADEGATE_DATA_DIR": tmp,
+                "TRADEGATE_DATABASE_URL": url,
+                "TRADEGATE_KEYS_FILE": str(data_dir / "keys.json"),
+                "TRADEGATE_PURPOSES_FILE": str(data_dir / "purposes.json"),
+                "TRADEGATE_ISSUER": ISSUER,
+                "TRADEGATE_LOG_LEVEL": "WARNING",
+                "TRADEGATE_EMBEDDED_SCHEDULER": "false",
+            }
+        )
+        tokens = {
+            bank: issue_access_token(
+                keys,
+                issuer=ISSUER,
+                audience="tradegate",
+                ttl=900,
+                client_id=f"bench-{bank}",
+                participant_id=str(bank),
+                scopes=["data:read"],
+                roles=["consumer"],
+            ).token
+            for bank in {b for _, b, _ in seeded.consents}
+        }
+        rng = random.Random(7)
+        pull_ms: list[float] = []
+        health_ms: list[float] = []
+        with (
+            server(env, free_port(), data_dir / "server.log") as base,
+            httpx.Client(base_url=base) as http,
+        ):
+            for i in range(warmup + requests):
+                consent_id, bank, owner = rng.choice(seeded.consents)
+                document_id = rng.choice(seeded.documents[owner])
+                headers = {"Authorization": f"Bearer {tokens[bank]}", "Consent-Id": str(consent_id)}
+                t0 = time.perf_counter()
+                response = http.get(f"/v1/data/documents/{document_id}", headers=headers)
+                t1 = time.perf_counter()
+                if response.status_code != 200:
+                    raise SystemExit(f"pull failed: {response.status_code} {response.text}")
+                health = http.get("/healthz")
+                t2 = time.perf_counter()
+                if health.status_code != 200:
+                    raise SystemExit(f"healthz failed: {health.status_code}")
+                if i >= warmup:
+                    pull_ms.append((t1 - t0) * 1000)
+                    health_ms.append((t2 - t1) * 1000)
+    return {
+        "documents": documents,
+        "consents": consents,
+        "requests": requests,
+        "seed_seconds": round(seeding, 1),
+        "pull_p50_ms": percentile(pull_ms, 0.50),
+        "pull_p99_ms": percentile(pull_ms, 0.99),
+        "healthz_p50_ms": percentile(health_ms, 0.50),
+        "healthz_p99_ms": percentile(health_ms, 0.99),
+        "pull_mean_ms": statistics.fmean(pull_ms),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="small numbers, a few seconds")
+    parser.add_argument("--documents", type=int, default=100_000)
+    parser.add_argument("--consents", type=int, default=1_000)
+    parser.add_argument("--requests", type=int, default=2_000)
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.documents, args.consents, args.requests = 500, 100, 60
+    result = run(args.documents, args.consents, args.requests, warmup=min(200, args.requests // 5))
+    ratio = result["pull_p99_ms"] / result["healthz_p99_ms"]
+    for key, value in result.items():
+        print(f"{key:>16}: {value:.3f}" if isinstance(value, float) else f"{key:>16}: {value}")
+    print(f"{'p50 ratio':>16}: {result['pull_p50_ms'] / result['healthz_p50_ms']:.2f}x")
+    print(f"{'p99 ratio':>16}: {ratio:.2f}x (goal <= 3x: {'met' if ratio <= 3 else 'NOT met'})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

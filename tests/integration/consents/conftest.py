@@ -1,0 +1,149 @@
+"""Parties, documents and consent helpers for the consent and pull API tests."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from app.storage.models import Document, Participant
+
+TRANSPORT = "dcsa.transport-document"
+INVOICE = "uncefact.cii.invoice"
+
+
+@dataclass
+class Parties:
+    """Two owners, a provider, two banks and the hub admin, with their bearer headers."""
+
+    owner: Participant
+    other_owner: Participant
+    provider: Participant
+    other_provider: Participant
+    bank_a: Participant
+    bank_b: Participant
+    admin: Participant
+    headers: dict[str, dict[str, str]]
+
+    def h(self, name: str, consent_id: Any = None) -> dict[str, str]:
+        headers = dict(self.headers[name])
+        if consent_id is not None:
+            headers["Consent-Id"] = str(consent_id)
+        return headers
+
+
+@pytest.fixture
+def parties(make_participant, auth_headers) -> Parties:
+    made = {
+        "owner": make_participant("Exporter", ("owner",)),
+        "other_owner": make_participant("Other exporter", ("owner",)),
+        "provider": make_participant("Carrier", ("provider",)),
+        "other_provider": make_participant("Platform", ("provider",)),
+        "bank_a": make_participant("Bank A", ("consumer",)),
+        "bank_b": make_participant("Bank B", ("consumer",)),
+        "admin": make_participant("Hub", ("admin",)),
+    }
+    return Parties(**made, headers={name: auth_headers(p) for name, p in made.items()})
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+@pytest.fixture
+def consent_body(parties) -> Callable[..., dict[str, Any]]:
+    """A request that fits TRADE_FINANCE_APPLICATION; keyword arguments override fields."""
+
+    def build(**overrides: Any) -> dict[str, Any]:
+        now = datetime.now(UTC)
+        body: dict[str, Any] = {
+            "owner_id": str(parties.owner.id),
+            "document_types": [TRANSPORT, INVOICE],
+            "purpose": "TRADE_FINANCE_APPLICATION",
+            "data_range": {
+                "from": iso(now - timedelta(days=200)),
+                "to": iso(now + timedelta(days=30)),
+            },
+            "validity": {
+                "from": iso(now - timedelta(minutes=1)),
+                "until": iso(now + timedelta(days=30)),
+            },
+            "fetch_type": "PERIODIC",
+            "frequency": {"count": 10, "unit": "DAY"},
+            "data_life_days": 30,
+        }
+        body.update(overrides)
+        return body
+
+    return build
+
+
+@pytest.fixture
+def request_consent(client, parties, consent_body) -> Callable[..., dict[str, Any]]:
+    """POST a consent as bank A (or `as_`), asserting 201; returns the consent JSON."""
+
+    def make(as_: str = "bank_a", **overrides: Any) -> dict[str, Any]:
+        response = client.post(
+            "/v1/consents", json=consent_body(**overrides), headers=parties.h(as_)
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    return make
+
+
+@pytest.fixture
+def active_consent(client, parties, request_consent) -> Callable[..., dict[str, Any]]:
+    """A consent requested by bank A (or `as_`) and approved by its owner."""
+
+    def make(as_: str = "bank_a", approver: str = "owner", **overrides: Any) -> dict[str, Any]:
+        consent = request_consent(as_, **overrides)
+        response = client.post(f"/v1/consents/{consent['id']}/approve", headers=parties.h(approver))
+        assert response.status_code == 200, response.text
+        assert response.json()["status"] == "ACTIVE"
+        return response.json()
+
+    return make
+
+
+@pytest.fixture
+def make_document(container, parties) -> Callable[..., Document]:
+    """Store a document directly (intake is tested elsewhere): owner's, by the provider."""
+
+    def make(
+        owner: Participant | None = None,
+        provider: Participant | None = None,
+        doc_type: str = TRANSPORT,
+        document_date: date | None = None,
+        received_at: datetime | None = None,
+        content: bytes | None = None,
+    ) -> Document:
+        body = content or f'{{"transportDocumentReference":"{uuid.uuid4().hex[:12]}"}}'.encode()
+        digest = hashlib.sha256(body).hexdigest()
+        document = Document(
+            doc_type=doc_type,
+            version="3.0.3" if doc_type == TRANSPORT else "D16B",
+            media_type="application/json" if doc_type == TRANSPORT else "application/xml",
+            owner_id=(owner or parties.owner).id,
+            provider_id=(provider or parties.provider).id,
+            reference=uuid.uuid4().hex[:12],
+            document_date=document_date,
+            received_at=received_at or datetime.now(UTC) - timedelta(days=1),
+            size=len(body),
+            sha256=digest,
+            canonical_sha256=digest,
+            content=body,
+            provenance={"schema": "test"},
+            warnings=[],
+        )
+        with container.uow() as uow:
+            uow.session.add(document)
+            uow.commit()
+        return document
+
+    return make
