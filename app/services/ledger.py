@@ -194,8 +194,14 @@ def document_proof_bundle(
     ).scalar_one_or_none()
     if document is None:
         raise NotFound("document not found")
-    event = _document_event(session, document)
-    return event_proof_bundle(session, event, settings, keys, document)
+    return proof_bundle_of(session, document, settings, keys)
+
+
+def proof_bundle_of(
+    session: Session, document: Document, settings: Settings, keys: KeyStore
+) -> ProofBundle:
+    """The bundle of a document the caller was already allowed to see (by tenancy or consent)."""
+    return event_proof_bundle(session, _document_event(session, document), settings, keys, document)
 
 
 def event_proof_bundle(

@@ -8,14 +8,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from app.api.deps import ContainerDep, CurrentPrincipal, UowDep
+from app.api.routers.data import ConsentId, Consumer, no_store, run_pull
 from app.errors import BadRequest, Forbidden, UnsupportedMediaType
 from app.ledger.bundle import ProofBundle
 from app.security.principal import Principal
 from app.services import ledger as svc
+from app.services import pull
+from app.services.purposes import catalogue_for
 from app.services.verification import parse_bundle, verify_upload
 
 router = APIRouter(prefix="/v1", tags=["ledger"])
@@ -93,6 +97,26 @@ def document_proof(
     return svc.document_proof_bundle(
         uow.session, principal, document_id, container.settings, container.keys
     )
+
+
+@router.get(
+    "/data/documents/{document_id}/proof",
+    response_model=ProofBundle,
+    dependencies=[Depends(no_store)],
+    summary="Proof bundle of a document pulled under the consent named in Consent-Id",
+)
+async def consented_document_proof(
+    document_id: uuid.UUID, consent_id: ConsentId, principal: Consumer, container: ContainerDep
+) -> ProofBundle:
+    catalogue = catalogue_for(container.settings)
+
+    def work(session: Session) -> ProofBundle:
+        document = pull.fetch_document(
+            session, principal, consent_id, document_id, catalogue=catalogue
+        )
+        return svc.proof_bundle_of(session, document, container.settings, container.keys)
+
+    return await run_pull(container, work)
 
 
 @router.post("/verify", summary="Verify a document against its proof bundle")

@@ -1,6 +1,7 @@
 """Documents pushed through intake (DCSA JSON, UN/CEFACT XML) verify against their bundles."""
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -86,3 +87,55 @@ def test_a_pushed_cii_invoice_verifies_after_reserialisation(hub, make_participa
     assert verify(client, raw.replace(b"TOSL108", b"TOSL109"), bundle)["reasons"] == [
         "hash_mismatch"
     ]
+
+
+def iso(moment):
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def test_a_bank_pulling_under_consent_gets_a_bundle_that_verifies(
+    hub, make_participant, auth_headers
+):
+    container, client = hub
+    owner = make_participant("Exporter", roles=("owner",), identifiers=(f"LEI:{LEI}",))
+    provider = make_participant("Carrier", roles=("provider",))
+    bank = make_participant("Bank", roles=("consumer",))
+    td = json.loads(reefer_td())
+    now = datetime.now(UTC)
+    td["shippedOnBoardDate"] = (now - timedelta(days=10)).date().isoformat()
+    raw = json.dumps(td).encode()
+    document_id = push(client, auth_headers(provider), raw, "application/json", "td-2")
+    consent = client.post(
+        "/v1/consents",
+        headers=auth_headers(bank),
+        json={
+            "owner_id": str(owner.id),
+            "document_types": ["dcsa.transport-document"],
+            "purpose": "TRADE_FINANCE_APPLICATION",
+            "data_range": {"from": iso(now - timedelta(days=100)), "to": iso(now)},
+            "validity": {
+                "from": iso(now - timedelta(minutes=1)),
+                "until": iso(now + timedelta(days=30)),
+            },
+            "fetch_type": "PERIODIC",
+            "frequency": {"count": 10, "unit": "DAY"},
+            "data_life_days": 30,
+        },
+    )
+    assert consent.status_code == 201, consent.text
+    approved = client.post(
+        f"/v1/consents/{consent.json()['id']}/approve", headers=auth_headers(owner)
+    )
+    assert approved.status_code == 200, approved.text
+    assert anchor(container).errors == {}
+    path = f"/v1/data/documents/{document_id}/proof"
+    assert client.get(path, headers=auth_headers(bank)).status_code == 400
+    pulled = client.get(path, headers={**auth_headers(bank), "Consent-Id": consent.json()["id"]})
+    assert pulled.status_code == 200, pulled.text
+    assert pulled.headers["cache-control"] == "no-store"
+    assert verify(client, raw, pulled.json())["verified"]
+    stranger = make_participant("Other bank", roles=("consumer",))
+    denied = client.get(
+        path, headers={**auth_headers(stranger), "Consent-Id": consent.json()["id"]}
+    )
+    assert denied.status_code == 404
