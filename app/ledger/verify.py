@@ -46,12 +46,15 @@ __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
     "Check",
+    "Checkpoint",
+    "NoteError",
     "ProofError",
     "Report",
     "document_digests",
     "leaf_hash",
     "node_hash",
     "verify_bundle",
+    "verify_checkpoint",
     "verify_consistency",
     "verify_inclusion",
 ]
@@ -100,6 +103,18 @@ def _unb64(value: str) -> bytes:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise ValueError(f"invalid base64 {value[:16]!r}") from exc
+
+
+def verify_checkpoint(
+    signed_note: bytes | str, log_key: str | NoteVerifier, origin: str | None = None
+) -> Checkpoint:
+    """Open a signed checkpoint with the log's verifier key; raise NoteError if it fails.
+
+    ``log_key`` is the ``name+keyid+base64key`` string the hub publishes.
+    """
+    verifier = log_key if isinstance(log_key, NoteVerifier) else NoteVerifier.from_vkey(log_key)
+    note = signed_note.encode() if isinstance(signed_note, str) else signed_note
+    return open_checkpoint(note, [verifier], origin)
 
 
 def document_digests(content: bytes) -> tuple[str, str | None]:
