@@ -3,6 +3,7 @@
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from app.domain.checkpoint import open_checkpoint
 from app.domain.merkle import (
@@ -137,3 +138,38 @@ def test_postgresql_refuses_to_change_the_log(container, statement):
 def test_sequencer_with_nothing_pending_signs_nothing(container):
     with container.uow() as uow:
         assert svc.integrate_pending(uow.session, container.settings, container.keys) is None
+
+
+@both_backends
+def test_concurrent_sequencers_append_each_event_exactly_once(container):
+    import threading
+
+    from app.services.ledger_audit import audit_log
+
+    # A plain session, not the container's: nothing sequences these events on commit.
+    with Session(container.engine) as session:
+        for i in range(120):
+            record_event(session, kind="test.event", actor="t", subject=f"c:{i}", payload={})
+        session.commit()
+    assert stored_leaf_hashes(container) == []
+    errors = []
+
+    def run():
+        try:
+            for _ in range(10):
+                with container.uow() as uow:
+                    svc.integrate_pending(uow.session, container.settings, container.keys, limit=7)
+                    uow.commit()
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with container.uow() as uow:
+        assert store.peek_state(uow.session).size == 120
+        assert audit_log(uow.session, container.settings, container.keys) == []
+    assert len(stored_leaf_hashes(container)) == 120
