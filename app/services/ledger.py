@@ -273,12 +273,34 @@ def anchoring_lag_seconds(session: Session, now: datetime | None = None) -> floa
     return max(0.0, ((now or utcnow()) - state.unanchored_since).total_seconds())
 
 
+def sequencing_lag_seconds(session: Session, now: datetime | None = None) -> float:
+    """Age of the oldest recorded event that is not in the log yet (0 when none waits)."""
+    state = store.peek_state(session)
+    waiting_since = session.execute(
+        sa.select(sa.func.min(Event.time)).where(
+            Event.seq > (state.last_event_seq if state is not None else 0)
+        )
+    ).scalar_one_or_none()
+    if waiting_since is None:
+        return 0.0
+    return max(0.0, ((now or utcnow()) - waiting_since).total_seconds())
+
+
 def anchoring_health(
     session: Session, settings: Settings, now: datetime | None = None
 ) -> str | None:
-    """Why the hub must refuse writes (anchoring stalled past the limit), or None when fine."""
-    lag = anchoring_lag_seconds(session, now)
+    """Why the hub must refuse writes, or None when fine.
+
+    Writes are refused when the newest leaves have gone unanchored, or events have gone
+    unsequenced (a broken event chain stops the sequencer), for longer than the limit.
+    """
     limit = settings.ledger_anchor_max_lag_seconds
+    waiting = sequencing_lag_seconds(session, now)
+    if waiting > limit:
+        return (
+            f"ledger sequencing stalled: an event has waited {waiting:.0f} s (limit {limit:.0f} s)"
+        )
+    lag = anchoring_lag_seconds(session, now)
     if lag <= limit:
         return None
     state = store.peek_state(session)

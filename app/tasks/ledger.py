@@ -21,7 +21,11 @@ from app.services.anchoring import (
     record_outcome,
     run_plan,
 )
-from app.services.ledger import anchoring_lag_seconds, integrate_pending
+from app.services.ledger import (
+    anchoring_lag_seconds,
+    integrate_pending,
+    sequencing_lag_seconds,
+)
 from app.storage.base import utcnow
 from app.storage.models import Event
 from app.tasks.registry import periodic
@@ -78,10 +82,15 @@ class LedgerMetrics(Collector):
         with self._container.uow() as uow:
             state = store.peek_state(uow.session)
             lag = anchoring_lag_seconds(uow.session)
+            waiting = sequencing_lag_seconds(uow.session)
         values: dict[str, tuple[str, float]] = {
             "tradegate_ledger_anchor_lag_seconds": (
                 "Seconds since the oldest leaf no anchor covers was integrated",
                 lag,
+            ),
+            "tradegate_ledger_sequencing_lag_seconds": (
+                "Age of the oldest recorded event not yet in the log",
+                waiting,
             ),
             "tradegate_ledger_tree_size": ("Leaves in the log", state.size if state else 0),
             "tradegate_ledger_anchored_size": (

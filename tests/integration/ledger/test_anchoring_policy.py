@@ -141,3 +141,24 @@ def test_reanchoring_adds_a_receipt_from_a_new_sink_and_old_ones_stay_verifiable
     trust = TrustAnchors(certificates=[local_tsa.root], evm_nodes={web3.eth.chain_id: web3})
     for stored in anchors:
         assert verify_receipt(checkpoint, receipt_from_json(stored.receipt), trust)
+
+
+def test_a_broken_event_chain_stops_the_sequencer_and_then_writes(container):
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from app.services.ledger import LedgerGapError, integrate_pending
+
+    with Session(container.engine) as session:
+        for i in range(3):
+            record_event(session, kind="test.event", actor="t", subject=f"g:{i}", payload={})
+        session.commit()
+        session.execute(text("DELETE FROM events WHERE seq = 2"))
+        session.commit()
+    with container.uow() as uow, pytest.raises(LedgerGapError):
+        integrate_pending(uow.session, container.settings, container.keys)
+    container.settings.ledger_anchor_max_lag_seconds = 60
+    with container.uow() as uow:
+        assert svc.anchoring_health(uow.session, container.settings) is None
+        later = utcnow() + timedelta(seconds=61)
+        assert "sequencing stalled" in svc.anchoring_health(uow.session, container.settings, later)
