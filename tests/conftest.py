@@ -23,6 +23,7 @@ from app.settings import Settings
 from app.storage.base import Base
 from app.storage.migrate import upgrade
 from app.storage.models import Participant
+from tests.support import REFERENCE
 
 PG_ADMIN_URL = os.environ.get("TRADEGATE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TRADEGATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -35,6 +36,13 @@ def service_missing(what: str, exc: BaseException) -> None:
     if IN_CI:
         pytest.fail(message, pytrace=False)
     pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def reference() -> Path:
+    """The reference standards folder; its absence fails the tests that need it."""
+    assert REFERENCE.is_dir(), f"reference standards not found at {REFERENCE}"
+    return REFERENCE
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,9 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from app.settings import Settings
 
@@ -15,6 +17,27 @@ both_backends = pytest.mark.parametrize("backend", ["sqlite", "postgresql"], ind
 
 
 REPO = Path(__file__).resolve().parent.parent
+#: The official DCSA and UN/CEFACT examples shipped beside the repository.
+REFERENCE = Path(os.environ.get("TRADEGATE_REFERENCE_DIR", REPO.parent / "shared" / "reference"))
+
+
+def push(
+    client: TestClient,
+    headers: dict[str, str],
+    body: bytes,
+    *,
+    key: str | None = "k-1",
+    media_type: str | None = "application/json",
+    **params: str,
+) -> httpx.Response:
+    """POST `body` to /v1/documents; a `None` key or media type leaves that header out."""
+    extra = {"Idempotency-Key": key, "Content-Type": media_type}
+    return client.post(
+        "/v1/documents",
+        content=body,
+        params=params,
+        headers={**headers, **{name: v for name, v in extra.items() if v is not None}},
+    )
 
 
 def settings_env(settings: Settings) -> dict[str, str]:

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from app.api.read_model import ReadModel
 from app.services.consents import ConsentRequest
 from app.storage.models import Consent, ConsentTransition
 
@@ -105,7 +106,7 @@ class FrequencyOut(BaseModel):
     unit: str
 
 
-class TransitionRead(BaseModel):
+class TransitionRead(ReadModel):
     action: str
     source: str | None = Field(serialization_alias="from")
     target: str = Field(serialization_alias="to")
@@ -113,18 +114,6 @@ class TransitionRead(BaseModel):
     role: str
     reason: str | None
     at: datetime
-
-    @classmethod
-    def of(cls, t: ConsentTransition) -> TransitionRead:
-        return cls(
-            action=t.action,
-            source=t.source,
-            target=t.target,
-            actor=t.actor,
-            role=t.role,
-            reason=t.reason,
-            at=t.at,
-        )
 
 
 class ConsentRead(BaseModel):

@@ -108,22 +108,40 @@ def consent_problem(exc: ConsentError) -> ProblemError:
     return Unprocessable(exc.message, slug=exc.code.replace("_", "-"))
 
 
+def _terms(
+    source: Consent | ConsentRequest,
+    *,
+    consumer_id: uuid.UUID,
+    purpose_code: str,
+    purpose_text: str,
+    provider_ids: frozenset[uuid.UUID],
+) -> ConsentTerms:
+    """Domain terms from the fields a stored consent and a request spell the same way."""
+    frequency = None
+    if source.frequency_count is not None and source.frequency_unit is not None:
+        frequency = Frequency(source.frequency_count, FrequencyUnit(source.frequency_unit))
+    return ConsentTerms(
+        owner_id=source.owner_id,
+        consumer_id=consumer_id,
+        document_types=frozenset(source.document_types),
+        purpose_code=purpose_code,
+        purpose_text=purpose_text,
+        data_range=Interval(source.data_from, source.data_to, "data_range"),
+        validity=Interval(source.valid_from, source.valid_until, "validity"),
+        fetch_type=FetchType(source.fetch_type),
+        frequency=frequency,
+        data_life_days=source.data_life_days,
+        provider_ids=provider_ids,
+    )
+
+
 def terms_of(consent: Consent) -> ConsentTerms:
     """The domain view of a stored consent (trusted: it was validated when requested)."""
-    frequency = None
-    if consent.frequency_count is not None and consent.frequency_unit is not None:
-        frequency = Frequency(consent.frequency_count, FrequencyUnit(consent.frequency_unit))
-    return ConsentTerms(
-        owner_id=consent.owner_id,
+    return _terms(
+        consent,
         consumer_id=consent.consumer_id,
-        document_types=frozenset(consent.document_types),
         purpose_code=consent.purpose_code,
         purpose_text=consent.purpose_text,
-        data_range=Interval(consent.data_from, consent.data_to, "data_range"),
-        validity=Interval(consent.valid_from, consent.valid_until, "validity"),
-        fetch_type=FetchType(consent.fetch_type),
-        frequency=frequency,
-        data_life_days=consent.data_life_days,
         provider_ids=frozenset(uuid.UUID(str(p)) for p in consent.provider_ids),
     )
 
@@ -133,22 +151,13 @@ def _terms_from_request(
 ) -> ConsentTerms:
     try:
         template = catalogue.require(request.purpose_code)
-        frequency = None
-        if request.frequency_count is not None or request.frequency_unit is not None:
-            if request.frequency_count is None or request.frequency_unit is None:
-                raise InvalidConsentTerms("frequency", "give both count and unit")
-            frequency = Frequency(request.frequency_count, FrequencyUnit(request.frequency_unit))
-        terms = ConsentTerms(
-            owner_id=request.owner_id,
+        if (request.frequency_count is None) != (request.frequency_unit is None):
+            raise InvalidConsentTerms("frequency", "give both count and unit")
+        terms = _terms(
+            request,
             consumer_id=consumer_id,
-            document_types=request.document_types,
             purpose_code=template.code,
             purpose_text=template.text,
-            data_range=Interval(request.data_from, request.data_to, "data_range"),
-            validity=Interval(request.valid_from, request.valid_until, "validity"),
-            fetch_type=FetchType(request.fetch_type),
-            frequency=frequency,
-            data_life_days=request.data_life_days,
             provider_ids=request.provider_ids,
         )
         catalogue.check(terms)

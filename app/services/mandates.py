@@ -22,6 +22,20 @@ def _require_role(session: Session, participant_id: uuid.UUID, role: Role) -> No
         )
 
 
+def _record(
+    session: Session, kind: str, provider_id: uuid.UUID, owner_id: uuid.UUID, actor: str
+) -> None:
+    """Audit a mandate change; both parties see it in their event trail."""
+    record_event(
+        session,
+        kind=kind,
+        actor=actor,
+        subject=f"mandate:{provider_id}:{owner_id}",
+        payload={"provider_id": str(provider_id), "owner_id": str(owner_id)},
+        participant_ids=[provider_id, owner_id],
+    )
+
+
 def grant_mandate(
     session: Session, *, provider_id: uuid.UUID, owner_id: uuid.UUID, actor: str
 ) -> ProviderMandate:
@@ -34,14 +48,7 @@ def grant_mandate(
     mandate = ProviderMandate(provider_id=provider_id, owner_id=owner_id)
     session.add(mandate)
     session.flush()
-    record_event(
-        session,
-        kind="mandate.granted",
-        actor=actor,
-        subject=f"mandate:{provider_id}:{owner_id}",
-        payload={"provider_id": str(provider_id), "owner_id": str(owner_id)},
-        participant_ids=[provider_id, owner_id],
-    )
+    _record(session, "mandate.granted", provider_id, owner_id, actor)
     return mandate
 
 
@@ -53,14 +60,7 @@ def revoke_mandate(
     if mandate is None:
         raise errors.NotFound("no such mandate", slug="mandate-not-found")
     session.delete(mandate)
-    record_event(
-        session,
-        kind="mandate.revoked",
-        actor=actor,
-        subject=f"mandate:{provider_id}:{owner_id}",
-        payload={"provider_id": str(provider_id), "owner_id": str(owner_id)},
-        participant_ids=[provider_id, owner_id],
-    )
+    _record(session, "mandate.revoked", provider_id, owner_id, actor)
 
 
 def list_mandates(session: Session, provider_id: uuid.UUID) -> list[ProviderMandate]:

@@ -13,6 +13,12 @@ class IntakeError(Exception):
     status = 400
     slug = "invalid-document"
 
+    def __init_subclass__(cls, *, status: int, slug: str, **kwargs: object) -> None:
+        """Each kind of failure names its HTTP status and problem slug in its class line."""
+        super().__init_subclass__(**kwargs)
+        cls.status = status
+        cls.slug = slug
+
     def __init__(self, detail: str, *, reason: str, **extensions: object) -> None:
         super().__init__(detail)
         self.detail = detail
@@ -20,32 +26,20 @@ class IntakeError(Exception):
         self.extensions = extensions
 
 
-class DocumentTooLarge(IntakeError):
+class DocumentTooLarge(IntakeError, status=413, slug="payload-too-large"):
     """The input is larger than the configured cap (checked before any parsing)."""
 
-    status = 413
-    slug = "payload-too-large"
 
-
-class UnparsableDocument(IntakeError):
+class UnparsableDocument(IntakeError, status=400, slug="unparsable-document"):
     """Malformed or hostile input: bad encoding, syntax, DOCTYPE, duplicate keys, depth."""
 
-    status = 400
-    slug = "unparsable-document"
 
-
-class UnsupportedMediaType(IntakeError):
+class UnsupportedMediaType(IntakeError, status=415, slug="unsupported-media-type"):
     """The media type or explicit type names nothing in the registry."""
 
-    status = 415
-    slug = "unsupported-media-type"
 
-
-class UndeterminedDocumentType(IntakeError):
+class UndeterminedDocumentType(IntakeError, status=422, slug="undetermined-document-type"):
     """The content matches no registered type, or more than one (``candidates`` lists them)."""
-
-    status = 422
-    slug = "undetermined-document-type"
 
 
 class RegistryError(Exception):

@@ -57,9 +57,37 @@ def validate(
     return _validate_xml(raw, said.doc_type, registry)
 
 
-def _split(findings: list[Finding]) -> tuple[list[Finding], list[Finding]]:
-    errors = [f for f in findings if f.severity is Severity.ERROR]
-    return errors, [f for f in findings if f.severity is Severity.WARNING]
+def _report(
+    raw: bytes,
+    doc_type: DocumentType,
+    registry: Registry,
+    *,
+    shape: str,
+    schema_valid: bool,
+    findings: list[Finding],
+    truncated: bool,
+    canonical: bytes,
+    facts: Facts,
+    subject_sha256: str | None = None,
+) -> ValidationReport:
+    """The report both syntaxes end in; the subject is the whole document unless one is given."""
+    digest = sha256_hex(canonical)
+    return ValidationReport(
+        doc_type=doc_type.id,
+        version=doc_type.version,
+        media_type=doc_type.media_type,
+        shape=shape,
+        schema_valid=schema_valid,
+        errors=[f for f in findings if f.severity is Severity.ERROR],
+        warnings=[f for f in findings if f.severity is Severity.WARNING],
+        truncated=truncated,
+        sha256=sha256_hex(raw),
+        canonical_sha256=digest,
+        canonical=canonical,
+        subject_sha256=subject_sha256 or digest,
+        facts=facts,
+        provenance=registry.provenance(doc_type),
+    )
 
 
 def _validate_json(
@@ -90,26 +118,20 @@ def _validate_json(
         )
     facts = JSON_FACTS[doc_type.facts](subject, at=shape.subject_at) if doc_type.facts else Facts()
     canonical = _canonical_json(document, plain=parsed.plain)
-    digest = sha256_hex(canonical)
     subject_digest = (
-        digest if not shape.subject_at else sha256_hex(_canonical_json(subject, plain=parsed.plain))
+        sha256_hex(_canonical_json(subject, plain=parsed.plain)) if shape.subject_at else None
     )
-    errors, warnings = _split(findings)
-    return ValidationReport(
-        doc_type=doc_type.id,
-        version=doc_type.version,
-        media_type=doc_type.media_type,
+    return _report(
+        raw,
+        doc_type,
+        registry,
         shape=shape.name,
         schema_valid=schema_valid,
-        errors=errors,
-        warnings=warnings,
+        findings=findings,
         truncated=truncated,
-        sha256=sha256_hex(raw),
-        canonical_sha256=digest,
         canonical=canonical,
-        subject_sha256=subject_digest,
         facts=facts,
-        provenance=registry.provenance(doc_type),
+        subject_sha256=subject_digest,
     )
 
 
@@ -138,22 +160,14 @@ def _validate_xml(
     elif doc_type.ruleset:
         findings.extend(run_xml_rules(XML_RULESETS[doc_type.ruleset], tree))
     facts = XML_FACTS[doc_type.facts](tree) if doc_type.facts else Facts()
-    canonical = canonical_xml(tree)
-    errors, warnings = _split(findings)
-    digest = sha256_hex(canonical)
-    return ValidationReport(
-        doc_type=doc_type.id,
-        version=doc_type.version,
-        media_type=doc_type.media_type,
+    return _report(
+        raw,
+        doc_type,
+        registry,
         shape="document",
         schema_valid=schema_valid,
-        errors=errors,
-        warnings=warnings,
+        findings=findings,
         truncated=truncated,
-        sha256=sha256_hex(raw),
-        canonical_sha256=digest,
-        canonical=canonical,
-        subject_sha256=digest,
+        canonical=canonical_xml(tree),
         facts=facts,
-        provenance=registry.provenance(doc_type),
     )

@@ -10,8 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from app.cli_validate import validate_command
-
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
+from tests.support import REFERENCE
 
 
 @pytest.fixture

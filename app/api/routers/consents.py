@@ -139,52 +139,36 @@ def _transition(
     return ConsentRead.of(consent, svc.transitions_of(uow.session, consent))
 
 
-@router.post("/{consent_id}/approve", response_model=ConsentRead)
-def approve(
-    consent_id: uuid.UUID,
-    principal: Manager,
-    uow: UowDep,
-    container: ContainerDep,
-    body: ReasonIn | None = None,
-) -> ConsentRead:
-    """Owner or admin grants a PENDING consent; the hub signs its artefact."""
-    return _transition(Action.APPROVE, consent_id, principal, uow, container, body)
+def _owner_action(action: Action, summary: str) -> None:
+    """Route `POST /{consent_id}/<action>`: an owner or admin moves the consent on."""
+
+    def handler(
+        consent_id: uuid.UUID,
+        principal: Manager,
+        uow: UowDep,
+        container: ContainerDep,
+        body: ReasonIn | None = None,
+    ) -> ConsentRead:
+        return _transition(action, consent_id, principal, uow, container, body)
+
+    handler.__doc__ = summary
+    router.add_api_route(
+        f"/{{consent_id}}/{action.value}",
+        handler,
+        methods=["POST"],
+        response_model=ConsentRead,
+        name=action.value,
+    )
 
 
-@router.post("/{consent_id}/reject", response_model=ConsentRead)
-def reject(
-    consent_id: uuid.UUID,
-    principal: Manager,
-    uow: UowDep,
-    container: ContainerDep,
-    body: ReasonIn | None = None,
-) -> ConsentRead:
-    """Owner or admin refuses a PENDING consent."""
-    return _transition(Action.REJECT, consent_id, principal, uow, container, body)
-
-
-@router.post("/{consent_id}/pause", response_model=ConsentRead)
-def pause(
-    consent_id: uuid.UUID,
-    principal: Manager,
-    uow: UowDep,
-    container: ContainerDep,
-    body: ReasonIn | None = None,
-) -> ConsentRead:
-    """Owner or admin suspends an ACTIVE consent; pulls are refused until resumed."""
-    return _transition(Action.PAUSE, consent_id, principal, uow, container, body)
-
-
-@router.post("/{consent_id}/resume", response_model=ConsentRead)
-def resume(
-    consent_id: uuid.UUID,
-    principal: Manager,
-    uow: UowDep,
-    container: ContainerDep,
-    body: ReasonIn | None = None,
-) -> ConsentRead:
-    """Owner or admin reactivates a PAUSED consent."""
-    return _transition(Action.RESUME, consent_id, principal, uow, container, body)
+_owner_action(
+    Action.APPROVE, "Owner or admin grants a PENDING consent; the hub signs its artefact."
+)
+_owner_action(Action.REJECT, "Owner or admin refuses a PENDING consent.")
+_owner_action(
+    Action.PAUSE, "Owner or admin suspends an ACTIVE consent; pulls are refused until resumed."
+)
+_owner_action(Action.RESUME, "Owner or admin reactivates a PAUSED consent.")
 
 
 @router.post("/{consent_id}/revoke", response_model=ConsentRead)

@@ -19,6 +19,7 @@ from app.errors import BadRequest
 from app.security.principal import Principal
 from app.services import pull as svc
 from app.services.purposes import catalogue_for
+from app.storage.models import Document
 
 NO_STORE = "no-store"
 
@@ -79,6 +80,24 @@ def repr_digest(sha256_hex: str) -> str:
     return "sha-256=:" + base64.b64encode(bytes.fromhex(sha256_hex)).decode("ascii") + ":"
 
 
+async def _fetch(
+    container: Container,
+    principal: Principal,
+    consent_id: uuid.UUID,
+    document_id: uuid.UUID,
+    *,
+    content: bool,
+) -> Document:
+    """One covered document, judged and audited as a fetch; `content` loads its bytes too."""
+    catalogue = catalogue_for(container.settings)
+    return await run_pull(
+        container,
+        lambda session: svc.fetch_document(
+            session, principal, consent_id, document_id, catalogue=catalogue, content=content
+        ),
+    )
+
+
 @router.get("/documents", response_model=ConsentedDocumentPage)
 async def list_documents(
     consent_id: ConsentId,
@@ -128,14 +147,9 @@ async def get_document(
     container: ContainerDep,
 ) -> ConsentedDocumentRead:
     """Metadata, hashes and validation provenance of one covered document."""
-    catalogue = catalogue_for(container.settings)
-    document = await run_pull(
-        container,
-        lambda session: svc.fetch_document(
-            session, principal, consent_id, document_id, catalogue=catalogue
-        ),
+    return ConsentedDocumentRead.of(
+        await _fetch(container, principal, consent_id, document_id, content=False)
     )
-    return ConsentedDocumentRead.of(document)
 
 
 @router.get(
@@ -150,13 +164,7 @@ async def get_content(
     container: ContainerDep,
 ) -> Response:
     """The original bytes exactly as received, with their media type and Repr-Digest."""
-    catalogue = catalogue_for(container.settings)
-    document = await run_pull(
-        container,
-        lambda session: svc.fetch_document(
-            session, principal, consent_id, document_id, catalogue=catalogue, content=True
-        ),
-    )
+    document = await _fetch(container, principal, consent_id, document_id, content=True)
     return Response(
         document.content,
         media_type=document.media_type,

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel
 
 from app.api.deps import AdminPrincipal, UowDep
+from app.api.read_model import ReadModel
 from app.services import mandates as svc
-from app.storage.models import ProviderMandate
 
 router = APIRouter(prefix="/v1/participants/{provider_id}/mandates", tags=["mandates"])
 
@@ -18,13 +18,9 @@ class MandateCreate(BaseModel):
     owner_id: uuid.UUID
 
 
-class MandateRead(BaseModel):
+class MandateRead(ReadModel):
     provider_id: uuid.UUID
     owner_id: uuid.UUID
-
-    @classmethod
-    def of(cls, mandate: ProviderMandate) -> MandateRead:
-        return cls(provider_id=mandate.provider_id, owner_id=mandate.owner_id)
 
 
 @router.post("", response_model=MandateRead, status_code=status.HTTP_201_CREATED)

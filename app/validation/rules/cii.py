@@ -80,84 +80,57 @@ def _currency_code(tree: etree._ElementTree) -> Hits:
         yield Violation(element, f"{code!r} is not an ISO 4217 alpha-3 currency code")
 
 
-def _mismatch(
-    element: etree._Element, bt: str, actual: Decimal, expected: Decimal, how: str
-) -> Hits:
-    if actual != expected:
-        yield Violation(element, f"{bt} is {actual} but {how} gives {expected}")
+def _total(tree: etree._ElementTree, name: str) -> Decimal:
+    """The header monetary summation amount ``ram:<name>`` (absent counts as zero)."""
+    return _amount(_first(tree, _TOTALS + "/ram:" + name))
 
 
-def _line_net_sum(tree: etree._ElementTree) -> Hits:
-    element = _first(tree, _TOTALS + "/ram:LineTotalAmount")
-    if element is None:
-        return
+def _adds_up(
+    name: str, bt: str, how: str, expected: Callable[[etree._ElementTree], Decimal]
+) -> Check:
+    """A check that the total ``ram:<name>``, when present, equals ``expected(tree)``."""
+
+    def check(tree: etree._ElementTree) -> Hits:
+        element = _first(tree, _TOTALS + "/ram:" + name)
+        if element is None:
+            return
+        want, actual = expected(tree), _amount(element)
+        if actual != want:
+            yield Violation(element, f"{bt} is {actual} but {how} gives {want}")
+
+    return check
+
+
+def _line_net_sum(tree: etree._ElementTree) -> Decimal:
     lines = tree.xpath(_LINE_NET, namespaces=NS)
-    expected = xpath_round2(sum((_amount(e) for e in lines), Decimal(0)))
-    yield from _mismatch(
-        element,
-        "sum of line net amounts (BT-106)",
-        _amount(element),
-        expected,
-        "the invoice lines (BT-131)",
+    return xpath_round2(sum((_amount(e) for e in lines), Decimal(0)))
+
+
+def _total_without_vat(tree: etree._ElementTree) -> Decimal:
+    return xpath_round2(
+        _total(tree, "LineTotalAmount")
+        - _total(tree, "AllowanceTotalAmount")
+        + _total(tree, "ChargeTotalAmount")
     )
 
 
-def _total_without_vat(tree: etree._ElementTree) -> Hits:
-    element = _first(tree, _TOTALS + "/ram:TaxBasisTotalAmount")
-    if element is None:
-        return
-    expected = xpath_round2(
-        _amount(_first(tree, _TOTALS + "/ram:LineTotalAmount"))
-        - _amount(_first(tree, _TOTALS + "/ram:AllowanceTotalAmount"))
-        + _amount(_first(tree, _TOTALS + "/ram:ChargeTotalAmount"))
-    )
-    yield from _mismatch(
-        element,
-        "invoice total without VAT (BT-109)",
-        _amount(element),
-        expected,
-        "BT-106 - allowances (BT-107) + charges (BT-108)",
-    )
-
-
-def _total_with_vat(tree: etree._ElementTree) -> Hits:
-    element = _first(tree, _TOTALS + "/ram:GrandTotalAmount")
-    if element is None:
-        return
+def _total_with_vat(tree: etree._ElementTree) -> Decimal:
     currency = _text(_first(tree, _SETTLEMENT + "/ram:InvoiceCurrencyCode"))
     vat = [
         e
         for e in tree.xpath(_TOTALS + "/ram:TaxTotalAmount", namespaces=NS)
         if e.get("currencyID") == currency
     ]
-    expected = xpath_round2(
-        _amount(_first(tree, _TOTALS + "/ram:TaxBasisTotalAmount"))
-        + (_amount(vat[0]) if vat else Decimal(0))
-    )
-    yield from _mismatch(
-        element,
-        "invoice total with VAT (BT-112)",
-        _amount(element),
-        expected,
-        "BT-109 + VAT total in invoice currency (BT-110)",
+    return xpath_round2(
+        _total(tree, "TaxBasisTotalAmount") + (_amount(vat[0]) if vat else Decimal(0))
     )
 
 
-def _amount_due(tree: etree._ElementTree) -> Hits:
-    element = _first(tree, _TOTALS + "/ram:DuePayableAmount")
-    if element is None:
-        return
-    expected = (
-        _amount(_first(tree, _TOTALS + "/ram:GrandTotalAmount"))
-        - _amount(_first(tree, _TOTALS + "/ram:TotalPrepaidAmount"))
-        + _amount(_first(tree, _TOTALS + "/ram:RoundingAmount"))
-    )
-    yield from _mismatch(
-        element,
-        "amount due for payment (BT-115)",
-        _amount(element),
-        expected,
-        "BT-112 - paid amount (BT-113) + rounding amount (BT-114)",
+def _amount_due(tree: etree._ElementTree) -> Decimal:
+    return (
+        _total(tree, "GrandTotalAmount")
+        - _total(tree, "TotalPrepaidAmount")
+        + _total(tree, "RoundingAmount")
     )
 
 
@@ -229,8 +202,48 @@ RULES: tuple[XmlRule, ...] = (
         ),
     ),
     Rule("BR-CL-04", E, "ISO 4217 invoice currency", _currency_code),
-    Rule("BR-CO-10", E, "line net amounts add up", _line_net_sum),
-    Rule("BR-CO-13", E, "total without VAT adds up", _total_without_vat),
-    Rule("BR-CO-15", E, "total with VAT adds up", _total_with_vat),
-    Rule("BR-CO-16", E, "amount due adds up", _amount_due),
+    Rule(
+        "BR-CO-10",
+        E,
+        "line net amounts add up",
+        _adds_up(
+            "LineTotalAmount",
+            "sum of line net amounts (BT-106)",
+            "the invoice lines (BT-131)",
+            _line_net_sum,
+        ),
+    ),
+    Rule(
+        "BR-CO-13",
+        E,
+        "total without VAT adds up",
+        _adds_up(
+            "TaxBasisTotalAmount",
+            "invoice total without VAT (BT-109)",
+            "BT-106 - allowances (BT-107) + charges (BT-108)",
+            _total_without_vat,
+        ),
+    ),
+    Rule(
+        "BR-CO-15",
+        E,
+        "total with VAT adds up",
+        _adds_up(
+            "GrandTotalAmount",
+            "invoice total with VAT (BT-112)",
+            "BT-109 + VAT total in invoice currency (BT-110)",
+            _total_with_vat,
+        ),
+    ),
+    Rule(
+        "BR-CO-16",
+        E,
+        "amount due adds up",
+        _adds_up(
+            "DuePayableAmount",
+            "amount due for payment (BT-115)",
+            "BT-112 - paid amount (BT-113) + rounding amount (BT-114)",
+            _amount_due,
+        ),
+    ),
 )

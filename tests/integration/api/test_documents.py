@@ -5,17 +5,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from app.storage.models import Document, Event, OutboxMessage, ProviderMandate
-from tests.support import both_backends
+from tests.support import REFERENCE, both_backends, push
 
 pytestmark = [pytest.mark.integration, both_backends]
 
-REFERENCE = Path(__file__).resolve().parents[4] / "shared" / "reference"
 LEI = "5493001KJTIIGC8Y1R12"
 PROBLEM = "application/problem+json"
 
@@ -39,15 +37,6 @@ def parties(make_participant, auth_headers):  # noqa: ANN001, ANN201
     return owner, provider, auth_headers(provider), auth_headers(other), auth_headers(owner)
 
 
-def _push(client, headers, body, key="k-1", **params):  # noqa: ANN001, ANN201
-    return client.post(
-        "/v1/documents",
-        content=body,
-        params=params,
-        headers={**headers, "Idempotency-Key": key, "Content-Type": "application/json"},
-    )
-
-
 def _count(container, model, *where) -> int:  # noqa: ANN001
     with container.uow() as uow:
         return uow.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
@@ -55,7 +44,7 @@ def _count(container, model, *where) -> int:  # noqa: ANN001
 
 def test_accepted_document_is_stored_with_event_and_outbox(client, container, parties, td_with_lei):  # noqa: ANN001
     owner, provider, headers, _, _ = parties
-    r = _push(client, headers, td_with_lei)
+    r = push(client, headers, td_with_lei)
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["owner_id"] == str(owner.id) and body["type"] == "dcsa.transport-document"
@@ -77,18 +66,16 @@ def test_accepted_document_is_stored_with_event_and_outbox(client, container, pa
 
 def test_same_key_same_body_replays_the_stored_201(client, container, parties, td_with_lei):  # noqa: ANN001
     _, _, headers, _, _ = parties
-    first = _push(client, headers, td_with_lei)
-    again = _push(client, headers, td_with_lei)
+    first = push(client, headers, td_with_lei)
+    again = push(client, headers, td_with_lei)
     assert again.status_code == 201 and again.json() == first.json()
     assert _count(container, Document) == 1
 
 
 def test_same_key_different_body_is_422(client, parties, td_with_lei):  # noqa: ANN001
     _, _, headers, _, _ = parties
-    assert _push(client, headers, td_with_lei).status_code == 201
-    r = _push(
-        client, headers, td_with_lei.replace(b"D8931B95625E4B339F2A", b"D8931B95625E4B339F2B")
-    )
+    assert push(client, headers, td_with_lei).status_code == 201
+    r = push(client, headers, td_with_lei.replace(b"D8931B95625E4B339F2A", b"D8931B95625E4B339F2B"))
     assert r.status_code == 422 and r.json()["type"] == "/problems/idempotency-key-reused"
 
 
@@ -102,7 +89,7 @@ def test_key_in_flight_is_409(client, container, parties, td_with_lei):  # noqa:
     with container.uow() as uow:
         assert ingest.claim_idempotency_key(uow.session, principal, "busy", digest) is None
         uow.commit()
-    r = _push(client, headers, td_with_lei, key="busy")
+    r = push(client, headers, td_with_lei, key="busy")
     assert r.status_code == 409 and r.json()["type"] == "/problems/idempotency-key-in-flight"
 
 
@@ -113,13 +100,13 @@ def test_invalid_document_is_422_with_errors_and_only_an_event(
     td = json.loads(td_with_lei)
     td["declaredValue"] = 10
     del td["transports"]
-    r = _push(client, headers, json.dumps(td).encode())
+    r = push(client, headers, json.dumps(td).encode())
     assert r.status_code == 422 and r.headers["content-type"] == PROBLEM
     assert any(e["rule"] == "schema:required" for e in r.json()["errors"])
     assert _count(container, Document) == 0
     assert _count(container, Event, Event.kind == "document.rejected") == 1
     # The key was released: a corrected retry with the same key succeeds.
-    assert _push(client, headers, td_with_lei).status_code == 201
+    assert push(client, headers, td_with_lei).status_code == 201
 
 
 @pytest.mark.parametrize(
@@ -133,27 +120,19 @@ def test_invalid_document_is_422_with_errors_and_only_an_event(
 )
 def test_hostile_or_unknown_input_is_a_4xx_problem(client, parties, body, status):  # noqa: ANN001
     _, _, headers, _, _ = parties
-    r = client.post(
-        "/v1/documents",
-        content=body,
-        headers={**headers, "Idempotency-Key": "h", "Content-Type": "application/octet-stream"},
-    )
+    r = push(client, headers, body, key="h", media_type="application/octet-stream")
     assert r.status_code == status and r.headers["content-type"] == PROBLEM
 
 
 def test_unknown_media_type_is_415(client, parties, td_with_lei):  # noqa: ANN001
     _, _, headers, _, _ = parties
-    r = client.post(
-        "/v1/documents",
-        content=td_with_lei,
-        headers={**headers, "Idempotency-Key": "m", "Content-Type": "text/plain"},
-    )
+    r = push(client, headers, td_with_lei, key="m", media_type="text/plain")
     assert r.status_code == 415
 
 
 def test_missing_idempotency_key_is_400(client, parties, td_with_lei):  # noqa: ANN001
     _, _, headers, _, _ = parties
-    r = client.post("/v1/documents", content=td_with_lei, headers=headers)
+    r = push(client, headers, td_with_lei, key=None, media_type=None)
     assert r.status_code == 400
 
 
@@ -162,30 +141,20 @@ def test_unresolvable_owner_is_422_unless_provider_is_mandated(
 ):  # noqa: ANN001
     owner, provider, headers, _, _ = parties
     raw = (REFERENCE / "uncefact/examples/CII_example3.xml").read_bytes()
-    r = client.post("/v1/documents", content=raw, headers={**headers, "Idempotency-Key": "x1"})
+    r = push(client, headers, raw, key="x1", media_type=None)
     assert r.status_code == 422 and r.json()["type"] == "/problems/owner-unresolved"
-    r = client.post(
-        "/v1/documents",
-        content=raw,
-        params={"owner": str(owner.id)},
-        headers={**headers, "Idempotency-Key": "x2"},
-    )
+    r = push(client, headers, raw, key="x2", media_type=None, owner=str(owner.id))
     assert r.status_code == 422 and r.json()["type"] == "/problems/owner-not-mandated"
     with container.uow() as uow:
         uow.session.add(ProviderMandate(provider_id=provider.id, owner_id=owner.id))
         uow.commit()
-    r = client.post(
-        "/v1/documents",
-        content=raw,
-        params={"owner": str(owner.id)},
-        headers={**headers, "Idempotency-Key": "x3"},
-    )
+    r = push(client, headers, raw, key="x3", media_type=None, owner=str(owner.id))
     assert r.status_code == 201 and r.json()["type"] == "uncefact.cii.invoice"
 
 
 def test_other_tenants_get_404(client, parties, td_with_lei):  # noqa: ANN001
     _, _, headers, other, owner_headers = parties
-    doc_id = _push(client, headers, td_with_lei).json()["id"]
+    doc_id = push(client, headers, td_with_lei).json()["id"]
     assert client.get(f"/v1/documents/{doc_id}", headers=other).status_code == 404
     assert client.get(f"/v1/documents/{doc_id}/content", headers=other).status_code == 404
 
@@ -204,22 +173,14 @@ def test_validate_stores_nothing(client, container, parties, td_with_lei):  # no
 
 def test_push_requires_documents_write(client, parties, td_with_lei):  # noqa: ANN001
     _, _, _, _, owner_headers = parties
-    assert _push(client, owner_headers, td_with_lei).status_code == 403
+    assert push(client, owner_headers, td_with_lei).status_code == 403
 
 
 def test_invoice_owner_is_found_by_seller_vat_number(client, make_participant, auth_headers):  # noqa: ANN001
     seller = make_participant("Seller", roles=("owner",), identifiers=("TAX:DK16356706",))
     provider = make_participant("E-invoicing platform", roles=("provider",))
     raw = (REFERENCE / "uncefact/examples/CII_example3.xml").read_bytes()
-    r = client.post(
-        "/v1/documents",
-        content=raw,
-        headers={
-            **auth_headers(provider),
-            "Idempotency-Key": "inv",
-            "Content-Type": "application/xml",
-        },
-    )
+    r = push(client, auth_headers(provider), raw, key="inv", media_type="application/xml")
     assert r.status_code == 201, r.text
     assert r.json()["owner_id"] == str(seller.id)
     assert r.json()["reference"] == "TOSL108" and r.json()["document_date"] == "2013-04-10"
@@ -228,7 +189,7 @@ def test_invoice_owner_is_found_by_seller_vat_number(client, make_participant, a
 def test_rejection_event_names_the_submitted_bytes(client, container, parties):  # noqa: ANN001
     _, _, headers, _, _ = parties
     body = b'{"transportDocumentStatus": "DRAFT"}'
-    assert _push(client, headers, body).status_code == 422
+    assert push(client, headers, body).status_code == 422
     with container.uow() as uow:
         event = uow.session.scalars(sa.select(Event).where(Event.kind == "document.rejected")).one()
     assert event.payload["sha256"] == hashlib.sha256(body).hexdigest()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -14,9 +13,8 @@ from app.errors import Conflict
 from app.security.principal import Principal
 from app.services import ingest
 from app.settings import get_settings
-from tests.support import both_backends
+from tests.support import REFERENCE, both_backends, push
 
-REFERENCE = Path(__file__).resolve().parents[4] / "shared" / "reference"
 INVOICE = REFERENCE / "uncefact/examples/CII_example3.xml"
 
 
@@ -29,11 +27,13 @@ def cast(make_participant, auth_headers):  # noqa: ANN001, ANN201
 
 
 def _push(client, headers, owner, key):  # noqa: ANN001, ANN201
-    return client.post(
-        "/v1/documents",
-        content=INVOICE.read_bytes(),
-        params={"owner": str(owner.id)},
-        headers={**headers, "Idempotency-Key": key, "Content-Type": "application/xml"},
+    return push(
+        client,
+        headers,
+        INVOICE.read_bytes(),
+        key=key,
+        media_type="application/xml",
+        owner=str(owner.id),
     )
 
 

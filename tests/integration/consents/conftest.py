@@ -98,12 +98,23 @@ def request_consent(client, parties, consent_body) -> Callable[..., dict[str, An
 
 
 @pytest.fixture
-def active_consent(client, parties, request_consent) -> Callable[..., dict[str, Any]]:
+def consent_action(client, parties) -> Callable[..., Any]:
+    """POST an action (approve, pause, revoke...) on a consent as its owner (or `as_`)."""
+
+    def act(consent_id: Any, action: str, as_: str = "owner", reason: str | None = None) -> Any:
+        body = {"reason": reason} if reason is not None else None
+        return client.post(f"/v1/consents/{consent_id}/{action}", json=body, headers=parties.h(as_))
+
+    return act
+
+
+@pytest.fixture
+def active_consent(request_consent, consent_action) -> Callable[..., dict[str, Any]]:
     """A consent requested by bank A (or `as_`) and approved by its owner."""
 
     def make(as_: str = "bank_a", approver: str = "owner", **overrides: Any) -> dict[str, Any]:
         consent = request_consent(as_, **overrides)
-        response = client.post(f"/v1/consents/{consent['id']}/approve", headers=parties.h(approver))
+        response = consent_action(consent["id"], "approve", as_=approver)
         assert response.status_code == 200, response.text
         assert response.json()["status"] == "ACTIVE"
         return response.json()

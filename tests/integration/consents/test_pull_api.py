@@ -29,6 +29,15 @@ def _content(client, parties, consent_id, document_id, who="bank_a"):
     )
 
 
+def _narrow_consent(active_consent, parties, now):
+    """A consent to transport documents by the main provider, dated in the last 30 days."""
+    return active_consent(
+        document_types=[TRANSPORT],
+        provider_ids=[str(parties.provider.id)],
+        data_range={"from": iso(now - timedelta(days=30)), "to": iso(now)},
+    )
+
+
 def _refused(response, status, reason):
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
@@ -60,11 +69,7 @@ def test_listing_shows_exactly_the_covered_documents(
     client, parties, active_consent, make_document
 ):
     now = datetime.now(UTC)
-    consent = active_consent(
-        document_types=[TRANSPORT],
-        provider_ids=[str(parties.provider.id)],
-        data_range={"from": iso(now - timedelta(days=30)), "to": iso(now)},
-    )
+    consent = _narrow_consent(active_consent, parties, now)
     covered = [
         make_document(),
         make_document(
@@ -102,11 +107,7 @@ def test_uncovered_documents_are_refused_with_their_reason(
     client, parties, active_consent, make_document
 ):
     now = datetime.now(UTC)
-    consent = active_consent(
-        document_types=[TRANSPORT],
-        provider_ids=[str(parties.provider.id)],
-        data_range={"from": iso(now - timedelta(days=30)), "to": iso(now)},
-    )
+    consent = _narrow_consent(active_consent, parties, now)
     cases = [
         (make_document(doc_type=INVOICE), "type_not_covered"),
         (make_document(provider=parties.other_provider), "provider_not_covered"),
@@ -138,18 +139,13 @@ def test_another_owners_document_is_not_found_even_with_a_valid_consent(
     ],
 )
 def test_consent_status_is_enforced_on_every_pull(
-    client, parties, request_consent, make_document, steps, reason
+    client, parties, request_consent, consent_action, make_document, steps, reason
 ):
     consent = request_consent()
     document = make_document()
     for step in steps:
-        body = {"reason": "ended"} if step == "revoke" else None
-        assert (
-            client.post(
-                f"/v1/consents/{consent['id']}/{step}", json=body, headers=parties.h("owner")
-            ).status_code
-            == 200
-        )
+        ended = "ended" if step == "revoke" else None
+        assert consent_action(consent["id"], step, reason=ended).status_code == 200
     _refused(_meta(client, parties, consent["id"], document.id), 403, reason)
     _refused(_content(client, parties, consent["id"], document.id), 403, reason)
     response = client.get("/v1/data/documents", headers=parties.h("bank_a", consent["id"]))
@@ -181,28 +177,26 @@ def test_consent_not_yet_valid_is_refused(client, parties, active_consent, make_
     )
 
 
-def test_resumed_consent_serves_again(client, parties, active_consent, make_document):
+def test_resumed_consent_serves_again(
+    client, parties, active_consent, consent_action, make_document
+):
     consent = active_consent()
     document = make_document()
-    client.post(f"/v1/consents/{consent['id']}/pause", headers=parties.h("owner"))
+    consent_action(consent["id"], "pause")
     _refused(_meta(client, parties, consent["id"], document.id), 403, "consent_paused")
-    client.post(f"/v1/consents/{consent['id']}/resume", headers=parties.h("owner"))
+    consent_action(consent["id"], "resume")
     assert _meta(client, parties, consent["id"], document.id).status_code == 200
 
 
 @both_backends
 def test_revocation_takes_effect_on_the_very_next_request(
-    client, parties, active_consent, make_document
+    client, parties, active_consent, consent_action, make_document
 ):
     consent = active_consent()
     document = make_document()
     assert _content(client, parties, consent["id"], document.id).status_code == 200
     started = time.perf_counter()
-    revoked = client.post(
-        f"/v1/consents/{consent['id']}/revoke",
-        json={"reason": "owner withdrew"},
-        headers=parties.h("owner"),
-    )
+    revoked = consent_action(consent["id"], "revoke", reason="owner withdrew")
     assert revoked.status_code == 200
     refused = _content(client, parties, consent["id"], document.id)
     elapsed_ms = (time.perf_counter() - started) * 1000

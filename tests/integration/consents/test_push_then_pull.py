@@ -6,16 +6,14 @@ import base64
 import hashlib
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from tests.integration.consents.conftest import iso
-from tests.support import both_backends
+from tests.support import REFERENCE, both_backends, push
 
 pytestmark = [pytest.mark.integration, both_backends]
 
-REFERENCE = Path(__file__).resolve().parents[4] / "shared" / "reference"
 LEI = "5493001KJTIIGC8Y1R12"
 
 
@@ -32,15 +30,7 @@ def test_pushed_document_is_pulled_unchanged_under_consent(
         {"codeListProvider": "GLEIF", "codeListName": "LEI", "partyCode": LEI}
     ]
     raw = json.dumps(td, indent=2).encode()
-    pushed = client.post(
-        "/v1/documents",
-        content=raw,
-        headers={
-            **auth_headers(carrier),
-            "Idempotency-Key": "push-1",
-            "Content-Type": "application/json",
-        },
-    )
+    pushed = push(client, auth_headers(carrier), raw, key="push-1")
     assert pushed.status_code == 201, pushed.text
     document = pushed.json()
     assert document["owner_id"] == str(owner.id)

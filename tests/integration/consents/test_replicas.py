@@ -35,16 +35,12 @@ def test_frequency_limit_holds_across_replicas(
 
 
 def test_revocation_on_one_replica_stops_the_other(
-    client, second_replica, parties, active_consent, make_document
+    client, second_replica, parties, active_consent, consent_action, make_document
 ):
     consent = active_consent()
     document = make_document()
     assert _pull(second_replica, parties, consent["id"], document.id).status_code == 200
-    revoked = client.post(
-        f"/v1/consents/{consent['id']}/revoke",
-        json={"reason": "withdrawn"},
-        headers=parties.h("owner"),
-    )
+    revoked = consent_action(consent["id"], "revoke", reason="withdrawn")
     assert revoked.status_code == 200
     refused = _pull(second_replica, parties, consent["id"], document.id)
     assert refused.status_code == 403

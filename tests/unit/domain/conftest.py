@@ -1,12 +1,10 @@
-"""Fixtures for domain tests: the reference standards, and consent terms and documents."""
+"""Fixtures for domain tests: consent terms and documents at a fixed moment."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,17 +22,6 @@ NOW = datetime(2026, 3, 10, 12, 30, tzinfo=UTC)
 OWNER = uuid.UUID("00000000-0000-4000-8000-00000000000a")
 CONSUMER = uuid.UUID("00000000-0000-4000-8000-00000000000b")
 PROVIDER = uuid.UUID("00000000-0000-4000-8000-00000000000c")
-REFERENCE = Path(
-    os.environ.get(
-        "TRADEGATE_REFERENCE_DIR", Path(__file__).resolve().parents[4] / "shared" / "reference"
-    )
-)
-
-
-@pytest.fixture(scope="session")
-def reference() -> Path:
-    assert REFERENCE.is_dir(), f"reference standards not found at {REFERENCE}"
-    return REFERENCE
 
 
 def build_terms(**overrides: Any) -> ConsentTerms:

@@ -22,23 +22,25 @@ from app.domain.consent_policy import (
 )
 from app.domain.purposes import PurposeCatalogue
 
-CATALOGUE = PurposeCatalogue.from_document(
-    {
-        "purposes": [
-            {
-                "code": "TRADE_FINANCE_APPLICATION",
-                "text": "Trade finance",
-                "max_validity_days": 90,
-                "max_frequency": {"count": 10, "unit": "DAY"},
-                "max_data_range_days": 365,
-                "max_data_life_days": 180,
-                "document_types": ["dcsa.transport-document", "uncefact.cii.invoice"],
-                "fetch_types": ["ONETIME", "PERIODIC"],
-            }
-        ]
+
+def _template(**overrides):
+    """TRADE_FINANCE_APPLICATION with generous caps, unless overridden."""
+    purpose = {
+        "code": "TRADE_FINANCE_APPLICATION",
+        "text": "Trade finance",
+        "max_validity_days": 90,
+        "max_frequency": {"count": 10, "unit": "DAY"},
+        "max_data_range_days": 365,
+        "max_data_life_days": 180,
+        "document_types": ["dcsa.transport-document", "uncefact.cii.invoice"],
+        "fetch_types": ["ONETIME", "PERIODIC"],
+        **overrides,
     }
-)
-TEMPLATE = CATALOGUE.require("TRADE_FINANCE_APPLICATION")
+    catalogue = PurposeCatalogue.from_document({"purposes": [purpose]})
+    return catalogue.require("TRADE_FINANCE_APPLICATION")
+
+
+TEMPLATE = _template()
 
 
 def _decide(terms, now, status=ConsentStatus.ACTIVE, document=None, template=TEMPLATE):
@@ -95,22 +97,11 @@ def test_purpose_removed_from_catalogue_is_refused_at_fetch(make_terms, now):
 
 
 def test_tightened_cap_is_enforced_at_fetch(make_terms, now):
-    tight = PurposeCatalogue.from_document(
-        {
-            "purposes": [
-                {
-                    "code": "TRADE_FINANCE_APPLICATION",
-                    "text": "Trade finance",
-                    "max_validity_days": 90,
-                    "max_frequency": {"count": 1, "unit": "DAY"},
-                    "max_data_range_days": 365,
-                    "max_data_life_days": 180,
-                    "document_types": ["dcsa.transport-document"],
-                    "fetch_types": ["PERIODIC"],
-                }
-            ]
-        }
-    ).require("TRADE_FINANCE_APPLICATION")
+    tight = _template(
+        max_frequency={"count": 1, "unit": "DAY"},
+        document_types=["dcsa.transport-document"],
+        fetch_types=["PERIODIC"],
+    )
     decision = _decide(make_terms(), now, template=tight)
     assert decision.reason is DenyReason.PURPOSE_CAP_EXCEEDED
     assert "max_frequency" in decision.detail

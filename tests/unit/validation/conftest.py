@@ -1,26 +1,13 @@
-"""Fixtures for validation tests: the official examples shipped beside the repository."""
+"""Fixtures for validation tests: fresh copies of the official examples."""
 
 from __future__ import annotations
 
 import copy
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-REFERENCE = Path(
-    os.environ.get(
-        "TRADEGATE_REFERENCE_DIR", Path(__file__).resolve().parents[4] / "shared" / "reference"
-    )
-)
-
-
-@pytest.fixture(scope="session")
-def reference() -> Path:
-    assert REFERENCE.is_dir(), f"reference standards not found at {REFERENCE}"
-    return REFERENCE
 
 
 @pytest.fixture(scope="session")
