@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import structlog
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from app.ledger import store
 from app.services.anchoring import (
@@ -27,7 +27,7 @@ from app.services.ledger import (
     sequencing_lag_seconds,
 )
 from app.storage.base import utcnow
-from app.storage.models import Event
+from app.storage.models import ChainHead, Event
 from app.tasks.registry import periodic
 
 if TYPE_CHECKING:
@@ -147,8 +147,16 @@ class _Trigger:
 def install(container: Container) -> None:
     """Wire the after-commit trigger and the metrics into a container."""
     trigger = _Trigger(container)
+    event_tables = {Event.__tablename__, ChainHead.__tablename__}
 
-    def mark(session: Session, _context: Any, _instances: Any) -> None:
+    def statement_appends(state: ORMExecuteState) -> None:
+        # Events are appended with Core statements (an insert, or a chain-head update that
+        # carries the insert as a CTE), so look at the statements, not at session.new.
+        table = getattr(state.statement, "table", None)
+        if (state.is_insert or state.is_update) and getattr(table, "name", None) in event_tables:
+            state.session.info[_PENDING] = True
+
+    def flush_appends(session: Session, _context: Any, _instances: Any) -> None:
         if any(isinstance(obj, Event) for obj in session.new):
             session.info[_PENDING] = True
 
@@ -159,11 +167,9 @@ def install(container: Container) -> None:
             except Exception:  # the periodic job catches up within a second
                 log.exception("ledger_trigger_failed")
 
-    sa.event.listen(container.session_factory, "before_flush", mark)
-    sa.event.listen(container.session_factory, "after_commit", fire)
-    sa.event.listen(
-        container.session_factory,
-        "after_rollback",
-        lambda session: session.info.pop(_PENDING, None),
-    )
+    factory = container.session_factory
+    sa.event.listen(factory, "do_orm_execute", statement_appends)
+    sa.event.listen(factory, "before_flush", flush_appends)
+    sa.event.listen(factory, "after_commit", fire)
+    sa.event.listen(factory, "after_rollback", lambda session: session.info.pop(_PENDING, None))
     container.metrics.register(LedgerMetrics(container))
