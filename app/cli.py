@@ -14,6 +14,7 @@ from rich.table import Table
 from app.cli_audit import audit_cli
 from app.cli_connectors import connectors_cli, deliveries_cli
 from app.cli_consents import consents_cli
+from app.cli_ledger import ledger_cli, verify
 from app.cli_mandates import mandates_cli
 from app.cli_validate import validate_command
 from app.container import Container, bootstrap
@@ -39,6 +40,8 @@ cli.add_typer(audit_cli, name="audit")
 cli.add_typer(consents_cli, name="consents")
 cli.add_typer(mandates_cli, name="mandates")
 cli.command("validate")(validate_command)
+cli.add_typer(ledger_cli, name="ledger")
+cli.command("verify")(verify)
 console = Console()
 err = Console(stderr=True)
 

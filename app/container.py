@@ -14,6 +14,7 @@ from app.settings import Settings
 from app.storage.db import make_engine, make_session_factory
 from app.storage.uow import UnitOfWork
 from app.tasks import load_task_modules
+from app.tasks.ledger import install as install_ledger
 from app.tasks.runner import TaskRunner
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ class Container:
         self.metrics = CollectorRegistry(auto_describe=True)
         load_task_modules(settings.task_modules)
         self.runner = TaskRunner(self, inline=settings.inline_tasks)
+        install_ledger(self)
 
     def _load_keys(self) -> KeyStore:
         if self.settings.env == "production":

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from app import __version__
 from app.api.docs import mount_api_docs
+from app.api.ledger_guard import LedgerWriteGuard
 from app.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.api.problems import install_problem_handlers
 from app.api.routers import ROUTERS
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     for router in ROUTERS:
         app.include_router(router)
     install_dashboard(app)
+    app.add_middleware(LedgerWriteGuard, container=container)
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, max_depth=settings.max_json_depth
     )

@@ -65,6 +65,26 @@ class Settings(BaseSettings):
         gt=0,
         description="An attempt this overdue is presumed lost by the broker and queued again.",
     )
+    ledger_origin: str | None = Field(
+        default=None, description="Checkpoint origin line and log key name; default from issuer."
+    )
+    ledger_batch_size: int = Field(default=10_000, ge=1, description="Leaves per sequencer run.")
+    ledger_anchor_urls: list[str] = Field(
+        default_factory=lambda: ["none://"],
+        description="Anchor sinks, e.g. rfc3161+https://tsa.example/ or evm+http://node/?...",
+    )
+    ledger_anchor_interval_seconds: float = Field(default=60.0, gt=0)
+    ledger_anchor_max_leaves: int = Field(default=10_000, ge=1)
+    ledger_anchor_max_lag_seconds: float = Field(
+        default=900.0, gt=0, description="Past this without an anchor, writes are refused."
+    )
+    ledger_anchor_retry_max_seconds: float = Field(default=300.0, gt=0)
+    ledger_tsa_roots: Path | None = Field(
+        default=None, description="PEM file of TSA root certificates trusted for receipts."
+    )
+    ledger_evm_private_key: str | None = Field(
+        default=None, description="Hex key that signs EVM anchor transactions."
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
@@ -87,6 +107,13 @@ class Settings(BaseSettings):
     @property
     def effective_keys_file(self) -> Path:
         return self.keys_file or self.data_dir / "keys.json"
+
+    @property
+    def effective_ledger_origin(self) -> str:
+        """The log's name: configured, or the issuer's host and path followed by /log."""
+        if self.ledger_origin:
+            return self.ledger_origin
+        return self.issuer.split("://", 1)[-1].rstrip("/") + "/log"
 
     @property
     def embedded(self) -> bool:

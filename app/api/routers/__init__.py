@@ -11,6 +11,7 @@ from app.api.routers import (
     documents,
     events,
     health,
+    ledger,
     mandates,
     oauth,
     participants,
@@ -30,4 +31,5 @@ ROUTERS: list[APIRouter] = [
     audit.router,
     mandates.router,
     documents.router,
+    ledger.router,
 ]

@@ -13,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from app.api.deps import ContainerDep
 from app.api.problems import problem_body, problem_response
 from app.container import Container
+from app.services.ledger import anchoring_health
 
 router = APIRouter(tags=["operations"])
 ReadinessCheck = Callable[[Container], str | None]
@@ -40,8 +41,20 @@ def _broker(container: Container) -> str | None:
     return None
 
 
+def _ledger(container: Container) -> str | None:
+    try:
+        with container.uow() as uow:
+            return anchoring_health(uow.session, container.settings)
+    except Exception as exc:
+        return f"ledger state unreadable: {type(exc).__name__}"
+
+
 # Other components add their own checks here (a check returns None or why it fails).
-READINESS_CHECKS: dict[str, ReadinessCheck] = {"database": _database, "broker": _broker}
+READINESS_CHECKS: dict[str, ReadinessCheck] = {
+    "database": _database,
+    "broker": _broker,
+    "ledger": _ledger,
+}
 
 
 @router.get("/healthz", summary="Liveness: the process answers")

@@ -7,6 +7,14 @@ from app.storage.models.deliveries import Delivery, DeliveryStatus, FeedCursor, 
 from app.storage.models.documents import Document
 from app.storage.models.events import ChainHead, Event, OutboxMessage, TaskReceipt
 from app.storage.models.intake import IdempotencyKey, ProviderMandate
+from app.storage.models.ledger import (
+    LedgerAnchor,
+    LedgerCheckpoint,
+    LedgerLeaf,
+    LedgerNode,
+    LedgerSalts,
+    LedgerState,
+)
 from app.storage.models.participants import (
     ApiClient,
     ClientAssertion,
@@ -36,6 +44,12 @@ __all__ = [
     "IdempotencyKey",
     "IdentifierScheme",
     "Notification",
+    "LedgerAnchor",
+    "LedgerCheckpoint",
+    "LedgerLeaf",
+    "LedgerNode",
+    "LedgerSalts",
+    "LedgerState",
     "OutboxMessage",
     "Participant",
     "ParticipantIdentifier",

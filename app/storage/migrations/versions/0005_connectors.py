@@ -1,7 +1,7 @@
 """Connectors: instances, routing rules, notifications, deliveries and the events-feed cursor.
 
-Revision ID: 0006
-Revises: 0001
+Revision ID: 0005
+Revises: 0004
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from sqlalchemy import Text  # noqa: F401  (autogenerate renders JSONB with Text
 from sqlalchemy.dialects import postgresql
 import app.storage.base
 
-revision: str = '0006'
-down_revision: str | None = '0003'
+revision: str = '0005'
+down_revision: str | None = '0004'
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 

@@ -1,0 +1,159 @@
+"""The transparency log over HTTP: checkpoint, proofs, document proof bundles, verification."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from app.api.deps import ContainerDep, CurrentPrincipal, UowDep
+from app.api.routers.data import ConsentId, Consumer, no_store, run_pull
+from app.errors import BadRequest, Forbidden, UnsupportedMediaType
+from app.ledger.bundle import ProofBundle
+from app.security.principal import Principal
+from app.services import ledger as svc
+from app.services import pull
+from app.services.purposes import catalogue_for
+from app.services.verification import parse_bundle, verify_upload
+
+router = APIRouter(prefix="/v1", tags=["ledger"])
+NOTE_TYPE = "text/plain; charset=utf-8"
+
+
+def _b64(hashes: list[bytes]) -> list[str]:
+    return [base64.b64encode(h).decode("ascii") for h in hashes]
+
+
+def _proof_reader(principal: CurrentPrincipal) -> Principal:
+    if not principal.scopes & {"ledger:read", "documents:read"}:
+        raise Forbidden(
+            "token lacks scope ledger:read", slug="insufficient-scope", required=["ledger:read"]
+        )
+    return principal
+
+
+ProofReader = Annotated[Principal, Depends(_proof_reader)]
+
+
+@router.get(
+    "/ledger/checkpoint",
+    summary="The latest signed checkpoint (C2SP tlog-checkpoint as a signed note)",
+    responses={200: {"content": {"text/plain": {}, "application/json": {}}}},
+)
+def checkpoint(request: Request, uow: UowDep, container: ContainerDep) -> Response:
+    current = svc.current_checkpoint(uow.session)
+    if "application/json" in request.headers.get("accept", ""):
+        settings, keys = container.settings, container.keys
+        return JSONResponse(
+            {
+                "origin": settings.effective_ledger_origin,
+                "size": current.size,
+                "root_hash": base64.b64encode(current.root_hash).decode("ascii"),
+                "checkpoint": current.note,
+                "log_key": svc.log_verifier(settings, keys).vkey,
+            }
+        )
+    return PlainTextResponse(current.note, media_type=NOTE_TYPE)
+
+
+@router.get("/ledger/proof/inclusion", summary="RFC 9162 inclusion proof (audit path)")
+def inclusion_proof(
+    uow: UowDep,
+    index: Annotated[int, Query(ge=0, description="Leaf index")],
+    size: Annotated[int, Query(ge=1, description="Tree size the proof leads to")],
+) -> dict[str, Any]:
+    proof = svc.inclusion(uow.session, index, size)
+    return {
+        "index": proof.index,
+        "size": proof.size,
+        "leaf_hash": base64.b64encode(proof.leaf_hash).decode("ascii"),
+        "proof": _b64(proof.proof),
+    }
+
+
+@router.get("/ledger/proof/consistency", summary="RFC 9162 consistency proof between sizes")
+def consistency_proof(
+    uow: UowDep,
+    first: Annotated[int, Query(alias="from", ge=1, description="Older tree size")],
+    second: Annotated[int, Query(alias="to", ge=1, description="Newer tree size")],
+) -> dict[str, Any]:
+    return {"from": first, "to": second, "proof": _b64(svc.consistency(uow.session, first, second))}
+
+
+@router.get(
+    "/documents/{document_id}/proof",
+    response_model=ProofBundle,
+    summary="Proof bundle: leaf, inclusion proof, signed checkpoint and anchor receipts",
+)
+def document_proof(
+    document_id: uuid.UUID, principal: ProofReader, uow: UowDep, container: ContainerDep
+) -> ProofBundle:
+    return svc.document_proof_bundle(
+        uow.session, principal, document_id, container.settings, container.keys
+    )
+
+
+@router.get(
+    "/data/documents/{document_id}/proof",
+    response_model=ProofBundle,
+    dependencies=[Depends(no_store)],
+    summary="Proof bundle of a document pulled under the consent named in Consent-Id",
+)
+async def consented_document_proof(
+    document_id: uuid.UUID, consent_id: ConsentId, principal: Consumer, container: ContainerDep
+) -> ProofBundle:
+    catalogue = catalogue_for(container.settings)
+
+    def work(session: Session) -> ProofBundle:
+        document = pull.fetch_document(
+            session, principal, consent_id, document_id, catalogue=catalogue
+        )
+        return svc.proof_bundle_of(session, document, container.settings, container.keys)
+
+    return await run_pull(container, work)
+
+
+@router.post("/verify", summary="Verify a document against its proof bundle")
+async def verify(request: Request, container: ContainerDep) -> dict[str, Any]:
+    content, raw_bundle = await _read_verify_request(request)
+    bundle = parse_bundle(raw_bundle)
+
+    def run() -> dict[str, Any]:
+        with container.uow() as uow:
+            settings, keys = container.settings, container.keys
+            return verify_upload(uow.session, settings, keys, content, bundle).as_dict()
+
+    return await run_in_threadpool(run)
+
+
+async def _read_verify_request(request: Request) -> tuple[bytes | None, bytes | dict[str, Any]]:
+    """Multipart (``document`` file + ``bundle`` file or field) or JSON with base64 document."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type == "multipart/form-data":
+        form = await request.form()
+        bundle, document = form.get("bundle"), form.get("document")
+        if bundle is None:
+            raise BadRequest("multipart field 'bundle' is required", slug="ledger-bad-request")
+        raw = await bundle.read() if isinstance(bundle, UploadFile) else str(bundle).encode()
+        content = await document.read() if isinstance(document, UploadFile) else None
+        return content, raw
+    if media_type == "application/json":
+        try:
+            body = await request.json()
+        except ValueError as exc:
+            raise BadRequest("the request body is not valid JSON", slug="malformed-json") from exc
+        if not isinstance(body, dict) or not isinstance(body.get("bundle"), dict):
+            raise BadRequest("JSON body needs a 'bundle' object", slug="ledger-bad-request")
+        encoded = body.get("document")
+        try:
+            content = base64.b64decode(encoded, validate=True) if encoded else None
+        except (TypeError, ValueError) as exc:
+            raise BadRequest("'document' must be base64", slug="ledger-bad-request") from exc
+        return content, body["bundle"]
+    raise UnsupportedMediaType("send multipart/form-data (document, bundle) or application/json")

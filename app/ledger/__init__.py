@@ -1,0 +1,1 @@
+"""The transparency log of record: proofs, checkpoints and anchor sinks."""

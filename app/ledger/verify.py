@@ -1,0 +1,265 @@
+"""Offline verification: RFC 9162 proofs, signed checkpoints and whole proof bundles, no database.
+
+``verify_inclusion`` and ``verify_consistency`` are the strict RFC 9162 §2.1.3.2 / §2.1.4.2
+verifiers; ``verify_bundle`` checks a document against a proof bundle and says, check by
+check, what holds and why not.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.domain.canonical import CanonicalizationError, canonical_json, canonical_xml
+from app.domain.checkpoint import Checkpoint, CheckpointError, open_checkpoint
+from app.domain.hashing import json_sha256
+from app.domain.merkle import (
+    EMPTY_ROOT,
+    HASH_SIZE,
+    ProofError,
+    leaf_hash,
+    node_hash,
+    verify_consistency,
+    verify_inclusion,
+)
+from app.domain.note import NoteError, NoteVerifier
+from app.ledger.bundle import ProofBundle
+from app.ledger.leaf import LeafDataError, LeafRecord
+from app.ledger.sinks import (
+    AnchorVerificationError,
+    TrustAnchors,
+    receipt_from_json,
+    verify_receipt,
+)
+from app.validation.errors import IntakeError
+from app.validation.safe_json import parse_json
+from app.validation.safe_xml import parse_xml
+
+#: Nesting limit for parsing a document under verification (intake's default).
+MAX_DEPTH = 64
+
+__all__ = [
+    "EMPTY_ROOT",
+    "HASH_SIZE",
+    "Check",
+    "Checkpoint",
+    "NoteError",
+    "ProofError",
+    "Report",
+    "document_digests",
+    "leaf_hash",
+    "node_hash",
+    "verify_bundle",
+    "verify_checkpoint",
+    "verify_consistency",
+    "verify_inclusion",
+]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One verdict: ``ok`` or not, a stable ``reason`` code when not, and a human detail."""
+
+    name: str
+    ok: bool
+    reason: str | None = None
+    detail: str = ""
+
+
+@dataclass
+class Report:
+    """Every check run on a bundle, in order."""
+
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when every check passed."""
+        return bool(self.checks) and all(c.ok for c in self.checks)
+
+    @property
+    def reasons(self) -> list[str]:
+        """Reason codes of the failed checks."""
+        return [c.reason for c in self.checks if not c.ok and c.reason]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON shape used by the API and the CLI."""
+        return {
+            "verified": self.ok,
+            "reasons": self.reasons,
+            "checks": [
+                {"check": c.name, "ok": c.ok, "reason": c.reason, "detail": c.detail}
+                for c in self.checks
+            ],
+        }
+
+
+def _unb64(value: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError(f"invalid base64 {value[:16]!r}") from exc
+
+
+def verify_checkpoint(
+    signed_note: bytes | str, log_key: str | NoteVerifier, origin: str | None = None
+) -> Checkpoint:
+    """Open a signed checkpoint with the log's verifier key; raise NoteError if it fails.
+
+    ``log_key`` is the ``name+keyid+base64key`` string the hub publishes.
+    """
+    verifier = log_key if isinstance(log_key, NoteVerifier) else NoteVerifier.from_vkey(log_key)
+    note = signed_note.encode() if isinstance(signed_note, str) else signed_note
+    return open_checkpoint(note, [verifier], origin)
+
+
+def document_digests(content: bytes) -> tuple[str, str | None]:
+    """SHA-256 of the bytes, and of the canonical form intake hashed (JCS or exc-c14n).
+
+    The file goes through the same hardened parsers as intake; a file they refuse has no
+    canonical hash, and only its raw SHA-256 can match.
+    """
+    raw = hashlib.sha256(content).hexdigest()
+    start = content.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    try:
+        if start in (b"{", b"["):
+            parsed = parse_json(content, max_depth=MAX_DEPTH)
+            canonical = canonical_json(parsed.value, plain=parsed.plain)
+        elif start == b"<":
+            canonical = canonical_xml(parse_xml(content, max_depth=MAX_DEPTH))
+        else:
+            return raw, None
+    except (IntakeError, CanonicalizationError):
+        return raw, None
+    return raw, hashlib.sha256(canonical).hexdigest()
+
+
+def _check_document(content: bytes, bundle: ProofBundle) -> Check:
+    payload = bundle.event.payload
+    bound = {payload.get("sha256"), payload.get("canonical_sha256")} - {None}
+    if not bound:
+        return Check("document", False, "document_not_bound", "event payload names no hash")
+    raw, canonical = document_digests(content)
+    if raw in bound or (canonical is not None and canonical in bound):
+        return Check("document", True, detail=f"canonical sha256 {canonical or raw}")
+    return Check(
+        "document", False, "hash_mismatch", "the file's hash is not the one the log recorded"
+    )
+
+
+def _check_event(bundle: ProofBundle) -> Check:
+    event = bundle.event
+    if json_sha256(event.payload) != event.payload_sha256:
+        return Check("event", False, "payload_mismatch", "payload does not hash to payload_sha256")
+    return Check("event", True, detail=f"{event.kind} {event.subject}")
+
+
+def _check_leaf(bundle: ProofBundle) -> tuple[Check, bytes | None]:
+    try:
+        data = _unb64(bundle.leaf.data)
+        record = LeafRecord.decode(data)
+    except (ValueError, LeafDataError) as exc:
+        return Check("leaf", False, "malformed_bundle", str(exc)), None
+    event = bundle.event
+    expected = (event.id, event.kind, event.subject, event.payload_sha256, event.time)
+    actual = (record.event_id, record.kind, record.subject, record.payload_sha256, record.time)
+    if expected != actual:
+        return Check("leaf", False, "leaf_mismatch", "leaf data does not describe this event"), None
+    return Check("leaf", True, detail=f"leaf {bundle.leaf.index}"), leaf_hash(data)
+
+
+def _open(note: str, verifiers: Sequence[NoteVerifier], origin: str) -> Checkpoint:
+    return open_checkpoint(note.encode(), verifiers, origin)
+
+
+def _check_inclusion(bundle: ProofBundle, digest: bytes, checkpoint: Checkpoint) -> Check:
+    if bundle.inclusion.size != checkpoint.size:
+        return Check("inclusion", False, "bad_inclusion_proof", "proof is for another tree size")
+    try:
+        proof = [_unb64(p) for p in bundle.inclusion.proof]
+        verify_inclusion(bundle.leaf.index, checkpoint.size, digest, proof, checkpoint.root_hash)
+    except (ValueError, ProofError) as exc:
+        return Check("inclusion", False, "bad_inclusion_proof", str(exc))
+    return Check("inclusion", True, detail=f"leaf {bundle.leaf.index} of {checkpoint.size}")
+
+
+def _check_anchors(
+    bundle: ProofBundle,
+    checkpoint: Checkpoint,
+    verifiers: Sequence[NoteVerifier],
+    trust: TrustAnchors,
+) -> Check:
+    if not bundle.anchors:
+        return Check("anchor", False, "anchor_missing", "the bundle carries no anchor receipt")
+    problems: list[str] = []
+    reasons: list[str] = []
+    for anchor in bundle.anchors:
+        try:
+            anchored = _open(anchor.checkpoint, verifiers, bundle.origin)
+        except NoteError as exc:
+            reasons.append("bad_checkpoint_signature")
+            problems.append(f"{anchor.sink}: anchored checkpoint: {exc}")
+            continue
+        try:
+            verify_consistency(
+                checkpoint.size,
+                anchored.size,
+                [_unb64(p) for p in anchor.consistency],
+                checkpoint.root_hash,
+                anchored.root_hash,
+            )
+        except (ValueError, ProofError) as exc:
+            reasons.append("bad_consistency_proof")
+            problems.append(f"{anchor.sink}: {exc}")
+            continue
+        try:
+            receipt = receipt_from_json(anchor.receipt)
+            when = verify_receipt(anchor.checkpoint.encode(), receipt, trust)
+        except AnchorVerificationError as exc:
+            reasons.append("anchor_unverified")
+            problems.append(f"{anchor.sink}: {exc.reason}: {exc}")
+            continue
+        return Check(
+            "anchor", True, detail=f"{receipt.kind} at {when.isoformat()} for size {anchored.size}"
+        )
+    reason = reasons[0] if len(set(reasons)) == 1 else "anchor_unverified"
+    return Check("anchor", False, reason, "; ".join(problems))
+
+
+def verify_bundle(
+    content: bytes | None,
+    bundle: ProofBundle,
+    verifiers: Sequence[NoteVerifier],
+    trust: TrustAnchors | None = None,
+) -> Report:
+    """Check a document (or, with ``content=None``, the event alone) against its bundle.
+
+    Order matters for the reasons a user sees: document, event, leaf, checkpoint signature,
+    inclusion, then at least one anchor whose checkpoint the bundle's tree grew into.
+    """
+    trust = trust or TrustAnchors()
+    report = Report()
+    if content is not None:
+        report.checks.append(_check_document(content, bundle))
+    report.checks.append(_check_event(bundle))
+    leaf_check, digest = _check_leaf(bundle)
+    report.checks.append(leaf_check)
+    try:
+        checkpoint = _open(bundle.checkpoint, verifiers, bundle.origin)
+    except CheckpointError as exc:
+        report.checks.append(Check("checkpoint", False, "bad_checkpoint", str(exc)))
+        return report
+    except NoteError as exc:
+        report.checks.append(Check("checkpoint", False, "bad_checkpoint_signature", str(exc)))
+        return report
+    report.checks.append(
+        Check("checkpoint", True, detail=f"{checkpoint.origin} size {checkpoint.size}")
+    )
+    if digest is not None:
+        report.checks.append(_check_inclusion(bundle, digest, checkpoint))
+    report.checks.append(_check_anchors(bundle, checkpoint, verifiers, trust))
+    return report

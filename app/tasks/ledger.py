@@ -1,0 +1,175 @@
+"""Ledger jobs: the sequencer (every second and after commits) and the anchoring policy."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+import structlog
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from app.ledger import store
+from app.services.anchoring import (
+    AnchorOutcome,
+    build_sink,
+    plan_anchoring,
+    record_outcome,
+    run_plan,
+)
+from app.services.ledger import (
+    anchoring_lag_seconds,
+    integrate_pending,
+    sequencing_lag_seconds,
+)
+from app.storage.base import utcnow
+from app.storage.models import ChainHead, Event
+from app.tasks.registry import periodic
+
+if TYPE_CHECKING:
+    from app.container import Container
+
+log = structlog.get_logger(__name__)
+
+SEQUENCE_JOB = "ledger.sequence"
+ANCHOR_JOB = "ledger.anchor"
+_PENDING = "tradegate.ledger_pending"
+MAX_BATCHES_PER_RUN = 100
+
+
+@periodic(SEQUENCE_JOB, seconds=1)
+def sequence(container: Container) -> int:
+    """Integrate every pending event (batch by batch); returns how many leaves were added."""
+    added = 0
+    for _ in range(MAX_BATCHES_PER_RUN):
+        with container.uow() as uow:
+            checkpoint = integrate_pending(uow.session, container.settings, container.keys)
+            uow.commit()
+        if checkpoint is None:
+            break
+        added = checkpoint.size
+    return added
+
+
+@periodic(ANCHOR_JOB, seconds=0.5)
+def anchor(container: Container) -> AnchorOutcome | None:
+    """Anchor the latest checkpoint when the policy says so; no transaction spans the network."""
+    settings = container.settings
+    with container.uow() as uow:
+        plan = plan_anchoring(uow.session, settings, utcnow())
+    if plan is None:
+        return None
+    outcome = run_plan(plan, lambda url: build_sink(url, settings))
+    with container.uow() as uow:
+        record_outcome(uow.session, settings, plan, outcome, utcnow())
+        uow.commit()
+    if outcome.errors:
+        log.warning("ledger_anchoring_failed", size=plan.size, errors=dict(outcome.errors))
+    return outcome
+
+
+class LedgerMetrics(Collector):
+    """Reads the log's state from the database at scrape time, so every replica reports it."""
+
+    def __init__(self, container: Container) -> None:
+        self._container = container
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        with self._container.uow() as uow:
+            state = store.peek_state(uow.session)
+            lag = anchoring_lag_seconds(uow.session)
+            waiting = sequencing_lag_seconds(uow.session)
+        values: dict[str, tuple[str, float]] = {
+            "tradegate_ledger_anchor_lag_seconds": (
+                "Seconds since the oldest leaf no anchor covers was integrated",
+                lag,
+            ),
+            "tradegate_ledger_sequencing_lag_seconds": (
+                "Age of the oldest recorded event not yet in the log",
+                waiting,
+            ),
+            "tradegate_ledger_tree_size": ("Leaves in the log", state.size if state else 0),
+            "tradegate_ledger_anchored_size": (
+                "Leaves covered by the last fully anchored checkpoint",
+                state.anchored_size if state else 0,
+            ),
+            "tradegate_ledger_anchor_failures": (
+                "Consecutive failed anchoring attempts",
+                state.anchor_failures if state else 0,
+            ),
+        }
+        for name, (documentation, value) in values.items():
+            yield GaugeMetricFamily(name, documentation, value=value)
+
+
+class _Trigger:
+    """After a commit that recorded events: sequence, then anchor if due (at most every 200 ms).
+
+    Embedded inline mode sequences in the committing thread and leaves anchoring to its job,
+    so a request never waits on a notary.
+    """
+
+    def __init__(self, container: Container) -> None:
+        self._container = container
+        self._lock = threading.Lock()
+        self._last = 0.0
+
+    def __call__(self) -> None:
+        settings = self._container.settings
+        if settings.embedded and settings.inline_tasks:
+            sequence(self._container)
+            return
+        with self._lock:
+            now = time.monotonic()
+            if now - self._last < 0.2:
+                return
+            self._last = now
+        if settings.embedded:
+            threading.Thread(target=self._sequence_then_anchor, daemon=True).start()
+            return
+        from app.tasks.celery_app import PERIODIC_TASK
+
+        for job in (SEQUENCE_JOB, ANCHOR_JOB):
+            self._container.celery.send_task(PERIODIC_TASK, args=[job], queue=settings.celery_queue)
+
+    def _sequence_then_anchor(self) -> None:
+        try:
+            if sequence(self._container):
+                anchor(self._container)
+        except Exception:  # the periodic jobs catch up
+            log.exception("ledger_trigger_failed")
+
+
+def install(container: Container) -> None:
+    """Wire the after-commit trigger and the metrics into a container."""
+    trigger = _Trigger(container)
+    event_tables = {Event.__tablename__, ChainHead.__tablename__}
+
+    def statement_appends(state: ORMExecuteState) -> None:
+        # Events are appended with Core statements (an insert, or a chain-head update that
+        # carries the insert as a CTE), so look at the statements, not at session.new.
+        table = getattr(state.statement, "table", None)
+        if (state.is_insert or state.is_update) and getattr(table, "name", None) in event_tables:
+            state.session.info[_PENDING] = True
+
+    def flush_appends(session: Session, _context: Any, _instances: Any) -> None:
+        if any(isinstance(obj, Event) for obj in session.new):
+            session.info[_PENDING] = True
+
+    def fire(session: Session) -> None:
+        if session.info.pop(_PENDING, False):
+            try:
+                trigger()
+            except Exception:  # the periodic job catches up within a second
+                log.exception("ledger_trigger_failed")
+
+    factory = container.session_factory
+    sa.event.listen(factory, "do_orm_execute", statement_appends)
+    sa.event.listen(factory, "before_flush", flush_appends)
+    sa.event.listen(factory, "after_commit", fire)
+    sa.event.listen(factory, "after_rollback", lambda session: session.info.pop(_PENDING, None))
+    container.metrics.register(LedgerMetrics(container))
