@@ -181,6 +181,8 @@ NAV = [
     ("consents", "Consents", "/consents", False),
     ("documents", "Documents", "/documents", False),
     ("participants", "Participants", "/participants", False),
+    ("deliveries", "Deliveries", "/deliveries", True),
+    ("ledger", "Ledger", "/ledger", False),
     ("audit", "Audit", "/audit", False),
 ]
 

@@ -67,3 +67,13 @@ def document_types(session: Session, principal: Principal) -> list[str]:
             sa.select(scoped.c.doc_type).distinct().order_by(scoped.c.doc_type)
         ).scalars()
     )
+
+
+def find_by_digest(session: Session, principal: Principal, digest: str) -> Document | None:
+    """The caller's stored document whose bytes or canonical form hash to `digest`."""
+    return session.execute(
+        readable(Document, principal)
+        .where(sa.or_(Document.sha256 == digest, Document.canonical_sha256 == digest))
+        .order_by(Document.received_at)
+        .limit(1)
+    ).scalar_one_or_none()

@@ -19,6 +19,7 @@ from app.services.participants import add_client, add_user, create_participant, 
 from app.settings import Settings
 from app.storage.migrate import upgrade
 from app.storage.models import Participant
+from tests.integration.dashboard.conftest import transport_document
 from tests.support import REPO, settings_env, wait_until
 
 PASSWORD = "e2e password long enough"
@@ -192,8 +193,6 @@ def go(page, section: str) -> None:  # type: ignore[no-untyped-def]
 
 def push_transport_document(hub: Hub, provider: Participant, lei: str, reference: str) -> str:
     """Push DCSA's reefer example through the intake API; returns the document id."""
-    from tests.integration.dashboard.conftest import transport_document
-
     response = httpx.post(
         f"{hub.base_url}/v1/documents",
         content=transport_document(lei, reference),

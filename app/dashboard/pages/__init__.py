@@ -2,9 +2,18 @@
 
 from fastapi import APIRouter
 
-from app.dashboard.pages import audit, auth, consents, documents, overview, participants
+from app.dashboard.pages import (
+    audit,
+    auth,
+    consents,
+    deliveries,
+    documents,
+    ledger,
+    overview,
+    participants,
+)
 from app.dashboard.web import PREFIX
 
 ROUTER = APIRouter(prefix=PREFIX, include_in_schema=False)
-for module in (auth, overview, consents, participants, documents, audit):
+for module in (auth, overview, consents, participants, documents, deliveries, ledger, audit):
     ROUTER.include_router(module.router)

@@ -9,11 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.api.deps import UowDep
+from app.api.deps import ContainerDep, UowDep
 from app.dashboard.web import ViewerDep, is_htmx, optional_date, optional_uuid, render
 from app.services.audit import list_events
 from app.services.document_search import DocumentQuery, document_types, search_documents
 from app.services.ingest import get_document
+from app.services.ledger import document_proof_bundle
 from app.services.participants import list_participants, names_of
 from app.services.pull import ACCESS_EVENT
 from app.storage.models import Document
@@ -125,4 +126,19 @@ def document_content(document_id: uuid.UUID, viewer: ViewerDep, uow: UowDep) -> 
             "Content-Disposition": f'attachment; filename="{_download_name(document)}"',
             "Repr-Digest": f"sha-256=:{base64.b64encode(bytes.fromhex(document.sha256)).decode()}:",
         },
+    )
+
+
+@router.get("/{document_id}/proof.json")
+def document_proof(
+    document_id: uuid.UUID, viewer: ViewerDep, uow: UowDep, container: ContainerDep
+) -> Response:
+    """The proof bundle to keep beside the document, for verification without the hub."""
+    bundle = document_proof_bundle(
+        uow.session, viewer.principal, document_id, container.settings, container.keys
+    )
+    return Response(
+        bundle.model_dump_json(indent=2),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="proof-{document_id}.json"'},
     )

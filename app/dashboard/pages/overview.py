@@ -9,6 +9,8 @@ from app.api.deps import UowDep
 from app.dashboard.charts import day_range, horizontal_bars, stacked_columns
 from app.dashboard.web import ViewerDep, render
 from app.services import overview
+from app.services.delivery_stats import instance_health
+from app.services.ledger_status import ledger_status
 from app.storage.base import utcnow
 
 router = APIRouter()
@@ -20,6 +22,7 @@ CHART_DAYS = 14
 def overview_page(request: Request, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
     session, principal = uow.session, viewer.principal
     days = day_range(utcnow().date(), CHART_DAYS)
+    ledger = ledger_status(session)
     return render(
         request,
         "overview.html",
@@ -31,6 +34,22 @@ def overview_page(request: Request, viewer: ViewerDep, uow: UowDep) -> HTMLRespo
             ),
             "pulls_chart": stacked_columns(
                 days, overview.pulls_per_day(session, principal, days=CHART_DAYS)
+            ),
+            "delivery_chart": horizontal_bars(
+                [
+                    (h.instance.name, h.success_rate)
+                    for h in instance_health(session, principal)
+                    if h.success_rate is not None
+                ],
+                maximum=100,
+                unit="%",
+            ),
+            "ledger": ledger,
+            "ledger_chart": horizontal_bars(
+                [
+                    ("anchored", ledger.anchored_size),
+                    ("not yet anchored", ledger.size - ledger.anchored_size),
+                ]
             ),
             "consents_chart": horizontal_bars(
                 [(s.lower(), n) for s, n in overview.consents_by_status(session, principal).items()]

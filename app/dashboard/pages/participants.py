@@ -13,6 +13,7 @@ from app.api.deps import UowDep
 from app.dashboard.web import PREFIX, CheckedViewerDep, Viewer, ViewerDep, admin_viewer, render
 from app.errors import NotFound, ProblemError, Unprocessable
 from app.services import participants as svc
+from app.services.delivery_stats import instances_of
 from app.storage.base import utcnow
 from app.storage.models import ApiClient, IdentifierScheme, Participant, Role
 
@@ -140,6 +141,7 @@ def _detail(
             "p": participant,
             "clients": svc.list_clients(uow.session, participant),
             "users": svc.list_users(uow.session, participant) if viewer.is_admin else [],
+            "instances": instances_of(uow.session, viewer.principal, participant.id),
             "roles": [r.value for r in Role],
             "schemes": list(IdentifierScheme.__members__),
             "allowed_scopes": sorted(svc.default_scopes(participant)),

@@ -1,0 +1,111 @@
+"""Deliveries page: instance health, failures with their last error, retrying dead letters."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from app.security.principal import SYSTEM
+from app.services.connector_instances import create_instance, subscribe
+from app.storage.models import Delivery, Event
+from connectors.webhook.signing import generate_secret
+
+
+@pytest.fixture
+def settings(settings):
+    return settings.model_copy(
+        update={"delivery_retry_base_seconds": 0.05, "delivery_max_attempts": 1}
+    )
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _webhook(container, participant) -> None:
+    """A webhook to a port nobody listens on, subscribed to everything."""
+    with container.uow() as uow:
+        instance, _ = create_instance(
+            uow.session,
+            SYSTEM,
+            connector="webhook",
+            name="treasury",
+            config={
+                "url": f"http://127.0.0.1:{_closed_port()}/hook",
+                "secrets": [generate_secret()],
+                "allow_internal": ["127.0.0.1"],
+            },
+            participant_id=participant.id,
+        )
+        subscribe(uow.session, SYSTEM, instance.id)
+        uow.commit()
+
+
+def _dead_delivery(container, timeout: float = 10.0) -> Delivery:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        container.runner.drain()
+        with container.uow() as uow:
+            dead = uow.session.execute(
+                sa.select(Delivery).where(Delivery.status == "dead")
+            ).scalar()
+        if dead is not None:
+            return dead
+        time.sleep(0.05)
+    raise AssertionError("no delivery died")
+
+
+def test_failed_delivery_shows_its_error_and_can_be_retried(
+    admin_browser, container, make_participant, pending_consent
+):
+    owner = make_participant("Exporter", roles=("owner",))
+    bank = make_participant("Harbour Bank", roles=("consumer",))
+    _webhook(container, bank)
+    consent = pending_consent(owner, bank)
+    admin_browser.post(f"/dashboard/consents/{consent['id']}/approve")
+    dead = _dead_delivery(container)
+
+    page = admin_browser.get("/dashboard/deliveries").text
+    assert "treasury" in page and bank.name in page
+    assert str(dead.id) in page and dead.last_error and dead.last_error[:20] in page
+    assert "0.0%" in page  # nothing settled was delivered
+
+    retried = admin_browser.post(f"/dashboard/deliveries/{dead.id}/retry")
+    assert "queued again" in retried.text
+    with container.uow() as uow:
+        replayed = uow.session.execute(
+            sa.select(Event).where(
+                Event.kind == "delivery.replayed", Event.subject == f"delivery:{dead.id}"
+            )
+        ).scalar_one()
+    assert replayed.actor.startswith("user:")
+
+
+def test_deliveries_page_is_for_operators(browser, make_participant, make_user):
+    browser.login(make_user(make_participant("Owner", roles=("owner",))))
+    assert browser.get("/dashboard/deliveries").status_code == 404
+
+
+def test_participant_page_lists_its_connector_instances(admin_browser, container, make_participant):
+    bank = make_participant("Harbour Bank", roles=("consumer",))
+    _webhook(container, bank)
+    page = admin_browser.get(f"/dashboard/participants/{bank.id}").text
+    assert "Connector instances" in page and "treasury" in page and "webhook" in page
+
+
+def test_overview_shows_the_delivery_success_rate(
+    admin_browser, container, make_participant, pending_consent
+):
+    owner = make_participant("Exporter", roles=("owner",))
+    bank = make_participant("Harbour Bank", roles=("consumer",))
+    _webhook(container, bank)
+    consent = pending_consent(owner, bank)
+    admin_browser.post(f"/dashboard/consents/{consent['id']}/approve")
+    _dead_delivery(container)
+    page = admin_browser.get("/dashboard/").text
+    assert "Share of settled deliveries that were delivered: treasury 0%" in page
