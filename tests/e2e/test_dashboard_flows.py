@@ -8,7 +8,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import go, login, shot
+from tests.e2e.conftest import PASSWORD, go, login, shot
 
 pytestmark = pytest.mark.e2e
 
@@ -96,3 +96,40 @@ def test_admin_checks_the_audit_chain(hub, new_page):
     go(page, "Documents")
     expect(page.get_by_role("heading", name="Documents")).to_be_visible()
     shot(page, "documents")
+
+
+@pytest.mark.parametrize(
+    ("section", "heading"),
+    [
+        ("Overview", "Overview"),
+        ("Consents", "Consents"),
+        ("Documents", "Documents"),
+        ("Participants", "Participants"),
+        ("Deliveries", "Deliveries"),
+        ("Ledger", "Transparency log"),
+        ("Audit", "Audit trail"),
+    ],
+)
+def test_every_section_opens_from_the_navigation(hub, new_page, section, heading):
+    page = new_page()
+    login(page, hub.user(hub.participant("Operator", ("admin",)), admin=True))
+    go(page, section)
+    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+    current = page.get_by_role("navigation", name="Dashboard sections").get_by_role(
+        "link", name=section
+    )
+    expect(current).to_have_attribute("aria-current", "page")
+    shot(page, f"section-{section.lower()}")
+
+
+def test_keyboard_user_can_sign_in_and_skip_to_content(hub, new_page):
+    admin = hub.user(hub.participant("Operator", ("admin",)), admin=True)
+    page = new_page()
+    page.goto("/dashboard/login")
+    page.keyboard.type(admin)  # the e-mail field has focus on arrival
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/dashboard/")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
