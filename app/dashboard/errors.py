@@ -30,6 +30,9 @@ ADVICE = {
     413: "The file is larger than the hub accepts.",
     422: "Some fields are missing or invalid. Go back, correct them and submit again.",
     429: "Too many requests: wait a moment and try again.",
+    503: "The hub is not accepting changes right now. If the message mentions anchoring, the "
+    "transparency log has not been anchored for too long: a hub operator must restore anchoring "
+    "(see the Ledger page). Reading, searching and verification keep working.",
     500: "Something went wrong on our side and it has been logged. Try again in a minute; if it "
     "keeps happening, give the request id below to the hub operator.",
 }

@@ -18,9 +18,10 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from app.api.deps import ContainerDep
-from app.errors import BadRequest, Forbidden, NotFound
+from app.errors import BadRequest, Forbidden, NotFound, ServiceUnavailable
 from app.security.principal import Principal
 from app.services.dashboard_auth import ActiveSession, resume_session
+from app.services.ledger import anchoring_health
 
 SESSION_COOKIE = "tg_session"
 LOGIN_COOKIE = "tg_login"
@@ -129,6 +130,19 @@ async def checked_viewer(request: Request, viewer: ViewerDep) -> Viewer:
 
 
 CheckedViewerDep = Annotated[Viewer, Depends(checked_viewer)]
+
+
+def writing_viewer(viewer: CheckedViewerDep, container: ContainerDep) -> Viewer:
+    """A checked viewer about to change state: refused, like API writes, while the
+    transparency log cannot get anchored (sign-out and verification stay available)."""
+    with container.uow() as uow:
+        reason = anchoring_health(uow.session, container.settings)
+    if reason is not None:
+        raise ServiceUnavailable(reason, slug="ledger-anchoring-stalled")
+    return viewer
+
+
+WritingViewerDep = Annotated[Viewer, Depends(writing_viewer)]
 
 
 def login_csrf_token(secret: str, nonce: str) -> str:

@@ -14,9 +14,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.api.deps import ContainerDep, UowDep
 from app.dashboard.web import (
     PREFIX,
-    CheckedViewerDep,
     Viewer,
     ViewerDep,
+    WritingViewerDep,
     is_htmx,
     optional_uuid,
     render,
@@ -220,7 +220,7 @@ def apply_action(
     request: Request,
     consent_id: uuid.UUID,
     action: str,
-    viewer: CheckedViewerDep,
+    viewer: WritingViewerDep,
     uow: UowDep,
     container: ContainerDep,
     reason: Annotated[str, Form(max_length=2000)] = "",

@@ -12,7 +12,7 @@ from app.api.deps import UowDep
 from app.dashboard.web import (
     PREFIX,
     AdminViewerDep,
-    CheckedViewerDep,
+    WritingViewerDep,
     admin_viewer,
     optional_uuid,
     render,
@@ -84,7 +84,7 @@ def deliveries_page(
 
 
 @router.post("/{delivery_id}/retry")
-def retry_delivery(delivery_id: uuid.UUID, viewer: CheckedViewerDep, uow: UowDep) -> Response:
+def retry_delivery(delivery_id: uuid.UUID, viewer: WritingViewerDep, uow: UowDep) -> Response:
     admin_viewer(viewer)
     replay_delivery(uow.session, viewer.principal, delivery_id)
     uow.commit()
@@ -92,7 +92,7 @@ def retry_delivery(delivery_id: uuid.UUID, viewer: CheckedViewerDep, uow: UowDep
 
 
 @router.post("/retry-dead")
-def retry_all_dead(viewer: CheckedViewerDep, uow: UowDep) -> Response:
+def retry_all_dead(viewer: WritingViewerDep, uow: UowDep) -> Response:
     admin_viewer(viewer)
     replay_dead(uow.session, viewer.principal)
     uow.commit()

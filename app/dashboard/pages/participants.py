@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.api.deps import UowDep
-from app.dashboard.web import PREFIX, CheckedViewerDep, Viewer, ViewerDep, admin_viewer, render
+from app.dashboard.web import PREFIX, Viewer, ViewerDep, WritingViewerDep, admin_viewer, render
 from app.errors import NotFound, ProblemError, Unprocessable
 from app.services import participants as svc
 from app.services.delivery_stats import instances_of
@@ -91,7 +91,7 @@ def new_participant_form(request: Request, viewer: ViewerDep) -> HTMLResponse:
 @router.post("")
 def create_participant(
     request: Request,
-    viewer: CheckedViewerDep,
+    viewer: WritingViewerDep,
     uow: UowDep,
     name: Annotated[str, Form(max_length=200)],
     roles: Annotated[list[str] | None, Form()] = None,
@@ -190,7 +190,7 @@ def _act(
 def update_roles(
     request: Request,
     participant_id: uuid.UUID,
-    viewer: CheckedViewerDep,
+    viewer: WritingViewerDep,
     uow: UowDep,
     roles: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
@@ -208,7 +208,7 @@ def update_roles(
 def add_identifier(
     request: Request,
     participant_id: uuid.UUID,
-    viewer: CheckedViewerDep,
+    viewer: WritingViewerDep,
     uow: UowDep,
     scheme: Annotated[str, Form(max_length=16)],
     value: Annotated[str, Form(max_length=100)],
@@ -230,7 +230,7 @@ def remove_identifier(
     request: Request,
     participant_id: uuid.UUID,
     identifier_id: uuid.UUID,
-    viewer: CheckedViewerDep,
+    viewer: WritingViewerDep,
     uow: UowDep,
 ) -> Response:
     return _act(
@@ -261,7 +261,7 @@ def _parse_jwk(text: str) -> dict[str, Any] | None:
 def create_client(
     request: Request,
     participant_id: uuid.UUID,
-    viewer: CheckedViewerDep,
+    viewer: WritingViewerDep,
     uow: UowDep,
     name: Annotated[str, Form(min_length=1, max_length=200)],
     scopes: Annotated[list[str] | None, Form()] = None,
@@ -301,7 +301,7 @@ def rotate_secret(
     request: Request,
     participant_id: uuid.UUID,
     client_id: str,
-    viewer: CheckedViewerDep,
+    viewer: WritingViewerDep,
     uow: UowDep,
 ) -> HTMLResponse:
     participant, client = _client(uow, viewer, participant_id, client_id)
@@ -320,7 +320,7 @@ def register_key(
     request: Request,
     participant_id: uuid.UUID,
     client_id: str,
-    viewer: CheckedViewerDep,
+    viewer: WritingViewerDep,
     uow: UowDep,
     public_jwk: Annotated[str, Form(min_length=2, max_length=20_000)],
 ) -> Response:
@@ -340,7 +340,7 @@ def set_client_state(
     participant_id: uuid.UUID,
     client_id: str,
     state: str,
-    viewer: CheckedViewerDep,
+    viewer: WritingViewerDep,
     uow: UowDep,
 ) -> Response:
     if state not in ("disable", "enable"):
@@ -357,7 +357,7 @@ def set_client_state(
 def add_user(
     request: Request,
     participant_id: uuid.UUID,
-    viewer: CheckedViewerDep,
+    viewer: WritingViewerDep,
     uow: UowDep,
     email: Annotated[str, Form(min_length=3, max_length=254)],
     password: Annotated[str, Form(max_length=1024)],

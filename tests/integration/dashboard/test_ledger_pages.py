@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
+
+import sqlalchemy as sa
 
 from app.services.anchoring import build_sink, plan_anchoring, record_outcome, run_plan
 from app.storage.base import utcnow
@@ -115,3 +118,23 @@ def test_overview_shows_anchoring_progress_and_lag(
     assert "Log entries by anchoring state: anchored" in page
     assert "not yet anchored 0" in page
     assert "Anchoring lag: <strong>0 s</strong>" in page
+
+
+def test_dashboard_changes_are_refused_while_anchoring_is_stalled(
+    admin_browser, container, make_participant, push_document
+):
+    _pushed(make_participant, push_document, container)
+    container.settings.ledger_anchor_max_lag_seconds = 30.0
+    push_document(make_participant("Carrier 2", roles=("provider",)), LEI, reference="LATE")
+    sequence(container)
+    with container.uow() as uow:
+        uow.session.execute(
+            sa.text("UPDATE ledger_state SET unanchored_since = :t"),
+            {"t": utcnow() - timedelta(hours=1)},
+        )
+        uow.commit()
+    refused = admin_browser.post("/dashboard/participants", {"name": "X", "roles": ["owner"]})
+    assert refused.status_code == 503
+    assert "anchoring stalled" in refused.text and "Ledger page" in refused.text
+    assert admin_browser.get("/dashboard/ledger").status_code == 200
+    assert admin_browser.post("/dashboard/logout", follow_redirects=False).status_code == 303
