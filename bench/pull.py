@@ -1,7 +1,9 @@
 """Consented pull latency: GET /v1/data/documents/{id} against GET /healthz, same server, same run.
 
 Seeds a private PostgreSQL database (default 100k documents, 1k ACTIVE consents), starts
-`tradegate serve` on a free loopback port, and times both routes with one keep-alive client,
+the production shape (`tradegate serve` on a free loopback port with Redis as broker and a
+`tradegate worker` that sequences the access events into the log; `--embedded` for none),
+and times both routes with one keep-alive client,
 interleaved so both see the same machine load. Prints p50/p99 of each and the p99 ratio
 (goal: pull p99 <= 3x healthz p99). `--smoke` runs small numbers in seconds.
 
@@ -30,6 +32,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
+import redis
 import sqlalchemy as sa
 
 from app.security.keys import KeyStore
@@ -37,6 +40,7 @@ from app.security.tokens import issue_access_token
 from app.storage.migrate import upgrade
 from app.storage.models import Consent, Document, Participant, ParticipantRole
 
+REDIS_URL = os.environ.get("TRADEGATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 PG_ADMIN_URL = os.environ.get("TRADEGATE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REPO = Path(__file__).resolve().parent.parent
 ISSUER = "http://bench"
@@ -211,7 +215,46 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def run(documents: int, consents: int, requests: int, warmup: int) -> dict[str, float]:
+@contextmanager
+def worker(env: dict[str, str], log: Path, *, enabled: bool) -> Iterator[None]:
+    """The production shape: a Celery worker sequences and anchors the access events."""
+    if not enabled:
+        yield
+        return
+    queue = env["TRADEGATE_CELERY_QUEUE"]
+    with open(log, "ab") as handle:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "app.cli",
+                "worker",
+                "--pool=solo",
+                "-Q",
+                queue,
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            env=env,
+            cwd=REPO,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        redis.Redis.from_url(REDIS_URL).delete(queue)
+
+
+def run(
+    documents: int, consents: int, requests: int, warmup: int, *, production: bool = True
+) -> dict[str, float]:
     with private_database() as url, tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         upgrade(url)
@@ -250,7 +293,11 @@ def run(documents: int, consents: int, requests: int, warmup: int) -> dict[str, 
         rng = random.Random(7)
         pull_ms: list[float] = []
         health_ms: list[float] = []
+        if production:
+            env["TRADEGATE_BROKER_URL"] = REDIS_URL
+            env["TRADEGATE_CELERY_QUEUE"] = f"tg-bench-{uuid.uuid4().hex[:8]}"
         with (
+            worker(env, data_dir / "worker.log", enabled=production),
             server(env, free_port(), data_dir / "server.log") as base,
             httpx.Client(base_url=base) as http,
         ):
@@ -289,10 +336,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--documents", type=int, default=100_000)
     parser.add_argument("--consents", type=int, default=1_000)
     parser.add_argument("--requests", type=int, default=2_000)
+    parser.add_argument(
+        "--embedded",
+        action="store_true",
+        help="no broker: the API process also sequences the log (default: Redis + a worker)",
+    )
     args = parser.parse_args(argv)
     if args.smoke:
         args.documents, args.consents, args.requests = 500, 100, 60
-    result = run(args.documents, args.consents, args.requests, warmup=min(200, args.requests // 5))
+    result = run(
+        args.documents,
+        args.consents,
+        args.requests,
+        warmup=min(200, args.requests // 5),
+        production=not args.embedded,
+    )
+    print(f"{'shape':>16}: {'embedded' if args.embedded else 'production (Redis + worker)'}")
     ratio = result["pull_p99_ms"] / result["healthz_p99_ms"]
     for key, value in result.items():
         print(f"{key:>16}: {value:.3f}" if isinstance(value, float) else f"{key:>16}: {value}")

@@ -53,11 +53,10 @@ def record_event(
     so round trips here are latency a bank sees.
     """
     bump = (
-        sa.update(ChainHead)
-        .where(ChainHead.id == 1)
-        .values(seq=ChainHead.seq + 1)
-        .returning(ChainHead.seq, ChainHead.hash)
-        .execution_options(synchronize_session=False)
+        sa.update(_HEAD)
+        .where(_HEAD.c.id == 1)
+        .values(seq=_HEAD.c.seq + 1)
+        .returning(_HEAD.c.seq, _HEAD.c.hash)
     )
     seq, prev_hash = session.execute(bump).one()
     event = Event(

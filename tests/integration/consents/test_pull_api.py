@@ -228,9 +228,9 @@ def test_frequency_limit_counts_document_fetches_and_gives_429_with_retry_after(
     assert _meta(client, parties, consent["id"], document.id).status_code == 200
     assert _content(client, parties, consent["id"], other.id).status_code == 200
     assert _content(client, parties, consent["id"], document.id).status_code == 200
+    now = datetime.now(UTC)  # before the request: the server's clock reads later
     response = _content(client, parties, consent["id"], document.id)
     _refused(response, 429, "frequency_exceeded")
-    now = datetime.now(UTC)
     midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
     retry_after = int(response.headers["retry-after"])
     assert 0 < retry_after <= (midnight - now).total_seconds() + 1
