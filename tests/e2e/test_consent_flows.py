@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+import socket
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 
+from app.security.principal import SYSTEM
+from app.services.connector_instances import create_instance, subscribe
+from connectors.webhook.signing import generate_secret
 from tests.e2e.conftest import go, login, push_transport_document, shot
 from tests.integration.dashboard.conftest import new_lei
 
@@ -123,3 +127,49 @@ def test_owner_sees_its_consents_and_gets_404_for_another_owners(hub, new_page):
     assert response is not None and response.status == 404
     expect(page.get_by_role("heading", name="Not found")).to_be_visible()
     shot(page, "owner-cross-tenant-404")
+
+
+def test_failed_webhook_delivery_is_shown_and_retried(hub, new_page):
+    owner = hub.participant("Kowloon Export", ("owner",))
+    bank = hub.participant("Harbour Bank", ("consumer",))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    with hub.container.uow() as uow:
+        instance, _ = create_instance(
+            uow.session,
+            SYSTEM,
+            connector="webhook",
+            name="treasury-hook",
+            config={
+                "url": f"http://127.0.0.1:{closed_port}/hook",
+                "secrets": [generate_secret()],
+                "allow_internal": ["127.0.0.1"],
+            },
+            participant_id=bank.id,
+        )
+        subscribe(uow.session, SYSTEM, instance.id)
+        uow.commit()
+    consent_id = _request_consent(hub, hub.token(bank), owner)
+
+    page = new_page()
+    login(page, hub.user(hub.participant("Operator", ("admin",)), admin=True))
+    page.goto(f"/dashboard/consents/{consent_id}/approve")
+    page.get_by_role("button", name="Confirm approve").click()
+    expect(page.get_by_text("Consent active.")).to_be_visible()
+
+    go(page, "Deliveries")
+    failures = page.get_by_role("region", name="Failures and dead letters")
+    retry = failures.get_by_role("button", name="Retry", exact=True).first
+    for _ in range(40):  # the first attempt runs in the server's background runner
+        if retry.is_visible():
+            break
+        page.wait_for_timeout(250)
+        page.reload()
+    instances = page.get_by_role("region", name="Connector instances")
+    row = instances.get_by_role("row", name=re.compile("treasury-hook"))
+    expect(row).to_contain_text(bank.name)
+    expect(failures).to_contain_text("treasury-hook")
+    shot(page, "deliveries")
+    retry.click()
+    expect(page.get_by_text("queued again")).to_be_visible()
