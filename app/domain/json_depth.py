@@ -48,10 +48,9 @@ def max_json_depth(body: bytes) -> int:
 
 def exceeds_depth(body: bytes, limit: int) -> bool:
     """True when arrays/objects nest deeper than ``limit`` levels."""
-    structure = _structure(body)
-    if structure.count(b"(") <= limit:  # an upper bound: it counts brackets in strings too
+    if body.count(b"[") + body.count(b"{") <= limit:  # counts brackets in strings too
         return False
-    nesting = _nesting(structure)
+    nesting = _nesting(_structure(body))
     if b"(" * (limit + 1) in nesting:  # the common hostile shape, found without counting
         return True
     if len(nesting) > _LINEAR_FROM:

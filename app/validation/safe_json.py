@@ -94,9 +94,9 @@ def parse_json(raw: bytes, *, max_depth: int) -> ParsedJson:
     # Objects and integers are built by the C scanner itself: duplicate keys are caught from
     # the canonical form (see _may_have_merged_members) and integers beyond 2**53 have none.
     value = _loads(text, parse_constant=_constant, parse_float=number)
-    if plain and not text.isascii() and raw.translate(None, _BELOW_F0):
-        plain = False
-    if plain and "\\u" in text and _SURROGATE_ESCAPE.search(text):
+    if plain and (
+        (not text.isascii() and raw.translate(None, _BELOW_F0)) or _SURROGATE_ESCAPE.search(text)
+    ):
         plain = False
     try:
         canonical = canonical_json(value, plain=plain)
@@ -139,7 +139,7 @@ def _may_have_merged_members(text: str, canonical: bytes) -> bool:
     """
     if canonical.count(b":") != text.count(":"):
         return True
-    return "\\u" in text and _ESCAPED_COLON.search(text) is not None
+    return _ESCAPED_COLON.search(text) is not None
 
 
 def _reject_duplicate_keys(text: str) -> None:
