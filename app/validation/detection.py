@@ -23,11 +23,15 @@ class Declared:
     syntax: Syntax | None
 
 
+#: What most senders say: nothing, so the content decides.
+_NOTHING_DECLARED = Declared(None, None)
+
+
 def declared(registry: Registry, declared_type: str | None, media_type: str | None) -> Declared:
     """Interpret the explicit type and the media type; contradictions and unknowns are a 415."""
     by_type = registry.by_id(declared_type) if declared_type else None
     if not media_type:
-        return Declared(by_type, by_type.syntax if by_type else None)
+        return Declared(by_type, by_type.syntax) if by_type else _NOTHING_DECLARED
     parsed = parse_media_type(media_type)
     if parsed.essence in UNSPECIFIC:
         syntax: Syntax | None = None

@@ -18,13 +18,13 @@ from app.domain.json_depth import exceeds_depth
 from app.validation.errors import UnparsableDocument
 
 _UTF8_BOM = "\ufeff"
-# Escaped surrogates may pair into astral characters, which need the general RFC 8785
-# serializer (as do astral characters themselves, whose UTF-16 key order differs from
-# code-point order).
+# Astral characters need the general RFC 8785 serializer: their UTF-16 key order differs
+# from code-point order.
 _BELOW_F0 = bytes(range(0xF0))  # UTF-8 lead bytes of astral characters are F0-F4
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-# The one way a colon can appear in a parsed string without appearing in the received text.
-_ESCAPED_COLON = re.compile(r"\\u003[aA]")
+# Two rare escapes send a text down the general paths: escaped surrogates may pair into
+# astral characters, and an escaped colon is the one way a parsed string holds a colon that
+# the received text does not show (see _may_have_merged_members).
+_RARE_ESCAPE = re.compile(r"\\u(?:[dD][89a-fA-F]|003[aA])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +94,8 @@ def parse_json(raw: bytes, *, max_depth: int) -> ParsedJson:
     # Objects and integers are built by the C scanner itself: duplicate keys are caught from
     # the canonical form (see _may_have_merged_members) and integers beyond 2**53 have none.
     value = _loads(text, parse_constant=_constant, parse_float=number)
-    if plain and (
-        (not text.isascii() and raw.translate(None, _BELOW_F0)) or _SURROGATE_ESCAPE.search(text)
-    ):
+    rare_escape = _RARE_ESCAPE.search(text) is not None
+    if rare_escape or (not text.isascii() and raw.translate(None, _BELOW_F0)):
         plain = False
     try:
         canonical = canonical_json(value, plain=plain)
@@ -105,7 +104,7 @@ def parse_json(raw: bytes, *, max_depth: int) -> ParsedJson:
         raise UnparsableDocument(
             f"the document is not I-JSON (RFC 7493): {exc}", reason="not-i-json"
         ) from exc
-    if _may_have_merged_members(text, canonical):
+    if rare_escape or _may_have_merged_members(text, canonical):
         _reject_duplicate_keys(text)
     return ParsedJson(value=value, text=text, canonical=canonical, plain=plain)
 
@@ -129,17 +128,16 @@ def _loads(text: str, **hooks: Any) -> Any:
 
 
 def _may_have_merged_members(text: str, canonical: bytes) -> bool:
-    """Whether ``json.loads`` may have merged members with the same key (it keeps the last).
+    """Whether ``json.loads`` merged members with the same key (it silently keeps the last).
 
     Each object member is written with exactly one colon outside strings, and every string
     of the parsed value holds the same colons in the received and in the canonical text. The
     canonical text, written from the parsed objects, therefore has fewer colons than the
     received one exactly when members were merged. Only a ``\\u003a`` escape puts a colon in
-    a parsed string that the received text spells otherwise: such texts get the exact check.
+    a parsed string that the received text spells otherwise: the caller checks such texts
+    key by key whatever the counts say.
     """
-    if canonical.count(b":") != text.count(":"):
-        return True
-    return _ESCAPED_COLON.search(text) is not None
+    return canonical.count(b":") != text.count(":")
 
 
 def _reject_duplicate_keys(text: str) -> None:

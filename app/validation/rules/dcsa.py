@@ -368,7 +368,7 @@ def _party_identified(doc: TransportDocument) -> Hits:
     for path, party in doc.all_parties:
         if path[1] not in _ADDRESSABLE:
             continue
-        if not ({"address", "addressLines"} & party.keys() or party.get("identifyingCodes")):
+        if not ("address" in party or "addressLines" in party or party.get("identifyingCodes")):
             yield Violation(path, "the party should have an address or an identifying code")
 
 
