@@ -71,14 +71,19 @@ def sniff_syntax(raw: bytes) -> Syntax:
 
 
 def _shape_matches(shape: Shape, document: Any) -> bool:
-    return all(resolve(document, p)[0] for p in shape.match_all) and (
-        not shape.match_any or any(resolve(document, p)[0] for p in shape.match_any)
-    )
+    # Plain loops: this runs for every shape of every type on every document.
+    for ptr in shape.match_all:
+        if not resolve(document, ptr)[0]:
+            return False
+    return not shape.match_any or any(resolve(document, p)[0] for p in shape.match_any)
 
 
 def json_shape(doc_type: DocumentType, document: Any) -> Shape | None:
     """The first shape of ``doc_type`` the document has, ``None`` if none."""
-    return next((s for s in doc_type.shapes if _shape_matches(s, document)), None)
+    for shape in doc_type.shapes:
+        if _shape_matches(shape, document):
+            return shape
+    return None
 
 
 def detect_json(registry: Registry, document: Any) -> tuple[DocumentType, Shape]:

@@ -25,6 +25,8 @@ _BELOW_F0 = bytes(range(0xF0))  # UTF-8 lead bytes of astral characters are F0-F
 # astral characters, and an escaped colon is the one way a parsed string holds a colon that
 # the received text does not show (see _may_have_merged_members).
 _RARE_ESCAPE = re.compile(r"\\u(?:[dD][89a-fA-F]|003[aA])")
+# The bytes whose numbers the checks below need: one pass keeps only them, then counts are cheap.
+_NOT_COUNTED = bytes(b for b in range(256) if b not in b"[{:")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +75,9 @@ def parse_json(raw: bytes, *, max_depth: int) -> ParsedJson:
         ) from exc
     if text.startswith(_UTF8_BOM):
         text = text[1:]
-    if exceeds_depth(raw, max_depth):
+    counted = raw.translate(None, _NOT_COUNTED)
+    # Nesting past the limit needs more opening brackets than the limit: only then measure it.
+    if counted.count(b"[") + counted.count(b"{") > max_depth and exceeds_depth(raw, max_depth):
         raise UnparsableDocument(
             f"arrays and objects nest deeper than {max_depth} levels", reason="too-deep"
         )
@@ -104,7 +108,7 @@ def parse_json(raw: bytes, *, max_depth: int) -> ParsedJson:
         raise UnparsableDocument(
             f"the document is not I-JSON (RFC 7493): {exc}", reason="not-i-json"
         ) from exc
-    if rare_escape or _may_have_merged_members(text, canonical):
+    if rare_escape or _may_have_merged_members(counted.count(b":"), canonical):
         _reject_duplicate_keys(text)
     return ParsedJson(value=value, text=text, canonical=canonical, plain=plain)
 
@@ -127,7 +131,7 @@ def _loads(text: str, **hooks: Any) -> Any:
         raise UnparsableDocument(f"not JSON: {exc}", reason="syntax") from exc
 
 
-def _may_have_merged_members(text: str, canonical: bytes) -> bool:
+def _may_have_merged_members(received_colons: int, canonical: bytes) -> bool:
     """Whether ``json.loads`` merged members with the same key (it silently keeps the last).
 
     Each object member is written with exactly one colon outside strings, and every string
@@ -137,7 +141,7 @@ def _may_have_merged_members(text: str, canonical: bytes) -> bool:
     a parsed string that the received text spells otherwise: the caller checks such texts
     key by key whatever the counts say.
     """
-    return canonical.count(b":") != text.count(":")
+    return canonical.count(b":") != received_colons
 
 
 def _reject_duplicate_keys(text: str) -> None:
