@@ -94,6 +94,7 @@ class TransportDocument:
 
 
 def _parties(parties: TD) -> Iterator[tuple[JsonPath, TD]]:
+    """Every party object of ``documentParties`` with its path."""
     for key, value in parties.items():
         if key == "notifyParties":
             for i, party in _objects(value):
