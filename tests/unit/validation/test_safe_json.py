@@ -104,3 +104,16 @@ def test_random_documents_are_judged_like_a_key_by_key_check() -> None:
         assert (parsed.value, parsed.canonical) == (value, rfc8785.dumps(value))
         repeated = _write(value, rng, rng.randrange(len(objects)), [])
         assert _reason(repeated) == "duplicate-key", repeated
+
+
+@pytest.mark.parametrize(
+    "text", ['{"\\uffff": 2, "\\ud83d\\ude00": 1}', '{"\uffff": 2, "\U0001f600": 1}']
+)
+def test_astral_keys_are_ordered_by_utf16_code_units_however_spelled(text: str) -> None:
+    canonical = parse_json(text.encode(), max_depth=64).canonical
+    assert canonical == '{"\U0001f600":1,"\uffff":2}'.encode()
+
+
+def test_integral_and_exponent_numbers_take_their_ecmascript_form() -> None:
+    parsed = parse_json(b'{"a": 1.0, "b": -0.0, "c": 1e21, "d": 0.000001, "e": 2.50}', max_depth=64)
+    assert parsed.canonical == b'{"a":1,"b":0,"c":1e+21,"d":0.000001,"e":2.5}'
