@@ -3,54 +3,65 @@
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 
 # Escaped backslashes, then escaped quotes: what is left of a backslash escapes neither a quote
 # nor a bracket, so after these two removals every '"' opens or closes a string.
 _ESCAPED_BACKSLASH = b"\\\\"
 _ESCAPED_QUOTE = b'\\"'
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
+# Arrays and objects nest alike: one pair of parentheses for both lets plain byte replacement
+# (a C loop far faster than a regular expression) remove innermost pairs.
+_AS_PARENS = bytes.maketrans(b"[{]}", b"(())")
 _STRING = re.compile(rb'"[^"]*"')
-_INNERMOST = re.compile(rb"\[\]|\{\}")
-_OPENERS = b"[{"
+_INNERMOST = b"()"
+# An opening bracket as +1 and a closing one as -1, read as signed bytes.
+_AS_STEPS = bytes.maketrans(b"()", b"\x01\xff")
+#: Beyond this many brackets one linear pass beats peeling, whose passes could each be long.
+_LINEAR_FROM = 64 * 1024
 
 
-def _brackets(body: bytes) -> bytes:
-    """The brackets of a JSON text, outside strings, in order (all in C: replace/translate)."""
-    skeleton = body.replace(_ESCAPED_BACKSLASH, b"").replace(_ESCAPED_QUOTE, b"")
+def _structure(body: bytes) -> bytes:
+    """The brackets (as ``(`` and ``)``) and quotes of a JSON text, in order (all in C)."""
+    if b"\\" in body:  # most documents have no escapes: skip two passes over the text
+        body = body.replace(_ESCAPED_BACKSLASH, b"").replace(_ESCAPED_QUOTE, b"")
+    return body.translate(_AS_PARENS, _NOT_STRUCTURE)
+
+
+def _nesting(structure: bytes) -> bytes:
+    """The brackets outside strings, given the output of :func:`_structure`."""
     # Most strings hold no bracket and shrink to '""': drop those before the regex.
-    structure = skeleton.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
+    structure = structure.replace(b'""', b"")
     return _STRING.sub(b"", structure) if b'"' in structure else structure
 
 
-def _exceeds(brackets: bytes, limit: int) -> bool:
-    if re.search(rb"[\[{]{%d}" % (limit + 1), brackets):
-        return True
-    if len(brackets) > 64 * 1024:
-        # Long bracket strings: one linear pass that stops at the first level too deep.
-        depth = 0
-        for byte in brackets:
-            depth += 1 if byte in _OPENERS else -1
-            if depth > limit:
-                return True
-        return False
-    # Short ones: each pass deletes the innermost pairs, so the number of passes is the depth.
-    for _ in range(limit):
-        if not brackets:
-            return False
-        brackets = _INNERMOST.sub(b"", brackets)
-    return bool(brackets)
+def _deepest(nesting: bytes) -> int:
+    """Most brackets open at once: the running sum of +1/-1 steps, in one pass at C speed."""
+    steps = memoryview(nesting.translate(_AS_STEPS)).cast("b")
+    return max(accumulate(steps, initial=0))
 
 
 def max_json_depth(body: bytes) -> int:
     """Deepest bracket nesting of a JSON text; brackets inside strings do not count."""
-    brackets, depth = _brackets(body), 0
-    while brackets:
-        brackets, depth = _INNERMOST.sub(b"", brackets), depth + 1
-    return depth
+    return _deepest(_nesting(_structure(body)))
 
 
 def exceeds_depth(body: bytes, limit: int) -> bool:
     """True when arrays/objects nest deeper than ``limit`` levels."""
-    if body.count(b"[") + body.count(b"{") <= limit:
+    if body.count(b"[") + body.count(b"{") <= limit:  # counts brackets in strings too
         return False
-    return _exceeds(_brackets(body), limit)
+    nesting = _nesting(_structure(body))
+    if b"(" * (limit + 1) in nesting:  # the common hostile shape, found without counting
+        return True
+    if len(nesting) > _LINEAR_FROM:
+        return _deepest(nesting) > limit
+    # Short ones: each pass removes the innermost pairs, lowering every nesting by one level.
+    peeled = nesting
+    for _ in range(limit):
+        if _INNERMOST not in peeled:
+            break
+        peeled = peeled.replace(_INNERMOST, b"")
+    if _INNERMOST in peeled:
+        return True
+    # Left over: unbalanced brackets of malformed text, which only a running count measures.
+    return bool(peeled) and _deepest(nesting) > limit

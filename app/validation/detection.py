@@ -23,11 +23,15 @@ class Declared:
     syntax: Syntax | None
 
 
+#: What most senders say: nothing, so the content decides.
+_NOTHING_DECLARED = Declared(None, None)
+
+
 def declared(registry: Registry, declared_type: str | None, media_type: str | None) -> Declared:
     """Interpret the explicit type and the media type; contradictions and unknowns are a 415."""
     by_type = registry.by_id(declared_type) if declared_type else None
     if not media_type:
-        return Declared(by_type, by_type.syntax if by_type else None)
+        return Declared(by_type, by_type.syntax) if by_type else _NOTHING_DECLARED
     parsed = parse_media_type(media_type)
     if parsed.essence in UNSPECIFIC:
         syntax: Syntax | None = None
@@ -67,14 +71,19 @@ def sniff_syntax(raw: bytes) -> Syntax:
 
 
 def _shape_matches(shape: Shape, document: Any) -> bool:
-    return all(resolve(document, p)[0] for p in shape.match_all) and (
-        not shape.match_any or any(resolve(document, p)[0] for p in shape.match_any)
-    )
+    # Plain loops: this runs for every shape of every type on every document.
+    for ptr in shape.match_all:
+        if not resolve(document, ptr)[0]:
+            return False
+    return not shape.match_any or any(resolve(document, p)[0] for p in shape.match_any)
 
 
 def json_shape(doc_type: DocumentType, document: Any) -> Shape | None:
     """The first shape of ``doc_type`` the document has, ``None`` if none."""
-    return next((s for s in doc_type.shapes if _shape_matches(s, document)), None)
+    for shape in doc_type.shapes:
+        if _shape_matches(shape, document):
+            return shape
+    return None
 
 
 def detect_json(registry: Registry, document: Any) -> tuple[DocumentType, Shape]:

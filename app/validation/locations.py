@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from json import loads
@@ -23,13 +24,21 @@ def pointer(base: str, path: Iterable[str | int]) -> str:
     return base + "".join("/" + escape_token(token) for token in path)
 
 
+@functools.lru_cache(maxsize=1024)
+def _tokens(ptr: str) -> tuple[str, ...]:
+    """The unescaped reference tokens of a JSON Pointer, parsed once per distinct pointer."""
+    return tuple(raw.replace("~1", "/").replace("~0", "~") for raw in ptr[1:].split("/"))
+
+
 def resolve(document: object, ptr: str) -> tuple[bool, object]:
-    """Follow ``ptr`` into ``document``; returns ``(found, value)`` without raising."""
+    """Follow ``ptr`` into ``document``; returns ``(found, value)`` without raising.
+
+    Used with the registry's few pointers (shapes of each type) on every document.
+    """
     if not ptr:
         return True, document
     current = document
-    for raw in ptr[1:].split("/"):
-        token = raw.replace("~1", "/").replace("~0", "~")
+    for token in _tokens(ptr):
         if isinstance(current, dict) and token in current:
             current = current[token]
         elif isinstance(current, list) and token.isdigit() and int(token) < len(current):

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from app.domain.canonical import (
-    CanonicalizationError,
-    canonical_json,
-    canonical_xml,
-    sha256_hex,
-)
+from app.domain.canonical import canonical_json, canonical_xml, sha256_hex
 from app.validation import detection
-from app.validation.errors import DocumentTooLarge, UnparsableDocument
+from app.validation.errors import DocumentTooLarge
 from app.validation.facts import JSON_FACTS, XML_FACTS
 from app.validation.json_schema import JsonSchemaValidator
 from app.validation.locations import resolve
@@ -117,9 +110,9 @@ def _validate_json(
             )
         )
     facts = JSON_FACTS[doc_type.facts](subject, at=shape.subject_at) if doc_type.facts else Facts()
-    canonical = _canonical_json(document, plain=parsed.plain)
+    # A part of an I-JSON value always has a canonical form of its own.
     subject_digest = (
-        sha256_hex(_canonical_json(subject, plain=parsed.plain)) if shape.subject_at else None
+        sha256_hex(canonical_json(subject, plain=parsed.plain)) if shape.subject_at else None
     )
     return _report(
         raw,
@@ -129,19 +122,10 @@ def _validate_json(
         schema_valid=schema_valid,
         findings=findings,
         truncated=truncated,
-        canonical=canonical,
+        canonical=parsed.canonical,
         facts=facts,
         subject_sha256=subject_digest,
     )
-
-
-def _canonical_json(value: Any, *, plain: bool) -> bytes:
-    try:
-        return canonical_json(value, plain=plain)
-    except CanonicalizationError as exc:
-        raise UnparsableDocument(
-            f"the document is not I-JSON (RFC 7493): {exc}", reason="not-i-json"
-        ) from exc
 
 
 def _validate_xml(

@@ -8,24 +8,37 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from app.domain.canonical import MAX_SAFE_INTEGER, is_plain_float
+from app.domain.canonical import (
+    MAX_SAFE_INTEGER,
+    CanonicalizationError,
+    canonical_json,
+    is_plain_float,
+)
 from app.domain.json_depth import exceeds_depth
 from app.validation.errors import UnparsableDocument
 
 _UTF8_BOM = "\ufeff"
-# Long digit runs may be integers beyond 2**53 and escaped surrogates may pair into astral
-# characters: both need the general RFC 8785 serializer (as do astral characters themselves,
-# whose UTF-16 key order differs from code-point order).
+# Astral characters need the general RFC 8785 serializer: their UTF-16 key order differs
+# from code-point order.
 _BELOW_F0 = bytes(range(0xF0))  # UTF-8 lead bytes of astral characters are F0-F4
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+# Two rare escapes send a text down the general paths: escaped surrogates may pair into
+# astral characters, and an escaped colon is the one way a parsed string holds a colon that
+# the received text does not show (see _may_have_merged_members).
+_RARE_ESCAPE = re.compile(r"\\u(?:[dD][89a-fA-F]|003[aA])")
+# The bytes whose numbers the checks below need: one pass keeps only them, then counts are cheap.
+_NOT_COUNTED = bytes(b for b in range(256) if b not in b"[{:")
 
 
 @dataclass(frozen=True, slots=True)
 class ParsedJson:
-    """A parsed JSON text; ``plain`` says the fast RFC 8785 encoder applies to ``value``."""
+    """A received I-JSON text (RFC 7493): its value, its text and its RFC 8785 canonical form.
+
+    ``plain`` says the fast RFC 8785 encoder applies to ``value`` and to any part of it.
+    """
 
     value: Any
     text: str
+    canonical: bytes
     plain: bool
 
 
@@ -62,7 +75,9 @@ def parse_json(raw: bytes, *, max_depth: int) -> ParsedJson:
         ) from exc
     if text.startswith(_UTF8_BOM):
         text = text[1:]
-    if exceeds_depth(raw, max_depth):
+    counted = raw.translate(None, _NOT_COUNTED)
+    # Nesting past the limit needs more opening brackets than the limit: only then measure it.
+    if counted.count(b"[") + counted.count(b"{") > max_depth and exceeds_depth(raw, max_depth):
         raise UnparsableDocument(
             f"arrays and objects nest deeper than {max_depth} levels", reason="too-deep"
         )
@@ -80,21 +95,28 @@ def parse_json(raw: bytes, *, max_depth: int) -> ParsedJson:
             plain = False
         return value
 
-    def integer(literal: str) -> int:
-        nonlocal plain
-        value = int(literal)
-        if abs(value) > MAX_SAFE_INTEGER:
-            plain = False
-        return value
-
+    # Objects and integers are built by the C scanner itself: duplicate keys are caught from
+    # the canonical form (see _may_have_merged_members) and integers beyond 2**53 have none.
+    value = _loads(text, parse_constant=_constant, parse_float=number)
+    rare_escape = _RARE_ESCAPE.search(text) is not None
+    if rare_escape or (not text.isascii() and raw.translate(None, _BELOW_F0)):
+        plain = False
     try:
-        value = json.loads(
-            text,
-            object_pairs_hook=_object,
-            parse_constant=_constant,
-            parse_float=number,
-            parse_int=integer,
-        )
+        canonical = canonical_json(value, plain=plain)
+    except CanonicalizationError as exc:
+        _reject_duplicate_keys(text)
+        raise UnparsableDocument(
+            f"the document is not I-JSON (RFC 7493): {exc}", reason="not-i-json"
+        ) from exc
+    if rare_escape or _may_have_merged_members(counted.count(b":"), canonical):
+        _reject_duplicate_keys(text)
+    return ParsedJson(value=value, text=text, canonical=canonical, plain=plain)
+
+
+def _loads(text: str, **hooks: Any) -> Any:
+    """``json.loads`` with its failures turned into :class:`UnparsableDocument`."""
+    try:
+        return json.loads(text, **hooks)
     except _Rejected as exc:
         raise UnparsableDocument(str(exc), reason=exc.reason) from exc
     except json.JSONDecodeError as exc:
@@ -107,8 +129,21 @@ def parse_json(raw: bytes, *, max_depth: int) -> ParsedJson:
         raise UnparsableDocument("nesting too deep", reason="too-deep") from exc
     except ValueError as exc:  # e.g. integers beyond the interpreter's digit limit
         raise UnparsableDocument(f"not JSON: {exc}", reason="syntax") from exc
-    if plain and (
-        raw.translate(None, _BELOW_F0) or ("\\u" in text and _SURROGATE_ESCAPE.search(text))
-    ):
-        plain = False
-    return ParsedJson(value=value, text=text, plain=plain)
+
+
+def _may_have_merged_members(received_colons: int, canonical: bytes) -> bool:
+    """Whether ``json.loads`` merged members with the same key (it silently keeps the last).
+
+    Each object member is written with exactly one colon outside strings, and every string
+    of the parsed value holds the same colons in the received and in the canonical text. The
+    canonical text, written from the parsed objects, therefore has fewer colons than the
+    received one exactly when members were merged. Only a ``\\u003a`` escape puts a colon in
+    a parsed string that the received text spells otherwise: the caller checks such texts
+    key by key whatever the counts say.
+    """
+    return canonical.count(b":") != received_colons
+
+
+def _reject_duplicate_keys(text: str) -> None:
+    """Parse ``text`` again object by object and reject the first key that repeats."""
+    _loads(text, object_pairs_hook=_object, parse_constant=_constant)

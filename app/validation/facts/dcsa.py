@@ -19,6 +19,17 @@ def _date(value: object) -> dt.date | None:
         return None
 
 
+#: The dates a transport document is dated by, the preferred first.
+_DATE_KEYS = ("issueDate", "shippedOnBoardDate", "receivedForShipmentDate")
+
+
+def _document_date(subject: dict[str, Any]) -> dt.date | None:
+    for key in _DATE_KEYS:
+        if (date := _date(subject.get(key))) is not None:
+            return date
+    return None
+
+
 def _identifiers(shipper: dict[str, Any], at: str) -> list[OwnerIdentifier]:
     found: list[OwnerIdentifier] = []
     for i, code in enumerate(shipper.get("identifyingCodes") or ()):
@@ -54,14 +65,6 @@ def extract(subject: Any, *, at: str) -> Facts:
     if not isinstance(subject, dict):
         return Facts()
     reference = subject.get("transportDocumentReference")
-    date = next(
-        (
-            d
-            for key in ("issueDate", "shippedOnBoardDate", "receivedForShipmentDate")
-            if (d := _date(subject.get(key))) is not None
-        ),
-        None,
-    )
     parties = subject.get("documentParties")
     shipper = parties.get("shipper") if isinstance(parties, dict) else None
     owners = (
@@ -71,6 +74,6 @@ def extract(subject: Any, *, at: str) -> Facts:
     )
     return Facts(
         reference=reference if isinstance(reference, str) else None,
-        document_date=date,
+        document_date=_document_date(subject),
         owner_identifiers=tuple(owners),
     )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from app.validation.rules import cii, dcsa
-from app.validation.rules.base import JsonRule, XmlRule
+from typing import Any
 
-JSON_RULESETS: dict[str, tuple[JsonRule, ...]] = {"dcsa.ebl.v3": dcsa.RULES}
+from app.validation.rules import cii, dcsa
+from app.validation.rules.base import JsonRuleSet, XmlRule
+
+JSON_RULESETS: dict[str, JsonRuleSet[Any]] = {"dcsa.ebl.v3": dcsa.RULE_SET}
 XML_RULESETS: dict[str, tuple[XmlRule, ...]] = {"en16931.cii": cii.RULES}

@@ -35,21 +35,33 @@ class Rule(Generic[Subject, Where]):
 
 
 JsonPath = tuple[str | int, ...]
-JsonRule = Rule[dict[str, Any], JsonPath]
 XmlRule = Rule[etree._ElementTree, etree._Element]
 
 
+@dataclass(frozen=True, slots=True)
+class JsonRuleSet(Generic[Subject]):
+    """Rules on one JSON document type, and how to read a document once for all of them.
+
+    ``read`` gathers what several rules visit (lists, nested objects, their paths) in a
+    single walk, so each rule looks things up instead of walking the document again.
+    """
+
+    read: Callable[[Any], Subject]
+    rules: tuple[Rule[Subject, JsonPath], ...]
+
+
 def run_json_rules(
-    rules: Iterable[JsonRule], subject: Any, *, at: str, text: str
+    ruleset: JsonRuleSet[Any], subject: Any, *, at: str, text: str
 ) -> Iterator[Finding]:
-    """Run ``rules`` on a JSON ``subject`` found at pointer ``at`` of the received ``text``.
+    """Run ``ruleset`` on a JSON ``subject`` found at pointer ``at`` of the received ``text``.
 
     Errors carry their line; warnings only their pointer, so an accepted document never pays
     for tokenizing its text a second time.
     """
     lines: JsonLineIndex | None = None
-    for rule in rules:
-        for violation in rule.check(subject):
+    document = ruleset.read(subject)
+    for rule in ruleset.rules:
+        for violation in rule.check(document):
             location = pointer(at, violation.where)
             line = None
             if rule.severity is Severity.ERROR:

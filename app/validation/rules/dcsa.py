@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeGuard
 
 from app.validation.report import Severity
-from app.validation.rules.base import JsonPath, JsonRule, Rule, Violation
+from app.validation.rules.base import JsonPath, JsonRuleSet, Rule, Violation
 
 TD = dict[str, Any]
 Hits = Iterator[Violation[JsonPath]]
@@ -40,18 +41,93 @@ def _count(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
+def _objects(value: object) -> list[tuple[int, TD]]:
+    """The objects of the list ``value``, each with its index in that list."""
+    return [(i, v) for i, v in enumerate(_list(value)) if isinstance(v, dict)]
+
+
+@dataclass(slots=True)
+class TransportDocument:
+    """A transport document read once for all the rules.
+
+    Several rules visit the same lists (equipment, cargo items, parties); they are gathered
+    here in one walk, so no rule walks the document again. Entries keep their indexes: paths
+    are built only for a violation. Rules run only on schema-valid documents, yet a member of
+    an unexpected type still reads as absent rather than failing the intake.
+    """
+
+    fields: TD
+    parties: TD
+    transports: TD
+    consignment_items: list[tuple[int, TD]]
+    #: ``(consignment item index, cargo item index, cargo item)`` for every cargo item.
+    cargo_items: list[tuple[int, int, TD]]
+    equipment: list[tuple[int, TD]]
+    #: ``(index, equipmentReference)`` of each utilized equipment that has one.
+    equipment_references: list[tuple[int, str]]
+    #: Every party object (shipper, notify parties, other parties' ``party``...) with its path.
+    all_parties: list[tuple[JsonPath, TD]]
+
+    @classmethod
+    def read(cls, subject: object) -> TransportDocument:
+        """Gather what the rules need from a parsed transport document."""
+        td = _dict(subject)
+        items = _objects(td.get("consignmentItems"))
+        equipment = _objects(td.get("utilizedTransportEquipments"))
+        parties = _dict(td.get("documentParties"))
+        return cls(
+            fields=td,
+            parties=parties,
+            transports=_dict(td.get("transports")),
+            consignment_items=items,
+            cargo_items=[
+                (i, j, cargo) for i, item in items for j, cargo in _objects(item.get("cargoItems"))
+            ],
+            equipment=equipment,
+            equipment_references=[
+                (i, ref)
+                for i, ute in equipment
+                if isinstance(ref := _dict(ute.get("equipment")).get("equipmentReference"), str)
+            ],
+            all_parties=list(_parties(parties)),
+        )
+
+
+def _parties(parties: TD) -> Iterator[tuple[JsonPath, TD]]:
+    """Every party object of ``documentParties`` with its path."""
+    for key, value in parties.items():
+        if key == "notifyParties":
+            for i, party in _objects(value):
+                yield ("documentParties", key, i), party
+        elif key == "other":
+            for i, other in _objects(value):
+                yield ("documentParties", key, i, "party"), _dict(other.get("party"))
+        elif isinstance(value, dict):
+            yield ("documentParties", key), value
+
+
+def _cargo_path(item: int, cargo: int, *rest: str) -> JsonPath:
+    return ("consignmentItems", item, "cargoItems", cargo, *rest)
+
+
+def _equipment_path(index: int, *rest: str) -> JsonPath:
+    return ("utilizedTransportEquipments", index, *rest)
+
+
 def _is_bol(td: TD) -> bool:
     return td.get("transportDocumentTypeCode") == "BOL"
 
 
-def _to_order_is_bol(td: TD) -> Hits:
+def _to_order_is_bol(doc: TransportDocument) -> Hits:
+    td = doc.fields
     if td.get("isToOrder") is True and td.get("transportDocumentTypeCode") == "SWB":
         yield Violation(
             ("isToOrder",), "a Sea Waybill cannot be issued to order: use a Bill of Lading"
         )
 
 
-def _electronic_bol_one_original(td: TD) -> Hits:
+def _electronic_bol_one_original(doc: TransportDocument) -> Hits:
+    td = doc.fields
     if td.get("isElectronic") is True and _is_bol(td):
         total = _count(td.get("numberOfOriginalsWithCharges")) + _count(
             td.get("numberOfOriginalsWithoutCharges")
@@ -63,21 +139,24 @@ def _electronic_bol_one_original(td: TD) -> Hits:
             )
 
 
-def _electronic_bol_no_copies(td: TD) -> Hits:
+def _electronic_bol_no_copies(doc: TransportDocument) -> Hits:
+    td = doc.fields
     if td.get("isElectronic") is True and _is_bol(td):
         for key in ("numberOfCopiesWithCharges", "numberOfCopiesWithoutCharges"):
             if _count(td.get(key)) > 0:
                 yield Violation((key,), "an electronic Bill of Lading has no copies")
 
 
-def _swb_no_originals(td: TD) -> Hits:
+def _swb_no_originals(doc: TransportDocument) -> Hits:
+    td = doc.fields
     if td.get("transportDocumentTypeCode") == "SWB":
         for key in ("numberOfOriginalsWithCharges", "numberOfOriginalsWithoutCharges"):
             if _count(td.get(key)) > 0:
                 yield Violation((key,), "a Sea Waybill has no originals")
 
 
-def _one_shipment_date(td: TD) -> Hits:
+def _one_shipment_date(doc: TransportDocument) -> Hits:
+    td = doc.fields
     shipped = "shippedOnBoardDate" in td
     received = "receivedForShipmentDate" in td
     if shipped and received:
@@ -92,7 +171,8 @@ def _one_shipment_date(td: TD) -> Hits:
         )
 
 
-def _date_matches_board_type(td: TD) -> Hits:
+def _date_matches_board_type(doc: TransportDocument) -> Hits:
+    td = doc.fields
     on_board = td.get("isShippedOnBoardType")
     if on_board is False and "shippedOnBoardDate" in td:
         yield Violation(
@@ -114,74 +194,65 @@ def _both_or_neither(obj: dict[str, Any], path: JsonPath, value: str, unit: str)
         yield Violation((*path, present), f"{present} is given without {missing}")
 
 
-def _declared_value_currency(td: TD) -> Hits:
-    yield from _both_or_neither(td, (), "declaredValue", "declaredValueCurrency")
+def _declared_value_currency(doc: TransportDocument) -> Hits:
+    yield from _both_or_neither(doc.fields, (), "declaredValue", "declaredValueCurrency")
 
 
-def _straight_has_consignee(td: TD) -> Hits:
-    parties = _dict(td.get("documentParties"))
-    if td.get("isToOrder") is False and "consignee" not in parties:
+def _straight_has_consignee(doc: TransportDocument) -> Hits:
+    if doc.fields.get("isToOrder") is False and "consignee" not in doc.parties:
         yield Violation(
             ("documentParties",), "a straight (not to order) document must name its consignee"
         )
 
 
-def _straight_has_no_endorsee(td: TD) -> Hits:
-    parties = _dict(td.get("documentParties"))
-    if td.get("isToOrder") is False and "endorsee" in parties:
+def _straight_has_no_endorsee(doc: TransportDocument) -> Hits:
+    if doc.fields.get("isToOrder") is False and "endorsee" in doc.parties:
         yield Violation(
             ("documentParties", "endorsee"),
             "a straight (not to order) document cannot have an endorsee",
         )
 
 
-def _equipment_references(td: TD) -> list[tuple[JsonPath, str]]:
-    return [
-        (("utilizedTransportEquipments", i, "equipment", "equipmentReference"), ref)
-        for i, ute in enumerate(_list(td.get("utilizedTransportEquipments")))
-        if isinstance(ref := _dict(_dict(ute).get("equipment")).get("equipmentReference"), str)
-    ]
+def _cargo_equipment_known(doc: TransportDocument) -> Hits:
+    known = {ref for _, ref in doc.equipment_references}
+    for i, j, cargo in doc.cargo_items:
+        ref = cargo.get("equipmentReference")
+        if isinstance(ref, str) and ref not in known:
+            yield Violation(
+                _cargo_path(i, j, "equipmentReference"),
+                f"cargo is stowed in equipment {ref!r}, which is not among "
+                "utilizedTransportEquipments",
+            )
 
 
-def _cargo_equipment_known(td: TD) -> Hits:
-    known = {ref for _, ref in _equipment_references(td)}
-    for i, item in enumerate(_list(td.get("consignmentItems"))):
-        for j, cargo in enumerate(_list(_dict(item).get("cargoItems"))):
-            ref = _dict(cargo).get("equipmentReference")
-            if isinstance(ref, str) and ref not in known:
-                yield Violation(
-                    ("consignmentItems", i, "cargoItems", j, "equipmentReference"),
-                    f"cargo is stowed in equipment {ref!r}, which is not among "
-                    "utilizedTransportEquipments",
-                )
-
-
-def _equipment_unique(td: TD) -> Hits:
+def _equipment_unique(doc: TransportDocument) -> Hits:
     seen: set[str] = set()
-    for path, ref in _equipment_references(td):
+    for i, ref in doc.equipment_references:
         if ref in seen:
-            yield Violation(path, f"equipment {ref!r} is listed more than once")
+            yield Violation(
+                _equipment_path(i, "equipment", "equipmentReference"),
+                f"equipment {ref!r} is listed more than once",
+            )
         seen.add(ref)
 
 
-def _pre_carriage_place(td: TD) -> Hits:
-    transports = _dict(td.get("transports"))
-    if "preCarriageBy" in transports and "placeOfReceipt" not in transports:
+def _pre_carriage_place(doc: TransportDocument) -> Hits:
+    if "preCarriageBy" in doc.transports and "placeOfReceipt" not in doc.transports:
         yield Violation(("transports", "preCarriageBy"), "pre-carriage needs a placeOfReceipt")
 
 
-def _on_carriage_place(td: TD) -> Hits:
-    transports = _dict(td.get("transports"))
-    if "onCarriageBy" in transports and "placeOfDelivery" not in transports:
+def _on_carriage_place(doc: TransportDocument) -> Hits:
+    if "onCarriageBy" in doc.transports and "placeOfDelivery" not in doc.transports:
         yield Violation(("transports", "onCarriageBy"), "on-carriage needs a placeOfDelivery")
 
 
-def _setpoint_units(td: TD) -> Hits:
-    for i, ute in enumerate(_list(td.get("utilizedTransportEquipments"))):
-        settings = _dict(_dict(ute).get("activeReeferSettings"))
-        path: JsonPath = ("utilizedTransportEquipments", i, "activeReeferSettings")
-        yield from _both_or_neither(settings, path, "temperatureSetpoint", "temperatureUnit")
-        yield from _both_or_neither(settings, path, "airExchangeSetpoint", "airExchangeUnit")
+def _setpoint_units(doc: TransportDocument) -> Hits:
+    for i, ute in doc.equipment:
+        settings = ute.get("activeReeferSettings")
+        if isinstance(settings, dict):
+            at = _equipment_path(i, "activeReeferSettings")
+            yield from _both_or_neither(settings, at, "temperatureSetpoint", "temperatureUnit")
+            yield from _both_or_neither(settings, at, "airExchangeSetpoint", "airExchangeUnit")
 
 
 def is_reefer_code(iso_code: str) -> bool:
@@ -189,10 +260,8 @@ def is_reefer_code(iso_code: str) -> bool:
     return len(iso_code) == 4 and iso_code[2] == "R"
 
 
-def _reefer_settings(td: TD) -> Hits:
-    for i, raw in enumerate(_list(td.get("utilizedTransportEquipments"))):
-        ute = _dict(raw)
-        path: JsonPath = ("utilizedTransportEquipments", i)
+def _reefer_settings(doc: TransportDocument) -> Hits:
+    for i, ute in doc.equipment:
         iso_code = _dict(ute.get("equipment")).get("ISOEquipmentCode")
         non_operating = ute.get("isNonOperatingReefer")
         has_settings = "activeReeferSettings" in ute
@@ -200,43 +269,45 @@ def _reefer_settings(td: TD) -> Hits:
             for key in ("isNonOperatingReefer", "activeReeferSettings"):
                 if key in ute:
                     yield Violation(
-                        (*path, key), f"{key} applies only to reefers, not to {iso_code}"
+                        _equipment_path(i, key), f"{key} applies only to reefers, not to {iso_code}"
                     )
             continue
         if isinstance(iso_code, str) and non_operating is None:
             yield Violation(
-                (*path, "equipment", "ISOEquipmentCode"),
+                _equipment_path(i, "equipment", "ISOEquipmentCode"),
                 f"reefer {iso_code} must state isNonOperatingReefer",
             )
         if non_operating is True and has_settings:
             yield Violation(
-                (*path, "activeReeferSettings"),
+                _equipment_path(i, "activeReeferSettings"),
                 "a non-operating reefer has no activeReeferSettings",
             )
         if non_operating is False and not has_settings:
             yield Violation(
-                (*path, "isNonOperatingReefer"), "an operating reefer needs activeReeferSettings"
+                _equipment_path(i, "isNonOperatingReefer"),
+                "an operating reefer needs activeReeferSettings",
             )
 
 
-def _dangerous_goods_packaging(td: TD) -> Hits:
-    for i, item in enumerate(_list(td.get("consignmentItems"))):
-        for j, cargo in enumerate(_list(_dict(item).get("cargoItems"))):
-            packaging = _dict(_dict(cargo).get("outerPackaging"))
-            if _list(packaging.get("dangerousGoods")) and not (
-                "packageCode" in packaging or "imoPackagingCode" in packaging
-            ):
-                yield Violation(
-                    ("consignmentItems", i, "cargoItems", j, "outerPackaging"),
-                    "dangerous goods need a packageCode or an imoPackagingCode",
-                )
+def _dangerous_goods_packaging(doc: TransportDocument) -> Hits:
+    for i, j, cargo in doc.cargo_items:
+        packaging = _dict(cargo.get("outerPackaging"))
+        if _list(packaging.get("dangerousGoods")) and not (
+            "packageCode" in packaging or "imoPackagingCode" in packaging
+        ):
+            yield Violation(
+                _cargo_path(i, j, "outerPackaging"),
+                "dangerous goods need a packageCode or an imoPackagingCode",
+            )
 
 
-def _party_functions_unique(td: TD) -> Hits:
-    others = _list(_dict(td.get("documentParties")).get("other"))
-    counts = Counter(_dict(o).get("partyFunction") for o in others)
-    for i, other in enumerate(others):
-        function = _dict(other).get("partyFunction")
+def _party_functions_unique(doc: TransportDocument) -> Hits:
+    others = _objects(doc.parties.get("other"))
+    if len(others) < 2:
+        return
+    counts = Counter(other.get("partyFunction") for _, other in others)
+    for i, other in others:
+        function = other.get("partyFunction")
         if counts[function] > 1:
             counts[function] = 0
             yield Violation(
@@ -245,25 +316,28 @@ def _party_functions_unique(td: TD) -> Hits:
             )
 
 
-def _reference_lists(td: TD) -> Iterator[tuple[JsonPath, list[Any]]]:
-    """Every list of (countryCode, type) references: customs and tax/legal references."""
-    yield ("customsReferences",), _list(td.get("customsReferences"))
-    for i, item in enumerate(_list(td.get("consignmentItems"))):
-        yield (
-            ("consignmentItems", i, "customsReferences"),
-            _list(_dict(item).get("customsReferences")),
-        )
-    for i, ute in enumerate(_list(td.get("utilizedTransportEquipments"))):
-        yield (
-            ("utilizedTransportEquipments", i, "customsReferences"),
-            _list(_dict(ute).get("customsReferences")),
-        )
-    for path, party in _parties(td):
-        yield (*path, "taxLegalReferences"), _list(party.get("taxLegalReferences"))
+def _can_repeat(references: object) -> TypeGuard[list[Any]]:
+    return isinstance(references, list) and len(references) > 1
 
 
-def _references_unique(td: TD) -> Hits:
-    for path, references in _reference_lists(td):
+def _reference_lists(doc: TransportDocument) -> Iterator[tuple[JsonPath, list[Any]]]:
+    """Every list of (countryCode, type) references long enough to repeat one: customs and
+    tax/legal references."""
+    if _can_repeat(references := doc.fields.get("customsReferences")):
+        yield ("customsReferences",), references
+    for i, item in doc.consignment_items:
+        if _can_repeat(references := item.get("customsReferences")):
+            yield ("consignmentItems", i, "customsReferences"), references
+    for i, ute in doc.equipment:
+        if _can_repeat(references := ute.get("customsReferences")):
+            yield _equipment_path(i, "customsReferences"), references
+    for path, party in doc.all_parties:
+        if _can_repeat(references := party.get("taxLegalReferences")):
+            yield (*path, "taxLegalReferences"), references
+
+
+def _references_unique(doc: TransportDocument) -> Hits:
+    for path, references in _reference_lists(doc):
         seen: set[tuple[object, object]] = set()
         for i, reference in enumerate(references):
             key = (_dict(reference).get("countryCode"), _dict(reference).get("type"))
@@ -274,29 +348,14 @@ def _references_unique(td: TD) -> Hits:
             seen.add(key)
 
 
-def _parties(td: TD) -> Iterator[tuple[JsonPath, dict[str, Any]]]:
-    """Every party object of the document with its path."""
-    parties = _dict(td.get("documentParties"))
-    for key, value in parties.items():
-        if key == "notifyParties":
-            for i, party in enumerate(_list(value)):
-                yield ("documentParties", key, i), _dict(party)
-        elif key == "other":
-            for i, other in enumerate(_list(value)):
-                yield ("documentParties", key, i, "party"), _dict(_dict(other).get("party"))
-        elif isinstance(value, dict):
-            yield ("documentParties", key), value
-
-
-def _issued_has_issue_date(td: TD) -> Hits:
+def _issued_has_issue_date(doc: TransportDocument) -> Hits:
+    td = doc.fields
     if td.get("transportDocumentStatus") in ISSUED_STATUSES and "issueDate" not in td:
         yield Violation(("transportDocumentStatus",), "an issued document should have issueDate")
 
 
-def _to_order_has_notify_party(td: TD) -> Hits:
-    if td.get("isToOrder") is True and not _list(
-        _dict(td.get("documentParties")).get("notifyParties")
-    ):
+def _to_order_has_notify_party(doc: TransportDocument) -> Hits:
+    if doc.fields.get("isToOrder") is True and not _list(doc.parties.get("notifyParties")):
         yield Violation(
             ("documentParties",), "a to-order Bill of Lading should name a notify party"
         )
@@ -306,17 +365,17 @@ def _to_order_has_notify_party(td: TD) -> Hits:
 _ADDRESSABLE = frozenset({"shipper", "onBehalfOfShipper", "notifyParties", "other"})
 
 
-def _party_identified(td: TD) -> Hits:
-    for path, party in _parties(td):
+def _party_identified(doc: TransportDocument) -> Hits:
+    for path, party in doc.all_parties:
         if path[1] not in _ADDRESSABLE:
             continue
-        if not ({"address", "addressLines"} & party.keys() or party.get("identifyingCodes")):
+        if not ("address" in party or "addressLines" in party or party.get("identifyingCodes")):
             yield Violation(path, "the party should have an address or an identifying code")
 
 
 E, W = Severity.ERROR, Severity.WARNING
 
-RULES: tuple[JsonRule, ...] = (
+RULES: tuple[Rule[TransportDocument, JsonPath], ...] = (
     Rule("R01", E, "to-order documents are Bills of Lading, not Sea Waybills", _to_order_is_bol),
     Rule("R02", E, "electronic BL: at most one original", _electronic_bol_one_original),
     Rule("R03", E, "electronic BL: no copies", _electronic_bol_no_copies),
@@ -339,3 +398,5 @@ RULES: tuple[JsonRule, ...] = (
     Rule("W02", W, "to-order BLs name a notify party", _to_order_has_notify_party),
     Rule("W03", W, "parties have an address or identifying code", _party_identified),
 )
+
+RULE_SET = JsonRuleSet(read=TransportDocument.read, rules=RULES)

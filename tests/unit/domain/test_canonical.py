@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import random
 
 import pytest
@@ -88,6 +89,28 @@ def test_fast_encoder_equals_rfc8785_on_plain_values() -> None:
     for _ in range(300):
         value = _random_plain_value(rng)
         assert canonical_json(value, plain=True) == rfc8785.dumps(value)
+
+
+def test_fast_encoder_prints_plain_floats_of_every_magnitude_like_ecmascript() -> None:
+    rng = random.Random(16)
+    magnitudes = [10 ** rng.uniform(-4, 16) for _ in range(20_000)]
+    edges = [math.nextafter(10.0**e, side) for e in range(-4, 17) for side in (0, math.inf)]
+    plain = [sign * f for f in magnitudes + edges for sign in (1, -1) if is_plain_float(f)]
+    assert canonical_json(plain, plain=True) == rfc8785.dumps(plain)
+
+
+def test_fast_encoder_escapes_strings_like_rfc8785() -> None:
+    text = "".join(map(chr, range(0x80))) + "\u2028\u2029\u00e9\ufeff\uffff"
+    assert canonical_json({text: text}, plain=True) == rfc8785.dumps({text: text})
+
+
+def test_fast_encoder_refuses_integers_beyond_2_to_the_53() -> None:
+    assert (
+        canonical_json([2**53 - 1, -(2**53) + 1], plain=True)
+        == b"[9007199254740991,-9007199254740991]"
+    )
+    with pytest.raises(CanonicalizationError):
+        canonical_json({"a": 2**53}, plain=True)
 
 
 def test_transport_document_hash_is_dcsa_checksum_definition(reference) -> None:  # noqa: ANN001
