@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -30,10 +31,6 @@ NOTICES = {
     "key-registered": "Public key registered: the client now signs assertions (private_key_jwt).",
     "user-added": "Dashboard user created.",
 }
-
-
-def _admin(viewer: Viewer) -> Viewer:
-    return admin_viewer(viewer)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -84,7 +81,7 @@ def _new_form(
 
 @router.get("/new", response_class=HTMLResponse)
 def new_participant_form(request: Request, viewer: ViewerDep) -> HTMLResponse:
-    _admin(viewer)
+    admin_viewer(viewer)
     return _new_form(request)
 
 
@@ -98,7 +95,7 @@ def create_participant(
     identifiers: Annotated[str, Form(max_length=2000)] = "",
     country: Annotated[str, Form(max_length=2)] = "",
 ) -> Response:
-    _admin(viewer)
+    admin_viewer(viewer)
     values = {"name": name, "roles": roles or [], "identifiers": identifiers, "country": country}
     ids = [line.strip() for line in identifiers.splitlines() if line.strip()]
     try:
@@ -170,11 +167,11 @@ def _act(
     viewer: Viewer,
     uow: UowDep,
     participant_id: uuid.UUID,
-    action: Any,
+    action: Callable[[Participant], object],
     notice: str,
 ) -> Response:
     """Run one admin change, then redirect with a notice, or re-show the page with the error."""
-    _admin(viewer)
+    admin_viewer(viewer)
     participant = svc.get_participant(uow.session, participant_id)
     try:
         action(participant)
@@ -268,7 +265,7 @@ def create_client(
     public_jwk: Annotated[str, Form(max_length=20_000)] = "",
 ) -> Response:
     """Issue a client; a generated secret is shown on this response only, never again."""
-    _admin(viewer)
+    admin_viewer(viewer)
     participant = svc.get_participant(uow.session, participant_id)
     try:
         new = svc.add_client(
@@ -291,7 +288,7 @@ def create_client(
 def _client(
     uow: UowDep, viewer: Viewer, participant_id: uuid.UUID, client_id: str
 ) -> tuple[Participant, ApiClient]:
-    _admin(viewer)
+    admin_viewer(viewer)
     participant = svc.get_participant(uow.session, participant_id)
     return participant, svc.get_client(uow.session, participant, client_id)
 
