@@ -112,6 +112,9 @@ def test_admin_checks_the_audit_chain(hub, new_page):
 )
 def test_every_section_opens_from_the_navigation(hub, new_page, section, heading):
     page = new_page()
+    problems: list[str] = []  # CSP violations and script errors surface here
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
     login(page, hub.user(hub.participant("Operator", ("admin",)), admin=True))
     go(page, section)
     expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
@@ -120,6 +123,7 @@ def test_every_section_opens_from_the_navigation(hub, new_page, section, heading
     )
     expect(current).to_have_attribute("aria-current", "page")
     shot(page, f"section-{section.lower()}")
+    assert problems == []
 
 
 def test_keyboard_user_can_sign_in_and_skip_to_content(hub, new_page):
