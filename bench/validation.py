@@ -23,7 +23,13 @@ from lxml import etree
 from app.validation import validate
 
 REPO = Path(__file__).resolve().parents[1]
-REFERENCE = Path(os.environ.get("TRADEGATE_REFERENCE_DIR", REPO.parent / "shared" / "reference"))
+_SHARED = REPO.parent / "shared" / "reference"
+REFERENCE = Path(
+    os.environ.get(
+        "TRADEGATE_REFERENCE_DIR",
+        _SHARED if _SHARED.is_dir() else REPO / "tests" / "data" / "reference",
+    )
+)
 SCHEMAS = REPO / "schemas"
 
 

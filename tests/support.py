@@ -18,7 +18,13 @@ both_backends = pytest.mark.parametrize("backend", ["sqlite", "postgresql"], ind
 
 REPO = Path(__file__).resolve().parent.parent
 #: The official DCSA and UN/CEFACT examples shipped beside the repository.
-REFERENCE = Path(os.environ.get("TRADEGATE_REFERENCE_DIR", REPO.parent / "shared" / "reference"))
+_SHARED_REFERENCE = REPO.parent / "shared" / "reference"
+REFERENCE = Path(
+    os.environ.get(
+        "TRADEGATE_REFERENCE_DIR",
+        _SHARED_REFERENCE if _SHARED_REFERENCE.is_dir() else REPO / "tests" / "data" / "reference",
+    )
+)
 
 
 def push(

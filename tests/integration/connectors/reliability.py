@@ -8,16 +8,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 from fastapi.testclient import TestClient
 
 from app.storage.models import Participant
+from tests.support import REFERENCE
 from tests.webhook_receiver import WebhookReceiver
 
-REFERENCE = Path(__file__).resolve().parents[4] / "shared" / "reference"
 LEI = "5493001KJTIIGC8Y1R12"
 TRANSPORT = "dcsa.transport-document"
 

@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,6 +19,7 @@ from fastapi.testclient import TestClient
 from app.services.participants import add_user
 from app.storage.base import utcnow
 from app.storage.models import Document, Participant
+from tests.support import REFERENCE
 
 PASSWORD = "a long enough password"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -117,9 +117,6 @@ def store_document(container) -> Callable[..., Document]:
         return document
 
     return store
-
-
-REFERENCE = Path(__file__).resolve().parents[4] / "shared" / "reference"
 
 
 def transport_document(lei: str, reference: str | None = None) -> bytes:

@@ -8,11 +8,10 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.tasks.ledger import anchor
-from tests.support import REPO
+from tests.support import REFERENCE
 
 pytestmark = pytest.mark.integration
 
-REFERENCE = REPO.parent / "shared" / "reference"
 LEI = "5493001KJTIIGC8Y1R12"
 
 
