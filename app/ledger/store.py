@@ -38,6 +38,22 @@ def node_of_key(key: int) -> Node:
     return key >> _INDEX_BITS, key & ((1 << _INDEX_BITS) - 1)
 
 
+_NODES = sa.select(sa.literal(1), LedgerNode.id, LedgerNode.hash).where(
+    LedgerNode.id.in_(sa.bindparam("nodes", expanding=True))
+)
+_LEAVES = sa.select(sa.literal(0), LedgerLeaf.idx, LedgerLeaf.leaf_hash).where(
+    LedgerLeaf.idx.in_(sa.bindparam("leaves", expanding=True))
+)
+#: The one statement a proof runs, built once: only the IN lists vary between proofs.
+_SUBTREES: dict[
+    tuple[bool, bool], sa.Select[int, int, bytes] | sa.CompoundSelect[int, int, bytes]
+] = {
+    (True, False): _NODES,
+    (False, True): _LEAVES,
+    (True, True): sa.union_all(_NODES, _LEAVES),
+}
+
+
 class SqlSubtreeSource:
     """Answers a proof's subtree requests with one query on leaves and stored subtrees."""
 
@@ -49,25 +65,13 @@ class SqlSubtreeSource:
         stored = [node_key(*n) for n in nodes if n[0] >= MIN_STORED_LEVEL]
         small = [n for n in nodes if n[0] < MIN_STORED_LEVEL]
         leaf_ids = sorted({i for lv, ix in small for i in range(ix << lv, (ix + 1) << lv)})
-        parts: list[sa.Select[int, int, bytes]] = []
-        if stored:
-            parts.append(
-                sa.select(sa.literal(1), LedgerNode.id, LedgerNode.hash).where(
-                    LedgerNode.id.in_(stored)
-                )
-            )
-        if leaf_ids:
-            parts.append(
-                sa.select(sa.literal(0), LedgerLeaf.idx, LedgerLeaf.leaf_hash).where(
-                    LedgerLeaf.idx.in_(leaf_ids)
-                )
-            )
-        if not parts:
+        if not stored and not leaf_ids:
             return {}
-        statement = parts[0] if len(parts) == 1 else sa.union_all(*parts)
+        statement = _SUBTREES[bool(stored), bool(leaf_ids)]
         found: dict[Node, bytes] = {}
         leaves: dict[int, bytes] = {}
-        for is_node, key, digest in self.session.execute(statement):
+        rows = self.session.execute(statement, {"nodes": stored, "leaves": leaf_ids})
+        for is_node, key, digest in rows:
             if is_node:
                 found[node_of_key(key)] = digest
             else:
