@@ -115,6 +115,10 @@ def peek_state(session: Session) -> LedgerState | None:
 PendingEvent = sa.Row[int, str, str, str, str, str]
 
 
+#: (start, length) of the five groups of a UUID's 32 hex digits, SQL positions from 1.
+_UUID_GROUPS = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
+
+
 def _leaf_strings(dialect: str) -> tuple[sa.ColumnElement[str], sa.ColumnElement[str]]:
     """SQL for an event's id and time in their leaf form (``str(uuid)``, ``leaf_time``).
 
@@ -140,10 +144,6 @@ def _leaf_strings(dialect: str) -> tuple[sa.ColumnElement[str], sa.ColumnElement
             sa.func.substr(raw_time, 1, 10) + "T" + sa.func.substr(raw_time, 12, 15) + "+00:00",
         )
     raise NotImplementedError(f"the sequencer does not support {dialect}")
-
-
-#: (start, length) of the five groups of a UUID's 32 hex digits, SQL positions from 1.
-_UUID_GROUPS = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
 
 
 def pending_events(session: Session, after_seq: int, limit: int) -> Sequence[PendingEvent]:
