@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import count, repeat
 from typing import Protocol
 
 HASH_SIZE = 32
@@ -167,25 +168,39 @@ def frontier_nodes(size: int) -> list[Node]:
 
 
 def append_nodes(
-    size: int, frontier: Mapping[Node, bytes], new_leaf_hashes: Sequence[bytes]
+    size: int,
+    frontier: Mapping[Node, bytes],
+    new_leaf_hashes: Sequence[bytes],
+    *,
+    min_level: int = 0,
 ) -> dict[Node, bytes]:
     """Every complete subtree created by appending ``new_leaf_hashes`` to a tree of ``size``.
 
     ``frontier`` must hold the hashes of ``frontier_nodes(size)``. The result includes the new
-    leaves themselves (level 0) and each interior node that the batch completes, ready to store.
+    leaves themselves (level 0) and each interior node that the batch completes, ready to store;
+    ``min_level`` leaves out the levels below it, for a store that recomputes small subtrees.
     Works level by level: at each level the new nodes pair up left to right, the first one
     with its left sibling from the old tree when its index is odd.
     """
-    for digest in new_leaf_hashes:
-        _check_hash(digest, "leaf hash")
+    # Checked with C-level maps (this runs once per leaf); the slow loop only names the culprit.
+    kinds = set(map(type, new_leaf_hashes))
+    if kinds - {bytes, bytearray} or set(map(len, new_leaf_hashes)) - {HASH_SIZE}:
+        for digest in new_leaf_hashes:
+            _check_hash(digest, "leaf hash")
+    sha256 = hashlib.sha256
     created: dict[Node, bytes] = {}
     level, start, row = 0, size, list(new_leaf_hashes)
     while row:
-        created.update(((level, start + i), digest) for i, digest in enumerate(row))
+        if level >= min_level:
+            created.update(zip(zip(repeat(level), count(start)), row, strict=False))
         if start & 1:
             row.insert(0, frontier[(level, start - 1)])
             start -= 1
-        row = [node_hash(row[i], row[i + 1]) for i in range(0, len(row) - 1, 2)]
+        # One tight pass per level over adjacent pairs (an odd last node waits for a sibling).
+        row = [
+            sha256(NODE_PREFIX + left + right).digest()
+            for left, right in zip(row[0::2], row[1::2], strict=False)
+        ]
         level, start = level + 1, start >> 1
     return created
 

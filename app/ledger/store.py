@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from itertools import count
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.domain.merkle import HASH_SIZE, Node, root_of_leaf_hashes
+from app.storage.models import Event
 from app.storage.models.ledger import (
     LedgerAnchor,
     LedgerCheckpoint,
@@ -20,8 +23,10 @@ from app.storage.models.ledger import (
 
 #: Key of the PostgreSQL advisory lock that makes one sequencer run at a time.
 SEQUENCER_LOCK = 0x7472_6164_6567_01
-#: Subtrees below this level (fewer than 8 leaves) are recomputed from the leaves on read.
-MIN_STORED_LEVEL = 3
+#: Subtrees below this level (fewer than 16 leaves) are recomputed from the leaves on read:
+#: a batch then stores 1/16 + 1/32 + ... = 1/8 subtree row per leaf, while a proof reads at
+#: most 15 more leaf rows than if every subtree were stored (one contiguous block).
+MIN_STORED_LEVEL = 4
 _INDEX_BITS = 56
 
 
@@ -35,6 +40,22 @@ def node_of_key(key: int) -> Node:
     return key >> _INDEX_BITS, key & ((1 << _INDEX_BITS) - 1)
 
 
+_NODES = sa.select(sa.literal(1), LedgerNode.id, LedgerNode.hash).where(
+    LedgerNode.id.in_(sa.bindparam("nodes", expanding=True))
+)
+_LEAVES = sa.select(sa.literal(0), LedgerLeaf.idx, LedgerLeaf.leaf_hash).where(
+    LedgerLeaf.idx.in_(sa.bindparam("leaves", expanding=True))
+)
+#: The one statement a proof runs, built once: only the IN lists vary between proofs.
+_SUBTREES: dict[
+    tuple[bool, bool], sa.Select[int, int, bytes] | sa.CompoundSelect[int, int, bytes]
+] = {
+    (True, False): _NODES,
+    (False, True): _LEAVES,
+    (True, True): sa.union_all(_NODES, _LEAVES),
+}
+
+
 class SqlSubtreeSource:
     """Answers a proof's subtree requests with one query on leaves and stored subtrees."""
 
@@ -46,25 +67,13 @@ class SqlSubtreeSource:
         stored = [node_key(*n) for n in nodes if n[0] >= MIN_STORED_LEVEL]
         small = [n for n in nodes if n[0] < MIN_STORED_LEVEL]
         leaf_ids = sorted({i for lv, ix in small for i in range(ix << lv, (ix + 1) << lv)})
-        parts: list[sa.Select[int, int, bytes]] = []
-        if stored:
-            parts.append(
-                sa.select(sa.literal(1), LedgerNode.id, LedgerNode.hash).where(
-                    LedgerNode.id.in_(stored)
-                )
-            )
-        if leaf_ids:
-            parts.append(
-                sa.select(sa.literal(0), LedgerLeaf.idx, LedgerLeaf.leaf_hash).where(
-                    LedgerLeaf.idx.in_(leaf_ids)
-                )
-            )
-        if not parts:
+        if not stored and not leaf_ids:
             return {}
-        statement = parts[0] if len(parts) == 1 else sa.union_all(*parts)
+        statement = _SUBTREES[bool(stored), bool(leaf_ids)]
         found: dict[Node, bytes] = {}
         leaves: dict[int, bytes] = {}
-        for is_node, key, digest in self.session.execute(statement):
+        rows = self.session.execute(statement, {"nodes": stored, "leaves": leaf_ids})
+        for is_node, key, digest in rows:
             if is_node:
                 found[node_of_key(key)] = digest
             else:
@@ -101,6 +110,54 @@ def peek_state(session: Session) -> LedgerState | None:
     return session.get(LedgerState, 1)
 
 
+#: An event as its leaf records it, every field already in the leaf's string form:
+#: (seq, event id, kind, subject, payload SHA-256, time).
+PendingEvent = sa.Row[int, str, str, str, str, str]
+
+
+#: (start, length) of the five groups of a UUID's 32 hex digits, SQL positions from 1.
+_UUID_GROUPS = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
+
+
+def _leaf_strings(dialect: str) -> tuple[sa.ColumnElement[str], sa.ColumnElement[str]]:
+    """SQL for an event's id and time in their leaf form (``str(uuid)``, ``leaf_time``).
+
+    The database formats them while it reads the rows, so the sequencer neither parses nor
+    re-prints a UUID and a timestamp per leaf in Python. PostgreSQL prints a uuid in its
+    canonical lower-case form and formats the UTC time itself. SQLite holds what SQLAlchemy
+    wrote: the UUID as 32 lower-case hex digits and the UTC time as
+    ``YYYY-MM-DD HH:MM:SS.ffffff`` (microseconds always present), which only need punctuation.
+    """
+    if dialect == "postgresql":
+        return (
+            sa.cast(Event.id, sa.Text),
+            sa.func.to_char(
+                sa.func.timezone("UTC", Event.time), 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'
+            ),
+        )
+    if dialect == "sqlite":
+        hex_id = sa.type_coerce(Event.id, sa.String)
+        raw_time = sa.type_coerce(Event.time, sa.String)
+        groups = [sa.func.substr(hex_id, start, length) for start, length in _UUID_GROUPS]
+        return (
+            functools.reduce(lambda left, right: left + "-" + right, groups),
+            sa.func.substr(raw_time, 1, 10) + "T" + sa.func.substr(raw_time, 12, 15) + "+00:00",
+        )
+    raise NotImplementedError(f"the sequencer does not support {dialect}")
+
+
+def pending_events(session: Session, after_seq: int, limit: int) -> Sequence[PendingEvent]:
+    """The next ``limit`` events after ``after_seq`` in chain order, as leaf strings."""
+    connection = session.connection()
+    event_id, time = _leaf_strings(connection.dialect.name)
+    return connection.execute(
+        sa.select(Event.seq, event_id, Event.kind, Event.subject, Event.payload_sha256, time)
+        .where(Event.seq > after_seq)
+        .order_by(Event.seq)
+        .limit(limit)
+    ).all()
+
+
 def add_batch(
     session: Session,
     start: int,
@@ -112,7 +169,7 @@ def add_batch(
     connection = session.connection()
     connection.execute(
         sa.insert(LedgerLeaf),
-        [{"idx": start + i, "leaf_hash": h} for i, h in enumerate(leaf_hashes)],
+        [{"idx": idx, "leaf_hash": h} for idx, h in zip(count(start), leaf_hashes, strict=False)],
     )
     connection.execute(sa.insert(LedgerSalts), [{"start_idx": start, "salts": salts}])
     rows = [

@@ -27,11 +27,12 @@ class LedgerLeaf(Base):
 
 
 class LedgerNode(Base):
-    """Hash of a complete subtree of 8 or more leaves (append-only).
+    """Hash of a complete subtree of 16 or more leaves (append-only).
 
     ``id`` packs the subtree's (level, index) as ``level << 56 | index``; smaller subtrees are
-    recomputed from at most 8 adjacent leaves, which keeps appends near one row per leaf while
-    a proof still reads O(log n) rows.
+    recomputed from at most 16 adjacent leaves, which keeps appends at 1.125 rows per leaf
+    while a proof still reads O(log n) rows. (Logs written when the bound was 8 leaves also
+    hold level-3 subtrees; readers ignore them and audits still check them.)
     """
 
     __tablename__ = "ledger_nodes"

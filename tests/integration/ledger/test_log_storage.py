@@ -1,5 +1,8 @@
 """The log of record on SQLite and PostgreSQL: sequencing, stored subtrees, exhaustive proofs."""
 
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
@@ -128,10 +131,10 @@ def test_mth_over_leaf_data_agrees_with_the_store():
     ],
 )
 def test_postgresql_refuses_to_change_the_log(container, statement):
-    record(container, 9)
+    record(container, 17)  # one stored subtree (leaves 0..15) and a leaf past it
     with pytest.raises(DBAPIError, match="append-only"), container.engine.begin() as conn:
         conn.execute(sa.text(statement))
-    assert len(stored_leaf_hashes(container)) == 9
+    assert len(stored_leaf_hashes(container)) == 17
 
 
 @both_backends
@@ -173,3 +176,43 @@ def test_concurrent_sequencers_append_each_event_exactly_once(container):
         assert store.peek_state(uow.session).size == 120
         assert audit_log(uow.session, container.settings, container.keys) == []
     assert len(stored_leaf_hashes(container)) == 120
+
+
+@both_backends
+def test_sequencer_reads_events_in_exactly_the_form_their_leaves_record(container):
+    times = [
+        datetime(2026, 11, 29, 1, 2, 3, 0, tzinfo=UTC),
+        datetime(2026, 11, 29, 9, 2, 3, 999999, tzinfo=timezone(timedelta(hours=8))),
+        datetime(1999, 12, 31, 23, 59, 59, 1, tzinfo=timezone(timedelta(hours=-5))),
+    ]
+    subjects = ['quote " backslash \\', "tab\tnew\nline", "é 中 😀"]
+    with container.engine.begin() as conn:
+        conn.execute(
+            sa.insert(Event),
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "seq": n + 1,
+                    "time": when,
+                    "kind": f"kind.{n}",
+                    "actor": "test",
+                    "subject": subject,
+                    "participant_ids": [],
+                    "payload": {},
+                    "payload_sha256": "ab" * 32,
+                    "prev_hash": "0" * 64,
+                    "hash": f"{n:064x}",
+                }
+                for n, (when, subject) in enumerate(zip(times, subjects, strict=True))
+            ],
+        )
+    salts = bytes(range(32)) * len(times)
+    with container.uow() as uow:
+        pending = store.pending_events(uow.session, 0, 10)
+        events = uow.session.execute(sa.select(Event).order_by(Event.seq)).scalars().all()
+        expected = [svc.leaf_record(event, bytes(range(32))) for event in events]
+        assert [tuple(row) for row in pending] == [
+            (e.seq, r.event_id, r.kind, r.subject, r.payload_sha256, r.time)
+            for e, r in zip(events, expected, strict=True)
+        ]
+        assert svc.leaf_hashes_of(pending, salts) == [leaf_hash(r.encode()) for r in expected]

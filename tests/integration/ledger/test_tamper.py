@@ -156,7 +156,7 @@ def test_an_edited_sibling_leaf_breaks_the_inclusion_proof(hub):
 def test_an_edited_stored_subtree_breaks_proofs_through_it(hub):
     container, _, _ = hub
     with container.uow() as uow:
-        for i in range(12):
+        for i in range(32):
             record_event(uow.session, kind="test.more", actor="t", subject=f"m:{i}", payload={})
         uow.commit()
     container.settings.ledger_anchor_interval_seconds = 1e-6
@@ -164,13 +164,14 @@ def test_an_edited_stored_subtree_breaks_proofs_through_it(hub):
     with container.uow() as uow:
         event = uow.session.execute(sa.select(Event).where(Event.seq == 12)).scalar_one()
         bundle = svc.event_proof_bundle(uow.session, event, container.settings, container.keys)
-    assert bundle.leaf.index == 11 and bundle.inclusion.size >= 16
+    # Leaves 16..31 form the smallest stored subtree, and leaf 11's proof goes through it.
+    assert bundle.leaf.index == 11 and bundle.inclusion.size >= 32
     assert verify_with_hub(container, None, bundle).ok
     execute(
         container,
         "UPDATE ledger_nodes SET hash = :h WHERE id = :k",
         h=b"\x03" * 32,
-        k=store.node_key(3, 0),
+        k=store.node_key(store.MIN_STORED_LEVEL, 1),
     )
     assert audit(container) == {"node_mismatch"}
     with container.uow() as uow:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 import rfc8785
 
-from app.ledger.leaf import LeafDataError, LeafRecord
+from app.ledger.leaf import LeafDataError, LeafRecord, encode_leaf
 
 TRICKY = [
     "plain",
@@ -58,3 +58,9 @@ def test_time_is_normalised_to_utc_with_microseconds():
 def test_anything_but_the_canonical_record_is_refused(data):
     with pytest.raises(LeafDataError):
         LeafRecord.decode(data)
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_every_field_is_escaped_as_rfc8785_does(text):
+    fields = dict.fromkeys(("event_id", "kind", "payload_sha256", "salt", "subject", "time"), text)
+    assert encode_leaf(**fields) == rfc8785.dumps(fields)
