@@ -19,6 +19,7 @@ from app.services.participants import add_client, add_user, create_participant, 
 from app.settings import Settings
 from app.storage.migrate import upgrade
 from app.storage.models import Participant
+from tests.conftest import service_missing
 from tests.integration.dashboard.conftest import transport_document
 from tests.support import REPO, settings_env, wait_until
 
@@ -139,7 +140,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
 def chromium() -> Iterator[object]:
     executable = shutil.which("chromium")
     if executable is None:
-        pytest.fail("Debian's chromium is required for e2e tests (apt-get install chromium)")
+        service_missing("Debian's chromium (apt-get install chromium)", LookupError("not on PATH"))
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
