@@ -1,17 +1,22 @@
 """Helpers shared by test modules."""
 
+import hashlib
 import os
 import signal
 import subprocess
 import sys
 import time
+import uuid
+from datetime import date, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from app.container import Container
 from app.settings import Settings
+from app.storage.models import Document
 
 both_backends = pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 
@@ -44,6 +49,43 @@ def push(
         params=params,
         headers={**headers, **{name: v for name, v in extra.items() if v is not None}},
     )
+
+
+def save_document(
+    container: Container,
+    content: bytes,
+    *,
+    owner_id: uuid.UUID,
+    provider_id: uuid.UUID,
+    reference: str,
+    doc_type: str,
+    version: str,
+    media_type: str,
+    document_date: date | None,
+    received_at: datetime,
+) -> Document:
+    """Store `content` as an accepted document straight in the database, bypassing intake."""
+    digest = hashlib.sha256(content).hexdigest()
+    document = Document(
+        doc_type=doc_type,
+        version=version,
+        media_type=media_type,
+        owner_id=owner_id,
+        provider_id=provider_id,
+        reference=reference,
+        document_date=document_date,
+        received_at=received_at,
+        size=len(content),
+        sha256=digest,
+        canonical_sha256=digest,
+        content=content,
+        provenance={"schema": "test"},
+        warnings=[],
+    )
+    with container.uow() as uow:
+        uow.session.add(document)
+        uow.commit()
+    return document
 
 
 def settings_env(settings: Settings) -> dict[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from typing import Any
 import pytest
 
 from app.storage.models import Document, Participant
+from tests.support import save_document
 
 TRANSPORT = "dcsa.transport-document"
 INVOICE = "uncefact.cii.invoice"
@@ -135,26 +135,17 @@ def make_document(container, parties) -> Callable[..., Document]:
         content: bytes | None = None,
     ) -> Document:
         body = content or f'{{"transportDocumentReference":"{uuid.uuid4().hex[:12]}"}}'.encode()
-        digest = hashlib.sha256(body).hexdigest()
-        document = Document(
-            doc_type=doc_type,
-            version="3.0.3" if doc_type == TRANSPORT else "D16B",
-            media_type="application/json" if doc_type == TRANSPORT else "application/xml",
+        return save_document(
+            container,
+            body,
             owner_id=(owner or parties.owner).id,
             provider_id=(provider or parties.provider).id,
             reference=uuid.uuid4().hex[:12],
+            doc_type=doc_type,
+            version="3.0.3" if doc_type == TRANSPORT else "D16B",
+            media_type="application/json" if doc_type == TRANSPORT else "application/xml",
             document_date=document_date,
             received_at=received_at or datetime.now(UTC) - timedelta(days=1),
-            size=len(body),
-            sha256=digest,
-            canonical_sha256=digest,
-            content=body,
-            provenance={"schema": "test"},
-            warnings=[],
         )
-        with container.uow() as uow:
-            uow.session.add(document)
-            uow.commit()
-        return document
 
     return make

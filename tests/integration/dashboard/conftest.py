@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -19,7 +18,7 @@ from fastapi.testclient import TestClient
 from app.services.participants import add_user
 from app.storage.base import utcnow
 from app.storage.models import Document, Participant
-from tests.support import REFERENCE
+from tests.support import REFERENCE, save_document
 
 PASSWORD = "a long enough password"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -94,27 +93,18 @@ def store_document(container) -> Callable[..., Document]:
         received_at: datetime | None = None,
     ) -> Document:
         content = json.dumps({"transportDocumentReference": reference}).encode()
-        digest = hashlib.sha256(content).hexdigest()
-        document = Document(
-            doc_type=doc_type,
-            version="3.0.3",
-            media_type="application/json",
+        return save_document(
+            container,
+            content,
             owner_id=owner.id,
             provider_id=provider.id,
             reference=reference,
+            doc_type=doc_type,
+            version="3.0.3",
+            media_type="application/json",
             document_date=utcnow().date() - timedelta(days=3),
             received_at=received_at or utcnow(),
-            size=len(content),
-            sha256=digest,
-            canonical_sha256=digest,
-            content=content,
-            provenance={"schema": "test"},
-            warnings=[],
         )
-        with container.uow() as uow:
-            uow.session.add(document)
-            uow.commit()
-        return document
 
     return store
 
