@@ -6,7 +6,7 @@ import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -310,25 +310,28 @@ def add_user(
     return user
 
 
-def list_clients(session: Session, participant: Participant) -> list[ApiClient]:
-    """A participant's API clients, oldest first."""
+_Owned = TypeVar("_Owned", ApiClient, DashboardUser)
+
+
+def _owned_by(session: Session, model: type[_Owned], participant: Participant) -> list[_Owned]:
+    """Rows of `model` that belong to the participant, oldest first."""
     return list(
         session.execute(
-            sa.select(ApiClient)
-            .where(ApiClient.participant_id == participant.id)
-            .order_by(ApiClient.created_at)
+            sa.select(model)
+            .where(model.participant_id == participant.id)
+            .order_by(model.created_at)
         ).scalars()
     )
+
+
+def list_clients(session: Session, participant: Participant) -> list[ApiClient]:
+    """A participant's API clients, oldest first."""
+    return _owned_by(session, ApiClient, participant)
 
 
 def list_users(session: Session, participant: Participant) -> list[DashboardUser]:
-    return list(
-        session.execute(
-            sa.select(DashboardUser)
-            .where(DashboardUser.participant_id == participant.id)
-            .order_by(DashboardUser.created_at)
-        ).scalars()
-    )
+    """A participant's dashboard users, oldest first."""
+    return _owned_by(session, DashboardUser, participant)
 
 
 def get_client(session: Session, participant: Participant, client_id: str) -> ApiClient:
