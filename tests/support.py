@@ -9,12 +9,15 @@ import time
 import uuid
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from app.container import Container
+from app.security.principal import SYSTEM
+from app.services.connector_instances import create_instance, subscribe
 from app.settings import Settings
 from app.storage.models import Document
 
@@ -86,6 +89,30 @@ def save_document(
         uow.session.add(document)
         uow.commit()
     return document
+
+
+def subscribed_instance(
+    container: Container,
+    participant_id: uuid.UUID,
+    connector: str,
+    config: dict[str, Any],
+    *,
+    name: str = "main",
+    **rule: Any,
+) -> uuid.UUID:
+    """Create a connector instance for the participant, subscribed to `rule` (all topics)."""
+    with container.uow() as uow:
+        instance, _ = create_instance(
+            uow.session,
+            SYSTEM,
+            connector=connector,
+            name=name,
+            config=config,
+            participant_id=participant_id,
+        )
+        subscribe(uow.session, SYSTEM, instance.id, **rule)
+        uow.commit()
+    return instance.id
 
 
 def settings_env(settings: Settings) -> dict[str, str]:

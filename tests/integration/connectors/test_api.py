@@ -4,11 +4,10 @@ import uuid
 
 import sqlalchemy as sa
 
-from app.security.principal import SYSTEM
-from app.services.connector_instances import create_instance, subscribe
 from app.storage.models import Delivery
 from connectors.webhook.signing import generate_secret
 from tests.integration.connectors.routing_support import accept_document
+from tests.support import subscribed_instance
 
 
 def make_instance(client, headers, secret=None, **extra):
@@ -140,17 +139,13 @@ def test_dead_deliveries_are_listed_and_replayed(
     client, container, parties, consents, auth_headers, secret
 ):
     consents.grant(parties["owner"], parties["bank"])
-    with container.uow() as uow:
-        instance, _ = create_instance(
-            uow.session,
-            SYSTEM,
-            connector="webhook",
-            name="internal",
-            config={"url": "http://10.0.0.1/hook", "secrets": [secret]},
-            participant_id=parties["bank"].id,
-        )
-        subscribe(uow.session, SYSTEM, instance.id)
-        uow.commit()
+    subscribed_instance(
+        container,
+        parties["bank"].id,
+        "webhook",
+        {"url": "http://10.0.0.1/hook", "secrets": [secret]},
+        name="internal",
+    )
     accept_document(container, parties["owner"], parties["provider"])
     headers = auth_headers(parties["bank"])
     dead = client.get("/v1/deliveries?status=dead", headers=headers).json()

@@ -8,10 +8,9 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from app.security.principal import SYSTEM
-from app.services.connector_instances import create_instance, subscribe
 from app.storage.models import Delivery, Event
 from connectors.webhook.signing import generate_secret
+from tests.support import subscribed_instance
 
 
 @pytest.fixture
@@ -29,21 +28,17 @@ def _closed_port() -> int:
 
 def _webhook(container, participant) -> None:
     """A webhook to a port nobody listens on, subscribed to everything."""
-    with container.uow() as uow:
-        instance, _ = create_instance(
-            uow.session,
-            SYSTEM,
-            connector="webhook",
-            name="treasury",
-            config={
-                "url": f"http://127.0.0.1:{_closed_port()}/hook",
-                "secrets": [generate_secret()],
-                "allow_internal": ["127.0.0.1"],
-            },
-            participant_id=participant.id,
-        )
-        subscribe(uow.session, SYSTEM, instance.id)
-        uow.commit()
+    subscribed_instance(
+        container,
+        participant.id,
+        "webhook",
+        {
+            "url": f"http://127.0.0.1:{_closed_port()}/hook",
+            "secrets": [generate_secret()],
+            "allow_internal": ["127.0.0.1"],
+        },
+        name="treasury",
+    )
 
 
 def _dead_delivery(container, timeout: float = 10.0) -> Delivery:
