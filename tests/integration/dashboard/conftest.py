@@ -37,13 +37,15 @@ class Browser:
     client: TestClient
     csrf: str = ""
 
-    def login(self, email: str, password: str = PASSWORD) -> httpx.Response:
+    def login(
+        self, email: str, password: str = PASSWORD, *, next: str | None = None
+    ) -> httpx.Response:
+        """Sign in through the form; `next` is the page the form says to go back to."""
         page = self.client.get("/dashboard/login")
-        response = self.client.post(
-            "/dashboard/login",
-            data={"email": email, "password": password, "csrf_token": csrf_of(page.text)},
-            follow_redirects=False,
-        )
+        data = {"email": email, "password": password, "csrf_token": csrf_of(page.text)}
+        if next is not None:
+            data["next"] = next
+        response = self.client.post("/dashboard/login", data=data, follow_redirects=False)
         if response.status_code == 303:
             self.csrf = csrf_of(self.client.get("/dashboard/").text)
         return response
