@@ -89,6 +89,19 @@ def _parse_identifier(raw: str | tuple[str, str]) -> tuple[str, str]:
     return scheme, value
 
 
+def _ensure_identifier_free(session: Session, scheme: str, value: str) -> None:
+    """An identifier names one participant only: a second registration is a 409."""
+    taken = session.execute(
+        sa.select(ParticipantIdentifier.id).where(
+            ParticipantIdentifier.scheme == scheme, ParticipantIdentifier.value == value
+        )
+    ).first()
+    if taken:
+        raise Conflict(
+            f"identifier {scheme}:{value} is already registered", slug="identifier-taken"
+        )
+
+
 def create_participant(
     session: Session,
     *,
@@ -101,15 +114,7 @@ def create_participant(
     role_set = _parse_roles(roles)
     ids = [_parse_identifier(i) for i in identifiers]
     for scheme, value in ids:
-        taken = session.execute(
-            sa.select(ParticipantIdentifier.id).where(
-                ParticipantIdentifier.scheme == scheme, ParticipantIdentifier.value == value
-            )
-        ).first()
-        if taken:
-            raise Conflict(
-                f"identifier {scheme}:{value} is already registered", slug="identifier-taken"
-            )
+        _ensure_identifier_free(session, scheme, value)
     participant = Participant(
         name=name.strip(),
         country=country,
@@ -370,15 +375,7 @@ def add_identifier(
     session: Session, participant: Participant, raw: str, *, actor: str = "system"
 ) -> ParticipantIdentifier:
     scheme, value = _parse_identifier(raw)
-    taken = session.execute(
-        sa.select(ParticipantIdentifier.id).where(
-            ParticipantIdentifier.scheme == scheme, ParticipantIdentifier.value == value
-        )
-    ).first()
-    if taken:
-        raise Conflict(
-            f"identifier {scheme}:{value} is already registered", slug="identifier-taken"
-        )
+    _ensure_identifier_free(session, scheme, value)
     identifier = ParticipantIdentifier(participant_id=participant.id, scheme=scheme, value=value)
     session.add(identifier)
     session.flush()
