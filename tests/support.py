@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +113,31 @@ def subscribed_instance(
         subscribe(uow.session, SYSTEM, instance.id, **rule)
         uow.commit()
     return instance.id
+
+
+def iso(moment: datetime) -> str:
+    """RFC 3339 with a Z, as consent requests carry their times."""
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def consent_request_body(owner_id: uuid.UUID, /, **overrides: Any) -> dict[str, Any]:
+    """A consent request that fits TRADE_FINANCE_APPLICATION; keyword arguments override fields."""
+    now = datetime.now(UTC)
+    body: dict[str, Any] = {
+        "owner_id": str(owner_id),
+        "document_types": ["dcsa.transport-document"],
+        "purpose": "TRADE_FINANCE_APPLICATION",
+        "data_range": {"from": iso(now - timedelta(days=200)), "to": iso(now + timedelta(days=30))},
+        "validity": {
+            "from": iso(now - timedelta(minutes=1)),
+            "until": iso(now + timedelta(days=30)),
+        },
+        "fetch_type": "PERIODIC",
+        "frequency": {"count": 10, "unit": "DAY"},
+        "data_life_days": 30,
+    }
+    body.update(overrides)
+    return body
 
 
 def settings_env(settings: Settings) -> dict[str, str]:

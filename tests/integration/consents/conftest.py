@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from app.storage.models import Document, Participant
-from tests.support import save_document
+from tests.support import consent_request_body, save_document
 
 TRANSPORT = "dcsa.transport-document"
 INVOICE = "uncefact.cii.invoice"
@@ -51,34 +51,14 @@ def parties(make_participant, auth_headers) -> Parties:
     return Parties(**made, headers={name: auth_headers(p) for name, p in made.items()})
 
 
-def iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
 @pytest.fixture
 def consent_body(parties) -> Callable[..., dict[str, Any]]:
     """A request that fits TRADE_FINANCE_APPLICATION; keyword arguments override fields."""
 
     def build(**overrides: Any) -> dict[str, Any]:
-        now = datetime.now(UTC)
-        body: dict[str, Any] = {
-            "owner_id": str(parties.owner.id),
-            "document_types": [TRANSPORT, INVOICE],
-            "purpose": "TRADE_FINANCE_APPLICATION",
-            "data_range": {
-                "from": iso(now - timedelta(days=200)),
-                "to": iso(now + timedelta(days=30)),
-            },
-            "validity": {
-                "from": iso(now - timedelta(minutes=1)),
-                "until": iso(now + timedelta(days=30)),
-            },
-            "fetch_type": "PERIODIC",
-            "frequency": {"count": 10, "unit": "DAY"},
-            "data_life_days": 30,
-        }
-        body.update(overrides)
-        return body
+        return consent_request_body(
+            parties.owner.id, **{"document_types": [TRANSPORT, INVOICE], **overrides}
+        )
 
     return build
 

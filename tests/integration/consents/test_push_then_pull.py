@@ -9,8 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.integration.consents.conftest import iso
-from tests.support import REFERENCE, both_backends, push
+from tests.support import REFERENCE, both_backends, iso, push
 
 pytestmark = [pytest.mark.integration, both_backends]
 

@@ -8,7 +8,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from app.services.participants import add_user
 from app.storage.base import utcnow
 from app.storage.models import Document, Participant
-from tests.support import REFERENCE, save_document
+from tests.support import REFERENCE, consent_request_body, save_document
 
 PASSWORD = "a long enough password"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -153,30 +153,6 @@ def push_document(client, auth_headers) -> Callable[..., dict[str, Any]]:
     return push
 
 
-def consent_request_body(owner: Participant, **overrides: Any) -> dict[str, Any]:
-    """A consent request that fits the default TRADE_FINANCE_APPLICATION purpose."""
-    now = datetime.now(UTC)
-
-    def iso(moment: datetime) -> str:
-        return moment.isoformat().replace("+00:00", "Z")
-
-    body: dict[str, Any] = {
-        "owner_id": str(owner.id),
-        "document_types": ["dcsa.transport-document"],
-        "purpose": "TRADE_FINANCE_APPLICATION",
-        "data_range": {"from": iso(now - timedelta(days=200)), "to": iso(now + timedelta(days=30))},
-        "validity": {
-            "from": iso(now - timedelta(minutes=1)),
-            "until": iso(now + timedelta(days=30)),
-        },
-        "fetch_type": "PERIODIC",
-        "frequency": {"count": 10, "unit": "DAY"},
-        "data_life_days": 30,
-    }
-    body.update(overrides)
-    return body
-
-
 @pytest.fixture
 def pending_consent(client, auth_headers) -> Callable[..., dict[str, Any]]:
     """A consent the bank requested through the API, waiting for the owner."""
@@ -184,7 +160,7 @@ def pending_consent(client, auth_headers) -> Callable[..., dict[str, Any]]:
     def make(owner: Participant, bank: Participant, **overrides: Any) -> dict[str, Any]:
         response = client.post(
             "/v1/consents",
-            json=consent_request_body(owner, **overrides),
+            json=consent_request_body(owner.id, **overrides),
             headers=auth_headers(bank),
         )
         assert response.status_code == 201, response.text
