@@ -1,6 +1,7 @@
 """Helpers shared by test modules."""
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -113,6 +114,18 @@ def subscribed_instance(
         subscribe(uow.session, SYSTEM, instance.id, **rule)
         uow.commit()
     return instance.id
+
+
+def reefer_transport_document(lei: str, **members: Any) -> dict[str, Any]:
+    """DCSA's reefer example with the shipper identified by `lei`; `members` replace its own."""
+    td = json.loads(
+        (REFERENCE / "dcsa/examples/TransportDocument_reefer_APPROVED.json").read_bytes()
+    )
+    td["documentParties"]["shipper"]["identifyingCodes"] = [
+        {"codeListProvider": "GLEIF", "codeListName": "LEI", "partyCode": lei}
+    ]
+    td.update(members)
+    return td
 
 
 def iso(moment: datetime) -> str:

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from app.services.participants import add_user
 from app.storage.base import utcnow
 from app.storage.models import Document, Participant
-from tests.support import REFERENCE, consent_request_body, save_document
+from tests.support import consent_request_body, reefer_transport_document, save_document
 
 PASSWORD = "a long enough password"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -113,13 +113,9 @@ def store_document(container) -> Callable[..., Document]:
 
 def transport_document(lei: str, reference: str | None = None) -> bytes:
     """DCSA's reefer example, shipped three days ago, with the shipper identified by `lei`."""
-    td = json.loads(
-        (REFERENCE / "dcsa/examples/TransportDocument_reefer_APPROVED.json").read_bytes()
+    td = reefer_transport_document(
+        lei, shippedOnBoardDate=(utcnow().date() - timedelta(days=3)).isoformat()
     )
-    td["documentParties"]["shipper"]["identifyingCodes"] = [
-        {"codeListProvider": "GLEIF", "codeListName": "LEI", "partyCode": lei}
-    ]
-    td["shippedOnBoardDate"] = (utcnow().date() - timedelta(days=3)).isoformat()
     if reference:
         td["transportDocumentReference"] = reference
     return json.dumps(td, indent=2).encode()

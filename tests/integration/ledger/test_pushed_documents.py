@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.tasks.ledger import anchor
-from tests.support import REFERENCE
+from tests.support import REFERENCE, iso, reefer_transport_document
 
 pytestmark = pytest.mark.integration
 
@@ -16,13 +16,7 @@ LEI = "5493001KJTIIGC8Y1R12"
 
 
 def reefer_td() -> bytes:
-    td = json.loads(
-        (REFERENCE / "dcsa/examples/TransportDocument_reefer_APPROVED.json").read_bytes()
-    )
-    td["documentParties"]["shipper"]["identifyingCodes"] = [
-        {"codeListProvider": "GLEIF", "codeListName": "LEI", "partyCode": LEI}
-    ]
-    return json.dumps(td, indent=2).encode()
+    return json.dumps(reefer_transport_document(LEI), indent=2).encode()
 
 
 @pytest.fixture
@@ -86,10 +80,6 @@ def test_a_pushed_cii_invoice_verifies_after_reserialisation(hub, make_participa
     assert verify(client, raw.replace(b"TOSL108", b"TOSL109"), bundle)["reasons"] == [
         "hash_mismatch"
     ]
-
-
-def iso(moment):
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def test_a_bank_pulling_under_consent_gets_a_bundle_that_verifies(
