@@ -10,7 +10,7 @@ import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import httpx
 import pytest
@@ -177,29 +177,18 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-class WorkerProcess:
-    """A real `tradegate worker` subprocess that tests can start, SIGKILL and restart."""
+class ManagedProcess:
+    """A subprocess in its own process group, so a kill takes its children with it."""
 
-    def __init__(self, settings: Settings, *extra: str, log: Path | None = None) -> None:
-        self.env = settings_env(settings)
-        self.args = [
-            sys.executable,
-            "-m",
-            "app.cli",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            settings.celery_queue,
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            *extra,
-        ]
-        self.log = log or (settings.data_dir / "worker.log")
+    #: How long `stop` lets the process finish its work before killing it.
+    stop_timeout: float = 20
+
+    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
+        self.args, self.env, self.log = args, env, log
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        handle = open(self.log, "ab")  # noqa: SIM115  (owned by the subprocess)
+        handle = open(self.log, "ab")  # noqa: SIM115 - owned by the subprocess
         self.proc = subprocess.Popen(
             self.args,
             env=self.env,
@@ -209,25 +198,56 @@ class WorkerProcess:
             start_new_session=True,
         )
 
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
     def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
+        if self.alive:
+            assert self.proc is not None
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
+        if self.alive:
+            assert self.proc is not None
             os.killpg(self.proc.pid, signal.SIGTERM)
             try:
-                self.proc.wait(timeout=15)
+                self.proc.wait(timeout=self.stop_timeout)
             except subprocess.TimeoutExpired:
                 self.kill()
 
-    def __enter__(self) -> "WorkerProcess":
+    def __enter__(self) -> Self:
         self.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class WorkerProcess(ManagedProcess):
+    """A real `tradegate worker` subprocess that tests can start, SIGKILL and restart."""
+
+    stop_timeout = 15
+
+    def __init__(self, settings: Settings, *extra: str, log: Path | None = None) -> None:
+        super().__init__(
+            [
+                sys.executable,
+                "-m",
+                "app.cli",
+                "worker",
+                "--pool=solo",
+                "-Q",
+                settings.celery_queue,
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                *extra,
+            ],
+            settings_env(settings),
+            log or (settings.data_dir / "worker.log"),
+        )
 
 
 def wait_until(predicate, timeout: float = 30.0, interval: float = 0.1) -> bool:  # type: ignore[no-untyped-def]
