@@ -57,27 +57,16 @@ def test_bad_configurations_get_a_422_problem_with_every_error(client, parties, 
 def test_only_the_operator_may_allow_internal_targets(
     client, parties, auth_headers, make_participant
 ):
-    response = client.post(
-        "/v1/connectors/instances",
-        json={
-            "connector": "webhook",
-            "name": "loop",
-            "config": {"url": "http://127.0.0.1:8080/", "allow_internal": ["127.0.0.1"]},
-        },
-        headers=auth_headers(parties["bank"]),
-    )
+    loop = {
+        "name": "loop",
+        "config": {"url": "http://127.0.0.1:8080/", "allow_internal": ["127.0.0.1"]},
+    }
+    response = make_instance(client, auth_headers(parties["bank"]), **loop)
     assert response.status_code == 403
     assert response.json()["type"] == "/problems/operator-only-setting"
     admin = make_participant("Hub", roles=("admin",))
-    response = client.post(
-        "/v1/connectors/instances",
-        json={
-            "connector": "webhook",
-            "name": "loop",
-            "config": {"url": "http://127.0.0.1:8080/", "allow_internal": ["127.0.0.1"]},
-            "participant_id": str(parties["bank"].id),
-        },
-        headers=auth_headers(admin),
+    response = make_instance(
+        client, auth_headers(admin), **loop, participant_id=str(parties["bank"].id)
     )
     assert response.status_code == 201
     assert response.json()["participant_id"] == str(parties["bank"].id)
