@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.tasks.ledger import anchor
-from tests.support import REFERENCE, iso, reefer_transport_document
+from tests.support import REFERENCE, consent_request_body, iso, reefer_transport_document
 
 pytestmark = pytest.mark.integration
 
@@ -97,19 +97,9 @@ def test_a_bank_pulling_under_consent_gets_a_bundle_that_verifies(
     consent = client.post(
         "/v1/consents",
         headers=auth_headers(bank),
-        json={
-            "owner_id": str(owner.id),
-            "document_types": ["dcsa.transport-document"],
-            "purpose": "TRADE_FINANCE_APPLICATION",
-            "data_range": {"from": iso(now - timedelta(days=100)), "to": iso(now)},
-            "validity": {
-                "from": iso(now - timedelta(minutes=1)),
-                "until": iso(now + timedelta(days=30)),
-            },
-            "fetch_type": "PERIODIC",
-            "frequency": {"count": 10, "unit": "DAY"},
-            "data_life_days": 30,
-        },
+        json=consent_request_body(
+            owner.id, data_range={"from": iso(now - timedelta(days=100)), "to": iso(now)}
+        ),
     )
     assert consent.status_code == 201, consent.text
     approved = client.post(
