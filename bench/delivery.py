@@ -31,7 +31,7 @@ from app.services.routing import notify
 from app.settings import Settings
 from app.storage.migrate import upgrade
 from app.storage.models import Delivery, DeliveryStatus, Notification
-from bench.support import REDIS_URL, REPO, private_database
+from bench.support import REDIS_URL, REPO, private_database, worker_command
 from connectors.webhook.signing import generate_secret
 from tests.webhook_receiver import WebhookReceiver
 
@@ -50,19 +50,7 @@ def start_workers(settings: Settings, count: int, log: Path) -> list[subprocess.
     handle = open(log, "ab")  # noqa: SIM115 - owned by the subprocesses
     return [
         subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "app.cli",
-                "worker",
-                "--pool=solo",
-                "-Q",
-                settings.celery_queue,
-                "-n",
-                f"bench{n}-{uuid.uuid4().hex[:6]}@%h",
-                "--without-gossip",
-                "--without-mingle",
-            ],
+            worker_command(settings.celery_queue, "-n", f"bench{n}-{uuid.uuid4().hex[:6]}@%h"),
             env=env,
             cwd=REPO,
             stdout=handle,

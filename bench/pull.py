@@ -38,7 +38,7 @@ from app.security.keys import KeyStore
 from app.security.tokens import issue_access_token
 from app.storage.migrate import upgrade
 from app.storage.models import Consent, Document, Participant, ParticipantRole
-from bench.support import REDIS_URL, REPO, private_database
+from bench.support import REDIS_URL, REPO, private_database, worker_command
 
 ISSUER = "http://bench"
 OWNERS = 100
@@ -207,18 +207,7 @@ def worker(env: dict[str, str], log: Path, *, enabled: bool) -> Iterator[None]:
     queue = env["TRADEGATE_CELERY_QUEUE"]
     with open(log, "ab") as handle:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "app.cli",
-                "worker",
-                "--pool=solo",
-                "-Q",
-                queue,
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
+            worker_command(queue, "--without-heartbeat"),
             env=env,
             cwd=REPO,
             stdout=handle,

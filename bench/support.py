@@ -1,8 +1,9 @@
-"""What the benchmarks share: where PostgreSQL and Redis are, and a throwaway database."""
+"""What the benchmarks (and test subprocesses) share: service addresses, a database, a worker."""
 
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +14,22 @@ import psycopg
 PG_ADMIN_URL = os.environ.get("TRADEGATE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TRADEGATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 REPO = Path(__file__).resolve().parent.parent
+
+
+def worker_command(queue: str, *options: str) -> list[str]:
+    """`tradegate worker` on one queue, solo pool, without cluster chatter; `options` add to it."""
+    return [
+        sys.executable,
+        "-m",
+        "app.cli",
+        "worker",
+        "--pool=solo",
+        "-Q",
+        queue,
+        "--without-gossip",
+        "--without-mingle",
+        *options,
+    ]
 
 
 @contextmanager

@@ -21,6 +21,7 @@ from app.security.principal import SYSTEM
 from app.services.connector_instances import create_instance, subscribe
 from app.settings import Settings
 from app.storage.models import Document
+from bench.support import worker_command
 
 both_backends = pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 
@@ -232,19 +233,7 @@ class WorkerProcess(ManagedProcess):
 
     def __init__(self, settings: Settings, *extra: str, log: Path | None = None) -> None:
         super().__init__(
-            [
-                sys.executable,
-                "-m",
-                "app.cli",
-                "worker",
-                "--pool=solo",
-                "-Q",
-                settings.celery_queue,
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                *extra,
-            ],
+            worker_command(settings.celery_queue, "--without-heartbeat", *extra),
             settings_env(settings),
             log or (settings.data_dir / "worker.log"),
         )
