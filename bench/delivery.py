@@ -19,11 +19,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import psycopg
 import sqlalchemy as sa
 
 from app.container import Container
@@ -34,28 +31,9 @@ from app.services.routing import notify
 from app.settings import Settings
 from app.storage.migrate import upgrade
 from app.storage.models import Delivery, DeliveryStatus, Notification
+from bench.support import REDIS_URL, REPO, private_database, worker_command
 from connectors.webhook.signing import generate_secret
 from tests.webhook_receiver import WebhookReceiver
-
-PG_ADMIN_URL = os.environ.get("TRADEGATE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("TRADEGATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-REPO = Path(__file__).resolve().parent.parent
-
-
-@contextmanager
-def private_database() -> Iterator[str]:
-    """A throwaway PostgreSQL database, migrated, dropped afterwards whatever happens."""
-    name = f"tg_bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    try:
-        url = f"{base}/{name}"
-        upgrade(url)
-        yield url
-    finally:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def start_workers(settings: Settings, count: int, log: Path) -> list[subprocess.Popen[bytes]]:
@@ -72,19 +50,7 @@ def start_workers(settings: Settings, count: int, log: Path) -> list[subprocess.
     handle = open(log, "ab")  # noqa: SIM115 - owned by the subprocesses
     return [
         subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "app.cli",
-                "worker",
-                "--pool=solo",
-                "-Q",
-                settings.celery_queue,
-                "-n",
-                f"bench{n}-{uuid.uuid4().hex[:6]}@%h",
-                "--without-gossip",
-                "--without-mingle",
-            ],
+            worker_command(settings.celery_queue, "-n", f"bench{n}-{uuid.uuid4().hex[:6]}@%h"),
             env=env,
             cwd=REPO,
             stdout=handle,
@@ -179,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         private_database() as url,
         WebhookReceiver([secret], delay=args.latency_ms / 1000) as receiver,
     ):
+        upgrade(url)
         settings = Settings(
             env="test",
             data_dir=Path(tmp),

@@ -31,7 +31,6 @@ from importlib import resources
 from pathlib import Path
 
 import httpx
-import psycopg
 import redis
 import sqlalchemy as sa
 
@@ -39,10 +38,8 @@ from app.security.keys import KeyStore
 from app.security.tokens import issue_access_token
 from app.storage.migrate import upgrade
 from app.storage.models import Consent, Document, Participant, ParticipantRole
+from bench.support import REDIS_URL, REPO, private_database, worker_command
 
-REDIS_URL = os.environ.get("TRADEGATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-PG_ADMIN_URL = os.environ.get("TRADEGATE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REPO = Path(__file__).resolve().parent.parent
 ISSUER = "http://bench"
 OWNERS = 100
 BANKS = 10
@@ -55,20 +52,6 @@ class Seeded:
 
     consents: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID]]  # consent, bank, owner
     documents: dict[uuid.UUID, list[uuid.UUID]]  # owner -> document ids
-
-
-@contextmanager
-def private_database() -> Iterator[str]:
-    """A throwaway PostgreSQL database, dropped afterwards whatever happens."""
-    name = f"tg_bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def seed(url: str, documents: int, consents: int) -> Seeded:
@@ -224,18 +207,7 @@ def worker(env: dict[str, str], log: Path, *, enabled: bool) -> Iterator[None]:
     queue = env["TRADEGATE_CELERY_QUEUE"]
     with open(log, "ab") as handle:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "app.cli",
-                "worker",
-                "--pool=solo",
-                "-Q",
-                queue,
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
+            worker_command(queue, "--without-heartbeat"),
             env=env,
             cwd=REPO,
             stdout=handle,

@@ -1,17 +1,27 @@
 """Helpers shared by test modules."""
 
+import hashlib
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any, Self
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from app.container import Container
+from app.security.principal import SYSTEM
+from app.services.connector_instances import create_instance, subscribe
 from app.settings import Settings
+from app.storage.models import Document
+from bench.support import worker_command
 
 both_backends = pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 
@@ -46,6 +56,104 @@ def push(
     )
 
 
+def save_document(
+    container: Container,
+    content: bytes,
+    *,
+    owner_id: uuid.UUID,
+    provider_id: uuid.UUID,
+    reference: str,
+    doc_type: str,
+    version: str,
+    media_type: str,
+    document_date: date | None,
+    received_at: datetime,
+) -> Document:
+    """Store `content` as an accepted document straight in the database, bypassing intake."""
+    digest = hashlib.sha256(content).hexdigest()
+    document = Document(
+        doc_type=doc_type,
+        version=version,
+        media_type=media_type,
+        owner_id=owner_id,
+        provider_id=provider_id,
+        reference=reference,
+        document_date=document_date,
+        received_at=received_at,
+        size=len(content),
+        sha256=digest,
+        canonical_sha256=digest,
+        content=content,
+        provenance={"schema": "test"},
+        warnings=[],
+    )
+    with container.uow() as uow:
+        uow.session.add(document)
+        uow.commit()
+    return document
+
+
+def subscribed_instance(
+    container: Container,
+    participant_id: uuid.UUID,
+    connector: str,
+    config: dict[str, Any],
+    *,
+    name: str = "main",
+    **rule: Any,
+) -> uuid.UUID:
+    """Create a connector instance for the participant, subscribed to `rule` (all topics)."""
+    with container.uow() as uow:
+        instance, _ = create_instance(
+            uow.session,
+            SYSTEM,
+            connector=connector,
+            name=name,
+            config=config,
+            participant_id=participant_id,
+        )
+        subscribe(uow.session, SYSTEM, instance.id, **rule)
+        uow.commit()
+    return instance.id
+
+
+def reefer_transport_document(lei: str, **members: Any) -> dict[str, Any]:
+    """DCSA's reefer example with the shipper identified by `lei`; `members` replace its own."""
+    td = json.loads(
+        (REFERENCE / "dcsa/examples/TransportDocument_reefer_APPROVED.json").read_bytes()
+    )
+    td["documentParties"]["shipper"]["identifyingCodes"] = [
+        {"codeListProvider": "GLEIF", "codeListName": "LEI", "partyCode": lei}
+    ]
+    td.update(members)
+    return td
+
+
+def iso(moment: datetime) -> str:
+    """RFC 3339 with a Z, as consent requests carry their times."""
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def consent_request_body(owner_id: uuid.UUID, /, **overrides: Any) -> dict[str, Any]:
+    """A consent request that fits TRADE_FINANCE_APPLICATION; keyword arguments override fields."""
+    now = datetime.now(UTC)
+    body: dict[str, Any] = {
+        "owner_id": str(owner_id),
+        "document_types": ["dcsa.transport-document"],
+        "purpose": "TRADE_FINANCE_APPLICATION",
+        "data_range": {"from": iso(now - timedelta(days=200)), "to": iso(now + timedelta(days=30))},
+        "validity": {
+            "from": iso(now - timedelta(minutes=1)),
+            "until": iso(now + timedelta(days=30)),
+        },
+        "fetch_type": "PERIODIC",
+        "frequency": {"count": 10, "unit": "DAY"},
+        "data_life_days": 30,
+    }
+    body.update(overrides)
+    return body
+
+
 def settings_env(settings: Settings) -> dict[str, str]:
     """The environment that gives a subprocess the same configuration as `settings`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRADEGATE_")}
@@ -70,29 +178,18 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-class WorkerProcess:
-    """A real `tradegate worker` subprocess that tests can start, SIGKILL and restart."""
+class ManagedProcess:
+    """A subprocess in its own process group, so a kill takes its children with it."""
 
-    def __init__(self, settings: Settings, *extra: str, log: Path | None = None) -> None:
-        self.env = settings_env(settings)
-        self.args = [
-            sys.executable,
-            "-m",
-            "app.cli",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            settings.celery_queue,
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            *extra,
-        ]
-        self.log = log or (settings.data_dir / "worker.log")
+    #: How long `stop` lets the process finish its work before killing it.
+    stop_timeout: float = 20
+
+    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
+        self.args, self.env, self.log = args, env, log
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        handle = open(self.log, "ab")  # noqa: SIM115  (owned by the subprocess)
+        handle = open(self.log, "ab")  # noqa: SIM115 - owned by the subprocess
         self.proc = subprocess.Popen(
             self.args,
             env=self.env,
@@ -102,25 +199,44 @@ class WorkerProcess:
             start_new_session=True,
         )
 
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
     def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
+        if self.alive:
+            assert self.proc is not None
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
+        if self.alive:
+            assert self.proc is not None
             os.killpg(self.proc.pid, signal.SIGTERM)
             try:
-                self.proc.wait(timeout=15)
+                self.proc.wait(timeout=self.stop_timeout)
             except subprocess.TimeoutExpired:
                 self.kill()
 
-    def __enter__(self) -> "WorkerProcess":
+    def __enter__(self) -> Self:
         self.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class WorkerProcess(ManagedProcess):
+    """A real `tradegate worker` subprocess that tests can start, SIGKILL and restart."""
+
+    stop_timeout = 15
+
+    def __init__(self, settings: Settings, *extra: str, log: Path | None = None) -> None:
+        super().__init__(
+            worker_command(settings.celery_queue, "--without-heartbeat", *extra),
+            settings_env(settings),
+            log or (settings.data_dir / "worker.log"),
+        )
 
 
 def wait_until(predicate, timeout: float = 30.0, interval: float = 0.1) -> bool:  # type: ignore[no-untyped-def]

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app import errors
 from app.security.principal import Principal
+from app.services.document_metadata import document_metadata
 from app.services.events import record_event
 from app.services.outbox import enqueue
 from app.storage.base import utcnow
@@ -212,16 +213,7 @@ def document_body(document: Document, warnings: list[Any] | None = None) -> dict
     return {
         "id": str(document.id),
         "type": document.doc_type,
-        "version": document.version,
-        "media_type": document.media_type,
-        "owner_id": str(document.owner_id),
-        "provider_id": str(document.provider_id),
-        "reference": document.reference,
-        "document_date": document.document_date.isoformat() if document.document_date else None,
-        "received_at": document.received_at.isoformat(),
-        "size": document.size,
-        "sha256": document.sha256,
-        "canonical_sha256": document.canonical_sha256,
+        **document_metadata(document),
         "warnings": document.warnings if warnings is None else warnings,
         "provenance": document.provenance,
     }

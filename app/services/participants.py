@@ -6,7 +6,7 @@ import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -89,6 +89,19 @@ def _parse_identifier(raw: str | tuple[str, str]) -> tuple[str, str]:
     return scheme, value
 
 
+def _ensure_identifier_free(session: Session, scheme: str, value: str) -> None:
+    """An identifier names one participant only: a second registration is a 409."""
+    taken = session.execute(
+        sa.select(ParticipantIdentifier.id).where(
+            ParticipantIdentifier.scheme == scheme, ParticipantIdentifier.value == value
+        )
+    ).first()
+    if taken:
+        raise Conflict(
+            f"identifier {scheme}:{value} is already registered", slug="identifier-taken"
+        )
+
+
 def create_participant(
     session: Session,
     *,
@@ -101,15 +114,7 @@ def create_participant(
     role_set = _parse_roles(roles)
     ids = [_parse_identifier(i) for i in identifiers]
     for scheme, value in ids:
-        taken = session.execute(
-            sa.select(ParticipantIdentifier.id).where(
-                ParticipantIdentifier.scheme == scheme, ParticipantIdentifier.value == value
-            )
-        ).first()
-        if taken:
-            raise Conflict(
-                f"identifier {scheme}:{value} is already registered", slug="identifier-taken"
-            )
+        _ensure_identifier_free(session, scheme, value)
     participant = Participant(
         name=name.strip(),
         country=country,
@@ -310,25 +315,28 @@ def add_user(
     return user
 
 
-def list_clients(session: Session, participant: Participant) -> list[ApiClient]:
-    """A participant's API clients, oldest first."""
+_Owned = TypeVar("_Owned", ApiClient, DashboardUser)
+
+
+def _owned_by(session: Session, model: type[_Owned], participant: Participant) -> list[_Owned]:
+    """Rows of `model` that belong to the participant, oldest first."""
     return list(
         session.execute(
-            sa.select(ApiClient)
-            .where(ApiClient.participant_id == participant.id)
-            .order_by(ApiClient.created_at)
+            sa.select(model)
+            .where(model.participant_id == participant.id)
+            .order_by(model.created_at)
         ).scalars()
     )
+
+
+def list_clients(session: Session, participant: Participant) -> list[ApiClient]:
+    """A participant's API clients, oldest first."""
+    return _owned_by(session, ApiClient, participant)
 
 
 def list_users(session: Session, participant: Participant) -> list[DashboardUser]:
-    return list(
-        session.execute(
-            sa.select(DashboardUser)
-            .where(DashboardUser.participant_id == participant.id)
-            .order_by(DashboardUser.created_at)
-        ).scalars()
-    )
+    """A participant's dashboard users, oldest first."""
+    return _owned_by(session, DashboardUser, participant)
 
 
 def get_client(session: Session, participant: Participant, client_id: str) -> ApiClient:
@@ -367,15 +375,7 @@ def add_identifier(
     session: Session, participant: Participant, raw: str, *, actor: str = "system"
 ) -> ParticipantIdentifier:
     scheme, value = _parse_identifier(raw)
-    taken = session.execute(
-        sa.select(ParticipantIdentifier.id).where(
-            ParticipantIdentifier.scheme == scheme, ParticipantIdentifier.value == value
-        )
-    ).first()
-    if taken:
-        raise Conflict(
-            f"identifier {scheme}:{value} is already registered", slug="identifier-taken"
-        )
+    _ensure_identifier_free(session, scheme, value)
     identifier = ParticipantIdentifier(participant_id=participant.id, scheme=scheme, value=value)
     session.add(identifier)
     session.flush()

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.services import coverage
+from app.services.document_metadata import document_metadata
 from app.services.outbox import enqueue
 from app.storage.base import utcnow
 from app.storage.db import is_postgresql
@@ -53,16 +54,7 @@ def document_data(document: Document, base_url: str) -> dict[str, Any]:
     return {
         "document_id": str(document.id),
         "document_type": document.doc_type,
-        "version": document.version,
-        "media_type": document.media_type,
-        "owner_id": str(document.owner_id),
-        "provider_id": str(document.provider_id),
-        "reference": document.reference,
-        "document_date": document.document_date.isoformat() if document.document_date else None,
-        "received_at": document.received_at.isoformat(),
-        "size": document.size,
-        "sha256": document.sha256,
-        "canonical_sha256": document.canonical_sha256,
+        **document_metadata(document),
         "links": {
             "metadata": f"{base}/v1/data/documents/{document.id}",
             "content": f"{base}/v1/data/documents/{document.id}/content",

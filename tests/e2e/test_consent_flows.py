@@ -10,11 +10,10 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from app.security.principal import SYSTEM
-from app.services.connector_instances import create_instance, subscribe
 from connectors.webhook.signing import generate_secret
 from tests.e2e.conftest import go, login, push_transport_document, shot
 from tests.integration.dashboard.conftest import new_lei
+from tests.support import subscribed_instance
 
 pytestmark = pytest.mark.e2e
 
@@ -135,21 +134,17 @@ def test_failed_webhook_delivery_is_shown_and_retried(hub, new_page):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         closed_port = sock.getsockname()[1]
-    with hub.container.uow() as uow:
-        instance, _ = create_instance(
-            uow.session,
-            SYSTEM,
-            connector="webhook",
-            name="treasury-hook",
-            config={
-                "url": f"http://127.0.0.1:{closed_port}/hook",
-                "secrets": [generate_secret()],
-                "allow_internal": ["127.0.0.1"],
-            },
-            participant_id=bank.id,
-        )
-        subscribe(uow.session, SYSTEM, instance.id)
-        uow.commit()
+    subscribed_instance(
+        hub.container,
+        bank.id,
+        "webhook",
+        {
+            "url": f"http://127.0.0.1:{closed_port}/hook",
+            "secrets": [generate_secret()],
+            "allow_internal": ["127.0.0.1"],
+        },
+        name="treasury-hook",
+    )
     consent_id = _request_consent(hub, hub.token(bank), owner)
 
     page = new_page()

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from app.api.deps import UowDep
 from app.dashboard.web import PREFIX, Viewer, ViewerDep, WritingViewerDep, admin_viewer, render
@@ -162,82 +164,69 @@ def participant_detail(
     return _detail(request, viewer, uow, _readable(uow, viewer, participant_id), notice=notice)
 
 
-def _act(
-    request: Request,
-    viewer: Viewer,
-    uow: UowDep,
-    participant_id: uuid.UUID,
-    action: Callable[[Participant], object],
-    notice: str,
-) -> Response:
-    """Run one admin change, then redirect with a notice, or re-show the page with the error."""
-    admin_viewer(viewer)
-    participant = svc.get_participant(uow.session, participant_id)
-    try:
-        action(participant)
-        uow.commit()
-    except ProblemError as exc:
-        uow.rollback()
-        fresh = svc.get_participant(uow.session, participant_id)
-        return _detail(request, viewer, uow, fresh, error=exc.detail)
-    return RedirectResponse(f"{PREFIX}/participants/{participant_id}?notice={notice}", 303)
+@dataclass
+class ParticipantChange:
+    """An admin's change to one participant, with what it takes to answer either way."""
+
+    request: Request
+    participant_id: uuid.UUID
+    viewer: Viewer
+    uow: UowDep
+
+    @property
+    def session(self) -> Session:
+        return self.uow.session
+
+    @property
+    def actor(self) -> str:
+        return self.viewer.principal.actor
+
+    def apply(self, action: Callable[[Participant], object], notice: str) -> Response:
+        """Run the change, then redirect with a notice, or re-show the page with the error."""
+        admin_viewer(self.viewer)
+        participant = svc.get_participant(self.session, self.participant_id)
+        try:
+            action(participant)
+            self.uow.commit()
+        except ProblemError as exc:
+            self.uow.rollback()
+            fresh = svc.get_participant(self.session, self.participant_id)
+            return _detail(self.request, self.viewer, self.uow, fresh, error=exc.detail)
+        return RedirectResponse(f"{PREFIX}/participants/{self.participant_id}?notice={notice}", 303)
+
+
+def participant_change(
+    request: Request, participant_id: uuid.UUID, viewer: WritingViewerDep, uow: UowDep
+) -> ParticipantChange:
+    return ParticipantChange(request, participant_id, viewer, uow)
+
+
+ChangeDep = Annotated[ParticipantChange, Depends(participant_change)]
 
 
 @router.post("/{participant_id}/roles")
-def update_roles(
-    request: Request,
-    participant_id: uuid.UUID,
-    viewer: WritingViewerDep,
-    uow: UowDep,
-    roles: Annotated[list[str] | None, Form()] = None,
-) -> Response:
-    return _act(
-        request,
-        viewer,
-        uow,
-        participant_id,
-        lambda p: svc.set_roles(uow.session, p, roles or [], actor=viewer.principal.actor),
-        "roles",
+def update_roles(change: ChangeDep, roles: Annotated[list[str] | None, Form()] = None) -> Response:
+    return change.apply(
+        lambda p: svc.set_roles(change.session, p, roles or [], actor=change.actor), "roles"
     )
 
 
 @router.post("/{participant_id}/identifiers")
 def add_identifier(
-    request: Request,
-    participant_id: uuid.UUID,
-    viewer: WritingViewerDep,
-    uow: UowDep,
+    change: ChangeDep,
     scheme: Annotated[str, Form(max_length=16)],
     value: Annotated[str, Form(max_length=100)],
 ) -> Response:
-    return _act(
-        request,
-        viewer,
-        uow,
-        participant_id,
-        lambda p: svc.add_identifier(
-            uow.session, p, f"{scheme}:{value}", actor=viewer.principal.actor
-        ),
+    return change.apply(
+        lambda p: svc.add_identifier(change.session, p, f"{scheme}:{value}", actor=change.actor),
         "identifier-added",
     )
 
 
 @router.post("/{participant_id}/identifiers/{identifier_id}/delete")
-def remove_identifier(
-    request: Request,
-    participant_id: uuid.UUID,
-    identifier_id: uuid.UUID,
-    viewer: WritingViewerDep,
-    uow: UowDep,
-) -> Response:
-    return _act(
-        request,
-        viewer,
-        uow,
-        participant_id,
-        lambda p: svc.remove_identifier(
-            uow.session, p, identifier_id, actor=viewer.principal.actor
-        ),
+def remove_identifier(change: ChangeDep, identifier_id: uuid.UUID) -> Response:
+    return change.apply(
+        lambda p: svc.remove_identifier(change.session, p, identifier_id, actor=change.actor),
         "identifier-removed",
     )
 
@@ -314,64 +303,47 @@ def rotate_secret(
 
 @router.post("/{participant_id}/clients/{client_id}/key")
 def register_key(
-    request: Request,
-    participant_id: uuid.UUID,
+    change: ChangeDep,
     client_id: str,
-    viewer: WritingViewerDep,
-    uow: UowDep,
     public_jwk: Annotated[str, Form(min_length=2, max_length=20_000)],
 ) -> Response:
     def register(p: Participant) -> None:
         jwk = _parse_jwk(public_jwk)
         if jwk is None:
             raise Unprocessable("paste the client's public JWK", slug="invalid-jwk")
-        client = svc.get_client(uow.session, p, client_id)
-        svc.register_client_key(uow.session, client, jwk, actor=viewer.principal.actor)
+        client = svc.get_client(change.session, p, client_id)
+        svc.register_client_key(change.session, client, jwk, actor=change.actor)
 
-    return _act(request, viewer, uow, participant_id, register, "key-registered")
+    return change.apply(register, "key-registered")
 
 
 @router.post("/{participant_id}/clients/{client_id}/{state}")
-def set_client_state(
-    request: Request,
-    participant_id: uuid.UUID,
-    client_id: str,
-    state: str,
-    viewer: WritingViewerDep,
-    uow: UowDep,
-) -> Response:
+def set_client_state(change: ChangeDep, client_id: str, state: str) -> Response:
     if state not in ("disable", "enable"):
         raise NotFound(f"no action {state!r} for clients")
 
     def apply(p: Participant) -> None:
-        client = svc.get_client(uow.session, p, client_id)
-        svc.set_client_active(uow.session, client, state == "enable", actor=viewer.principal.actor)
+        client = svc.get_client(change.session, p, client_id)
+        svc.set_client_active(change.session, client, state == "enable", actor=change.actor)
 
-    return _act(request, viewer, uow, participant_id, apply, f"client-{state}d")
+    return change.apply(apply, f"client-{state}d")
 
 
 @router.post("/{participant_id}/users")
 def add_user(
-    request: Request,
-    participant_id: uuid.UUID,
-    viewer: WritingViewerDep,
-    uow: UowDep,
+    change: ChangeDep,
     email: Annotated[str, Form(min_length=3, max_length=254)],
     password: Annotated[str, Form(max_length=1024)],
     is_admin: Annotated[bool, Form()] = False,
 ) -> Response:
-    return _act(
-        request,
-        viewer,
-        uow,
-        participant_id,
+    return change.apply(
         lambda p: svc.add_user(
-            uow.session,
+            change.session,
             p,
             email=email,
             password=password,
             is_admin=is_admin,
-            actor=viewer.principal.actor,
+            actor=change.actor,
         ),
         "user-added",
     )

@@ -66,8 +66,11 @@ class AnchorSink(Protocol):
         ...
 
     def verify(self, checkpoint: bytes, receipt: AnchorReceipt, trust: TrustAnchors) -> datetime:
-        """Return the notarised time; raise AnchorVerificationError if the receipt does not hold."""
-        ...
+        """Return the notarised time; raise AnchorVerificationError if the receipt does not hold.
+
+        Sinks that subclass this protocol inherit verification by :meth:`verify_receipt`.
+        """
+        return self.verify_receipt(checkpoint, receipt, trust)
 
 
 def checkpoint_digest(checkpoint: bytes) -> bytes:

@@ -14,6 +14,7 @@ from app.domain.note import NoteError, parse_note
 from app.ledger.sinks.base import (
     AnchorError,
     AnchorReceipt,
+    AnchorSink,
     AnchorVerificationError,
     TrustAnchors,
     check_receipt_matches,
@@ -91,7 +92,7 @@ def _fail(message: str, reason: str = "anchor_unverified") -> AnchorVerification
     return AnchorVerificationError(f"EVM anchor: {message}", reason)
 
 
-class EvmSink:
+class EvmSink(AnchorSink):
     """Anchors checkpoints in a CheckpointAnchor contract through a JSON-RPC node."""
 
     kind: ClassVar[str] = "evm"
@@ -175,10 +176,6 @@ class EvmSink:
             root="0x" + head.root_hash.hex(),
             size=head.size,
         )
-
-    def verify(self, checkpoint: bytes, receipt: AnchorReceipt, trust: TrustAnchors) -> datetime:
-        """See :meth:`verify_receipt`."""
-        return self.verify_receipt(checkpoint, receipt, trust)
 
     @staticmethod
     def verify_receipt(checkpoint: bytes, receipt: AnchorReceipt, trust: TrustAnchors) -> datetime:

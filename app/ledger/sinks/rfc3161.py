@@ -20,6 +20,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from app.ledger.sinks.base import (
     AnchorError,
     AnchorReceipt,
+    AnchorSink,
     AnchorVerificationError,
     TrustAnchors,
     check_receipt_matches,
@@ -302,7 +303,7 @@ def parse_reply(reply: bytes) -> bytes:
         raise AnchorError(f"malformed TSA reply: {exc}") from exc
 
 
-class Rfc3161Sink:
+class Rfc3161Sink(AnchorSink):
     """Notarises checkpoints with an RFC 3161 TSA over HTTP(S)."""
 
     kind: ClassVar[str] = "rfc3161"
@@ -364,10 +365,6 @@ class Rfc3161Sink:
             policy=tst_info["policy"].dotted,
             nonce=str(nonce),
         )
-
-    def verify(self, checkpoint: bytes, receipt: AnchorReceipt, trust: TrustAnchors) -> datetime:
-        """See :meth:`verify_receipt`."""
-        return self.verify_receipt(checkpoint, receipt, trust)
 
     @staticmethod
     def verify_receipt(checkpoint: bytes, receipt: AnchorReceipt, trust: TrustAnchors) -> datetime:

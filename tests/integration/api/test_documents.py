@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.storage.models import Document, Event, OutboxMessage, ProviderMandate
-from tests.support import REFERENCE, both_backends, push
+from tests.support import REFERENCE, both_backends, push, reefer_transport_document
 
 pytestmark = [pytest.mark.integration, both_backends]
 
@@ -20,13 +20,7 @@ PROBLEM = "application/problem+json"
 
 @pytest.fixture
 def td_with_lei() -> bytes:
-    td = json.loads(
-        (REFERENCE / "dcsa/examples/TransportDocument_reefer_APPROVED.json").read_bytes()
-    )
-    td["documentParties"]["shipper"]["identifyingCodes"] = [
-        {"codeListProvider": "GLEIF", "codeListName": "LEI", "partyCode": LEI}
-    ]
-    return json.dumps(td, indent=2).encode()
+    return json.dumps(reefer_transport_document(LEI), indent=2).encode()
 
 
 @pytest.fixture

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
-import subprocess
 import sys
 from pathlib import Path
 
@@ -14,7 +12,7 @@ import httpx
 import redis
 
 from app.settings import Settings
-from tests.support import REPO, settings_env, wait_until
+from tests.support import ManagedProcess, settings_env, wait_until
 
 
 def delivery_env(settings: Settings) -> dict[str, str]:
@@ -31,44 +29,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-class ManagedProcess:
-    """A subprocess in its own process group, so a kill takes its children with it."""
-
-    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
-        self.args, self.env, self.log = args, env, log
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        handle = open(self.log, "ab")  # noqa: SIM115 - owned by the subprocess
-        self.proc = subprocess.Popen(
-            self.args,
-            env=self.env,
-            cwd=REPO,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    @property
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def kill(self) -> None:
-        if self.alive:
-            assert self.proc is not None
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.alive:
-            assert self.proc is not None
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 class ApiProcess(ManagedProcess):

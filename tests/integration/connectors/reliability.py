@@ -14,7 +14,7 @@ import httpx
 from fastapi.testclient import TestClient
 
 from app.storage.models import Participant
-from tests.support import REFERENCE
+from tests.support import iso, reefer_transport_document
 from tests.webhook_receiver import WebhookReceiver
 
 LEI = "5493001KJTIIGC8Y1R12"
@@ -23,19 +23,10 @@ TRANSPORT = "dcsa.transport-document"
 
 def transport_document(n: int) -> bytes:
     """An official DCSA example made unique, issued today, shipped by the LEI owner."""
-    td = json.loads(
-        (REFERENCE / "dcsa/examples/TransportDocument_reefer_APPROVED.json").read_text()
+    td = reefer_transport_document(
+        LEI, transportDocumentReference=f"CRASH{n:07d}", issueDate=date.today().isoformat()
     )
-    td["transportDocumentReference"] = f"CRASH{n:07d}"
-    td["issueDate"] = date.today().isoformat()
-    td["documentParties"]["shipper"]["identifyingCodes"] = [
-        {"codeListProvider": "GLEIF", "codeListName": "LEI", "partyCode": LEI}
-    ]
     return json.dumps(td).encode()
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def grant_monitoring_consent(

@@ -4,11 +4,10 @@ import uuid
 
 import sqlalchemy as sa
 
-from app.security.principal import SYSTEM
-from app.services.connector_instances import create_instance, subscribe
 from app.storage.models import Delivery
 from connectors.webhook.signing import generate_secret
 from tests.integration.connectors.routing_support import accept_document
+from tests.support import subscribed_instance
 
 
 def make_instance(client, headers, secret=None, **extra):
@@ -58,27 +57,16 @@ def test_bad_configurations_get_a_422_problem_with_every_error(client, parties, 
 def test_only_the_operator_may_allow_internal_targets(
     client, parties, auth_headers, make_participant
 ):
-    response = client.post(
-        "/v1/connectors/instances",
-        json={
-            "connector": "webhook",
-            "name": "loop",
-            "config": {"url": "http://127.0.0.1:8080/", "allow_internal": ["127.0.0.1"]},
-        },
-        headers=auth_headers(parties["bank"]),
-    )
+    loop = {
+        "name": "loop",
+        "config": {"url": "http://127.0.0.1:8080/", "allow_internal": ["127.0.0.1"]},
+    }
+    response = make_instance(client, auth_headers(parties["bank"]), **loop)
     assert response.status_code == 403
     assert response.json()["type"] == "/problems/operator-only-setting"
     admin = make_participant("Hub", roles=("admin",))
-    response = client.post(
-        "/v1/connectors/instances",
-        json={
-            "connector": "webhook",
-            "name": "loop",
-            "config": {"url": "http://127.0.0.1:8080/", "allow_internal": ["127.0.0.1"]},
-            "participant_id": str(parties["bank"].id),
-        },
-        headers=auth_headers(admin),
+    response = make_instance(
+        client, auth_headers(admin), **loop, participant_id=str(parties["bank"].id)
     )
     assert response.status_code == 201
     assert response.json()["participant_id"] == str(parties["bank"].id)
@@ -140,17 +128,13 @@ def test_dead_deliveries_are_listed_and_replayed(
     client, container, parties, consents, auth_headers, secret
 ):
     consents.grant(parties["owner"], parties["bank"])
-    with container.uow() as uow:
-        instance, _ = create_instance(
-            uow.session,
-            SYSTEM,
-            connector="webhook",
-            name="internal",
-            config={"url": "http://10.0.0.1/hook", "secrets": [secret]},
-            participant_id=parties["bank"].id,
-        )
-        subscribe(uow.session, SYSTEM, instance.id)
-        uow.commit()
+    subscribed_instance(
+        container,
+        parties["bank"].id,
+        "webhook",
+        {"url": "http://10.0.0.1/hook", "secrets": [secret]},
+        name="internal",
+    )
     accept_document(container, parties["owner"], parties["provider"])
     headers = auth_headers(parties["bank"])
     dead = client.get("/v1/deliveries?status=dead", headers=headers).json()

@@ -34,23 +34,19 @@ def test_list_shows_builtin_and_plugin_connectors_but_not_broken_ones(runner):
     assert "broken" not in result.stdout
 
 
+def add_webhook(runner, name: str, url: str):  # noqa: ANN001, ANN201
+    """`connectors add` a webhook for Bank A, subscribed to accepted documents."""
+    config = json.dumps({"url": url})
+    return runner.invoke(
+        cli,
+        ["connectors", "add", "Bank A", "webhook", "--name", name, "--config", config]
+        + ["--subscribe", "document.accepted"],
+    )
+
+
 def test_add_an_instance_prints_its_generated_secret_once(runner):
     assert runner.invoke(cli, ["participants", "add", "Bank A", "-r", "consumer"]).exit_code == 0
-    result = runner.invoke(
-        cli,
-        [
-            "connectors",
-            "add",
-            "Bank A",
-            "webhook",
-            "--name",
-            "main",
-            "--config",
-            '{"url": "https://hooks.bank.example/in"}',
-            "--subscribe",
-            "document.accepted",
-        ],
-    )
+    result = add_webhook(runner, "main", "https://hooks.bank.example/in")
     assert result.exit_code == 0, result.output
     created = json.loads(result.stdout)
     assert created["config"]["secrets"][0].startswith("whsec_")
@@ -74,21 +70,7 @@ def test_bad_input_exits_2_with_the_reasons(runner):
 
 def test_retry_dead_replays_every_dead_letter(runner, tmp_path):
     assert runner.invoke(cli, ["participants", "add", "Bank A", "-r", "consumer"]).exit_code == 0
-    added = runner.invoke(
-        cli,
-        [
-            "connectors",
-            "add",
-            "Bank A",
-            "webhook",
-            "--name",
-            "internal",
-            "--config",
-            '{"url": "http://10.1.2.3/hook"}',
-            "--subscribe",
-            "document.accepted",
-        ],
-    )
+    added = add_webhook(runner, "internal", "http://10.1.2.3/hook")
     assert added.exit_code == 0, added.output
     container = Container(get_settings())
     try:

@@ -7,13 +7,13 @@ import pytest
 import sqlalchemy as sa
 
 from app.security.principal import SYSTEM
-from app.services.connector_instances import create_instance, subscribe
 from app.services.deliveries import replay_dead, requeue_stale
 from app.services.routing import notify
 from app.storage.base import utcnow
 from app.storage.models import ConnectorInstance, Delivery, DeliveryStatus, OutboxMessage
 from tests.integration.connectors.routing_support import accept_document
 from tests.integration.connectors.test_routing import webhook_for
+from tests.support import subscribed_instance
 from tests.webhook_receiver import WebhookReceiver
 
 
@@ -121,17 +121,13 @@ def test_consent_revoked_before_delivery_cancels_it(container, parties, consents
 
 def test_internal_target_without_allow_list_is_dead_at_once(container, parties, consents, secret):
     consents.grant(parties["owner"], parties["bank"])
-    with container.uow() as uow:
-        instance, _ = create_instance(
-            uow.session,
-            SYSTEM,
-            connector="webhook",
-            name="sneaky",
-            config={"url": "http://127.0.0.1:9/hook", "secrets": [secret]},
-            participant_id=parties["bank"].id,
-        )
-        subscribe(uow.session, SYSTEM, instance.id)
-        uow.commit()
+    subscribed_instance(
+        container,
+        parties["bank"].id,
+        "webhook",
+        {"url": "http://127.0.0.1:9/hook", "secrets": [secret]},
+        name="sneaky",
+    )
     accept_document(container, parties["owner"], parties["provider"])
     delivery = the_delivery(container)
     assert delivery.status == DeliveryStatus.DEAD and "internal address" in delivery.last_error

@@ -5,28 +5,22 @@ import json
 
 import sqlalchemy as sa
 
-from app.security.principal import SYSTEM
-from app.services.connector_instances import create_instance, subscribe
 from app.services.outbox import enqueue
 from app.storage.models import Delivery, DeliveryStatus, Notification, OutboxMessage, TaskReceipt
 from app.tasks.dispatch import dispatch_message
 from tests.integration.connectors.routing_support import accept_document
+from tests.support import subscribed_instance
 from tests.webhook_receiver import WebhookReceiver
 
 
 def webhook_for(container, participant, receiver, secret, **rule):
-    with container.uow() as uow:
-        instance, _ = create_instance(
-            uow.session,
-            SYSTEM,
-            connector="webhook",
-            name="main",
-            config={"url": receiver.url, "secrets": [secret], "allow_internal": ["127.0.0.1"]},
-            participant_id=participant.id,
-        )
-        subscribe(uow.session, SYSTEM, instance.id, **rule)
-        uow.commit()
-    return instance.id
+    return subscribed_instance(
+        container,
+        participant.id,
+        "webhook",
+        {"url": receiver.url, "secrets": [secret], "allow_internal": ["127.0.0.1"]},
+        **rule,
+    )
 
 
 def deliveries(container):
@@ -168,17 +162,9 @@ def test_content_is_pushed_only_when_the_consent_and_the_rule_allow_it(
 
 def test_folder_instances_receive_deliveries_as_files(container, parties, consents, tmp_path):
     consents.grant(parties["owner"], parties["bank"])
-    with container.uow() as uow:
-        instance, _ = create_instance(
-            uow.session,
-            SYSTEM,
-            connector="folder",
-            name="drop",
-            config={"path": str(tmp_path / "bank")},
-            participant_id=parties["bank"].id,
-        )
-        subscribe(uow.session, SYSTEM, instance.id)
-        uow.commit()
+    subscribed_instance(
+        container, parties["bank"].id, "folder", {"path": str(tmp_path / "bank")}, name="drop"
+    )
     accept_document(container, parties["owner"], parties["provider"])
     (notification,) = feed(container, parties["bank"])
     written = tmp_path / "bank" / "outgoing" / f"msg_{notification.id.hex}.json"
@@ -189,17 +175,9 @@ def test_a_third_party_connector_receives_deliveries_through_the_core(container,
     from tradegate_example_connector import MAILBOXES
 
     consents.grant(parties["owner"], parties["bank"])
-    with container.uow() as uow:
-        instance, _ = create_instance(
-            uow.session,
-            SYSTEM,
-            connector="memory",
-            name="plugin",
-            config={"mailbox": "routing-test"},
-            participant_id=parties["bank"].id,
-        )
-        subscribe(uow.session, SYSTEM, instance.id)
-        uow.commit()
+    subscribed_instance(
+        container, parties["bank"].id, "memory", {"mailbox": "routing-test"}, name="plugin"
+    )
     document_id = accept_document(container, parties["owner"], parties["provider"])
     (body,) = MAILBOXES["routing-test"].values()
     assert json.loads(body)["data"]["document_id"] == str(document_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from typing import Any
 import pytest
 
 from app.storage.models import Document, Participant
+from tests.support import consent_request_body, save_document
 
 TRANSPORT = "dcsa.transport-document"
 INVOICE = "uncefact.cii.invoice"
@@ -51,34 +51,14 @@ def parties(make_participant, auth_headers) -> Parties:
     return Parties(**made, headers={name: auth_headers(p) for name, p in made.items()})
 
 
-def iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
 @pytest.fixture
 def consent_body(parties) -> Callable[..., dict[str, Any]]:
     """A request that fits TRADE_FINANCE_APPLICATION; keyword arguments override fields."""
 
     def build(**overrides: Any) -> dict[str, Any]:
-        now = datetime.now(UTC)
-        body: dict[str, Any] = {
-            "owner_id": str(parties.owner.id),
-            "document_types": [TRANSPORT, INVOICE],
-            "purpose": "TRADE_FINANCE_APPLICATION",
-            "data_range": {
-                "from": iso(now - timedelta(days=200)),
-                "to": iso(now + timedelta(days=30)),
-            },
-            "validity": {
-                "from": iso(now - timedelta(minutes=1)),
-                "until": iso(now + timedelta(days=30)),
-            },
-            "fetch_type": "PERIODIC",
-            "frequency": {"count": 10, "unit": "DAY"},
-            "data_life_days": 30,
-        }
-        body.update(overrides)
-        return body
+        return consent_request_body(
+            parties.owner.id, **{"document_types": [TRANSPORT, INVOICE], **overrides}
+        )
 
     return build
 
@@ -135,26 +115,17 @@ def make_document(container, parties) -> Callable[..., Document]:
         content: bytes | None = None,
     ) -> Document:
         body = content or f'{{"transportDocumentReference":"{uuid.uuid4().hex[:12]}"}}'.encode()
-        digest = hashlib.sha256(body).hexdigest()
-        document = Document(
-            doc_type=doc_type,
-            version="3.0.3" if doc_type == TRANSPORT else "D16B",
-            media_type="application/json" if doc_type == TRANSPORT else "application/xml",
+        return save_document(
+            container,
+            body,
             owner_id=(owner or parties.owner).id,
             provider_id=(provider or parties.provider).id,
             reference=uuid.uuid4().hex[:12],
+            doc_type=doc_type,
+            version="3.0.3" if doc_type == TRANSPORT else "D16B",
+            media_type="application/json" if doc_type == TRANSPORT else "application/xml",
             document_date=document_date,
             received_at=received_at or datetime.now(UTC) - timedelta(days=1),
-            size=len(body),
-            sha256=digest,
-            canonical_sha256=digest,
-            content=body,
-            provenance={"schema": "test"},
-            warnings=[],
         )
-        with container.uow() as uow:
-            uow.session.add(document)
-            uow.commit()
-        return document
 
     return make

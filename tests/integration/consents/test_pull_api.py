@@ -13,8 +13,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.storage.models import Consent, Event
-from tests.integration.consents.conftest import INVOICE, TRANSPORT, iso
-from tests.support import both_backends
+from tests.integration.consents.conftest import INVOICE, TRANSPORT
+from tests.support import both_backends, iso
 
 pytestmark = [pytest.mark.integration]
 

@@ -9,8 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.integration.consents.conftest import iso
-from tests.support import REFERENCE, both_backends, push
+from tests.support import both_backends, iso, push, reefer_transport_document
 
 pytestmark = [pytest.mark.integration, both_backends]
 
@@ -23,13 +22,7 @@ def test_pushed_document_is_pulled_unchanged_under_consent(
     owner = make_participant("Exporter", roles=("owner",), identifiers=(f"LEI:{LEI}",))
     carrier = make_participant("Carrier", roles=("provider",))
     bank = make_participant("Bank", roles=("consumer",))
-    td = json.loads(
-        (REFERENCE / "dcsa/examples/TransportDocument_reefer_APPROVED.json").read_bytes()
-    )
-    td["documentParties"]["shipper"]["identifyingCodes"] = [
-        {"codeListProvider": "GLEIF", "codeListName": "LEI", "partyCode": LEI}
-    ]
-    raw = json.dumps(td, indent=2).encode()
+    raw = json.dumps(reefer_transport_document(LEI), indent=2).encode()
     pushed = push(client, auth_headers(carrier), raw, key="push-1")
     assert pushed.status_code == 201, pushed.text
     document = pushed.json()

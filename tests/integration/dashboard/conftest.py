@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -19,7 +18,7 @@ from fastapi.testclient import TestClient
 from app.services.participants import add_user
 from app.storage.base import utcnow
 from app.storage.models import Document, Participant
-from tests.support import REFERENCE
+from tests.support import consent_request_body, reefer_transport_document, save_document
 
 PASSWORD = "a long enough password"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -38,13 +37,15 @@ class Browser:
     client: TestClient
     csrf: str = ""
 
-    def login(self, email: str, password: str = PASSWORD) -> httpx.Response:
+    def login(
+        self, email: str, password: str = PASSWORD, *, next: str | None = None
+    ) -> httpx.Response:
+        """Sign in through the form; `next` is the page the form says to go back to."""
         page = self.client.get("/dashboard/login")
-        response = self.client.post(
-            "/dashboard/login",
-            data={"email": email, "password": password, "csrf_token": csrf_of(page.text)},
-            follow_redirects=False,
-        )
+        data = {"email": email, "password": password, "csrf_token": csrf_of(page.text)}
+        if next is not None:
+            data["next"] = next
+        response = self.client.post("/dashboard/login", data=data, follow_redirects=False)
         if response.status_code == 303:
             self.csrf = csrf_of(self.client.get("/dashboard/").text)
         return response
@@ -94,40 +95,27 @@ def store_document(container) -> Callable[..., Document]:
         received_at: datetime | None = None,
     ) -> Document:
         content = json.dumps({"transportDocumentReference": reference}).encode()
-        digest = hashlib.sha256(content).hexdigest()
-        document = Document(
-            doc_type=doc_type,
-            version="3.0.3",
-            media_type="application/json",
+        return save_document(
+            container,
+            content,
             owner_id=owner.id,
             provider_id=provider.id,
             reference=reference,
+            doc_type=doc_type,
+            version="3.0.3",
+            media_type="application/json",
             document_date=utcnow().date() - timedelta(days=3),
             received_at=received_at or utcnow(),
-            size=len(content),
-            sha256=digest,
-            canonical_sha256=digest,
-            content=content,
-            provenance={"schema": "test"},
-            warnings=[],
         )
-        with container.uow() as uow:
-            uow.session.add(document)
-            uow.commit()
-        return document
 
     return store
 
 
 def transport_document(lei: str, reference: str | None = None) -> bytes:
     """DCSA's reefer example, shipped three days ago, with the shipper identified by `lei`."""
-    td = json.loads(
-        (REFERENCE / "dcsa/examples/TransportDocument_reefer_APPROVED.json").read_bytes()
+    td = reefer_transport_document(
+        lei, shippedOnBoardDate=(utcnow().date() - timedelta(days=3)).isoformat()
     )
-    td["documentParties"]["shipper"]["identifyingCodes"] = [
-        {"codeListProvider": "GLEIF", "codeListName": "LEI", "partyCode": lei}
-    ]
-    td["shippedOnBoardDate"] = (utcnow().date() - timedelta(days=3)).isoformat()
     if reference:
         td["transportDocumentReference"] = reference
     return json.dumps(td, indent=2).encode()
@@ -161,30 +149,6 @@ def push_document(client, auth_headers) -> Callable[..., dict[str, Any]]:
     return push
 
 
-def consent_request_body(owner: Participant, **overrides: Any) -> dict[str, Any]:
-    """A consent request that fits the default TRADE_FINANCE_APPLICATION purpose."""
-    now = datetime.now(UTC)
-
-    def iso(moment: datetime) -> str:
-        return moment.isoformat().replace("+00:00", "Z")
-
-    body: dict[str, Any] = {
-        "owner_id": str(owner.id),
-        "document_types": ["dcsa.transport-document"],
-        "purpose": "TRADE_FINANCE_APPLICATION",
-        "data_range": {"from": iso(now - timedelta(days=200)), "to": iso(now + timedelta(days=30))},
-        "validity": {
-            "from": iso(now - timedelta(minutes=1)),
-            "until": iso(now + timedelta(days=30)),
-        },
-        "fetch_type": "PERIODIC",
-        "frequency": {"count": 10, "unit": "DAY"},
-        "data_life_days": 30,
-    }
-    body.update(overrides)
-    return body
-
-
 @pytest.fixture
 def pending_consent(client, auth_headers) -> Callable[..., dict[str, Any]]:
     """A consent the bank requested through the API, waiting for the owner."""
@@ -192,7 +156,7 @@ def pending_consent(client, auth_headers) -> Callable[..., dict[str, Any]]:
     def make(owner: Participant, bank: Participant, **overrides: Any) -> dict[str, Any]:
         response = client.post(
             "/v1/consents",
-            json=consent_request_body(owner, **overrides),
+            json=consent_request_body(owner.id, **overrides),
             headers=auth_headers(bank),
         )
         assert response.status_code == 201, response.text

@@ -8,10 +8,9 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from app.security.principal import SYSTEM
-from app.services.connector_instances import create_instance, subscribe
-from app.storage.models import Delivery, Event
+from app.storage.models import Delivery, Event, Participant
 from connectors.webhook.signing import generate_secret
+from tests.support import subscribed_instance
 
 
 @pytest.fixture
@@ -29,21 +28,17 @@ def _closed_port() -> int:
 
 def _webhook(container, participant) -> None:
     """A webhook to a port nobody listens on, subscribed to everything."""
-    with container.uow() as uow:
-        instance, _ = create_instance(
-            uow.session,
-            SYSTEM,
-            connector="webhook",
-            name="treasury",
-            config={
-                "url": f"http://127.0.0.1:{_closed_port()}/hook",
-                "secrets": [generate_secret()],
-                "allow_internal": ["127.0.0.1"],
-            },
-            participant_id=participant.id,
-        )
-        subscribe(uow.session, SYSTEM, instance.id)
-        uow.commit()
+    subscribed_instance(
+        container,
+        participant.id,
+        "webhook",
+        {
+            "url": f"http://127.0.0.1:{_closed_port()}/hook",
+            "secrets": [generate_secret()],
+            "allow_internal": ["127.0.0.1"],
+        },
+        name="treasury",
+    )
 
 
 def _dead_delivery(container, timeout: float = 10.0) -> Delivery:
@@ -60,15 +55,22 @@ def _dead_delivery(container, timeout: float = 10.0) -> Delivery:
     raise AssertionError("no delivery died")
 
 
-def test_failed_delivery_shows_its_error_and_can_be_retried(
+def _failed_delivery(  # noqa: ANN001
     admin_browser, container, make_participant, pending_consent
-):
+) -> tuple[Participant, Delivery]:
+    """A bank whose webhook is down, approved for an owner: its first delivery dies."""
     owner = make_participant("Exporter", roles=("owner",))
     bank = make_participant("Harbour Bank", roles=("consumer",))
     _webhook(container, bank)
     consent = pending_consent(owner, bank)
     admin_browser.post(f"/dashboard/consents/{consent['id']}/approve")
-    dead = _dead_delivery(container)
+    return bank, _dead_delivery(container)
+
+
+def test_failed_delivery_shows_its_error_and_can_be_retried(
+    admin_browser, container, make_participant, pending_consent
+):
+    bank, dead = _failed_delivery(admin_browser, container, make_participant, pending_consent)
 
     page = admin_browser.get("/dashboard/deliveries").text
     assert "treasury" in page and bank.name in page
@@ -101,11 +103,6 @@ def test_participant_page_lists_its_connector_instances(admin_browser, container
 def test_overview_shows_the_delivery_success_rate(
     admin_browser, container, make_participant, pending_consent
 ):
-    owner = make_participant("Exporter", roles=("owner",))
-    bank = make_participant("Harbour Bank", roles=("consumer",))
-    _webhook(container, bank)
-    consent = pending_consent(owner, bank)
-    admin_browser.post(f"/dashboard/consents/{consent['id']}/approve")
-    _dead_delivery(container)
+    _failed_delivery(admin_browser, container, make_participant, pending_consent)
     page = admin_browser.get("/dashboard/").text
     assert "Share of settled deliveries that were delivered: treasury 0%" in page

@@ -83,6 +83,7 @@ def test_document_detail_shows_hashes_validation_and_downloads_the_original(
     pushed = push_document(carrier, LEI, reference="DASH-TDR-1")
     page = admin_browser.get(f"/dashboard/documents/{pushed['id']}")
     assert page.status_code == 200
+    assert "<title>Document DASH-TDR-1 · Tradegate</title>" in page.text
     assert pushed["sha256"] in page.text and pushed["canonical_sha256"] in page.text
     assert "Accepted: the schema and every business rule passed" in page.text
     assert "ruleset" in page.text
@@ -120,5 +121,5 @@ def test_document_detail_lists_who_fetched_it_under_which_consent(
     )
     assert fetched.status_code == 200, fetched.text
     detail = admin_browser.get(f"/dashboard/documents/{pushed['id']}").text
-    assert bank.name in detail
+    assert bank.name in detail and detail.count('id="access-title"') == 1
     assert f"/dashboard/consents/{consent['id']}" in detail

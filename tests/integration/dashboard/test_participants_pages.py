@@ -133,6 +133,33 @@ def test_roles_and_identifiers_can_be_changed(admin_browser):
         {"scheme": "LEI", "value": "5493001KJTIIGC8Y1R12"},
     )
     assert duplicate.status_code == 422 and "already registered" in duplicate.text
+    identifier_id = re.search(r"/identifiers/([0-9a-f-]{36})/delete", page.text).group(1)
+    removed = admin_browser.post(
+        f"/dashboard/participants/{pid}/identifiers/{identifier_id}/delete"
+    )
+    assert "Identifier removed." in removed.text and "5493001KJTIIGC8Y1R12" not in removed.text
+
+
+def test_admin_adds_a_dashboard_user_and_enables_a_disabled_client(admin_browser, container):
+    pid = _created_id(
+        admin_browser.post("/dashboard/participants", {"name": "Bank", "roles": ["consumer"]})
+    )
+    added = admin_browser.post(
+        f"/dashboard/participants/{pid}/users",
+        {"email": "clerk@bank.example", "password": "a long enough passphrase"},
+    )
+    assert "Dashboard user created." in added.text and "clerk@bank.example" in added.text
+    issued = admin_browser.post(f"/dashboard/participants/{pid}/clients", {"name": "t"})
+    client_id = re.search(r"New client secret for <code>(tg_[0-9a-f]+)</code>", issued.text).group(
+        1
+    )
+    admin_browser.post(f"/dashboard/participants/{pid}/clients/{client_id}/disable")
+    enabled = admin_browser.post(f"/dashboard/participants/{pid}/clients/{client_id}/enable")
+    assert "Client enabled again." in enabled.text
+    with container.uow() as uow:
+        assert uow.session.execute(
+            sa.select(ApiClient.active).where(ApiClient.client_id == client_id)
+        ).scalar_one()
 
 
 def test_owner_sees_only_its_own_participant_and_cannot_register(

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from app.services.dashboard_auth import MAX_FAILED_LOGINS
 from app.storage.base import utcnow
 from app.storage.models import DashboardUser, Event
-from tests.integration.dashboard.conftest import PASSWORD, csrf_of
+from tests.integration.dashboard.conftest import PASSWORD
 
 
 def test_anonymous_visitor_is_sent_to_login_and_back(browser):
@@ -22,17 +22,7 @@ def test_anonymous_visitor_is_sent_to_login_and_back(browser):
 
 def test_login_sets_a_strict_httponly_session_cookie(browser, make_participant, make_user):
     email = make_user(make_participant("Owner", roles=("owner",)))
-    page = browser.get("/dashboard/login")
-    response = browser.client.post(
-        "/dashboard/login",
-        data={
-            "email": email,
-            "password": PASSWORD,
-            "csrf_token": csrf_of(page.text),
-            "next": "/dashboard/participants",
-        },
-        follow_redirects=False,
-    )
+    response = browser.login(email, next="/dashboard/participants")
     assert response.status_code == 303
     assert response.headers["location"] == "/dashboard/participants"
     cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("tg_session="))
@@ -42,17 +32,7 @@ def test_login_sets_a_strict_httponly_session_cookie(browser, make_participant, 
 
 def test_login_ignores_a_next_target_outside_the_dashboard(browser, make_participant, make_user):
     email = make_user(make_participant("Owner", roles=("owner",)))
-    page = browser.get("/dashboard/login")
-    response = browser.client.post(
-        "/dashboard/login",
-        data={
-            "email": email,
-            "password": PASSWORD,
-            "csrf_token": csrf_of(page.text),
-            "next": "https://evil.example/phish",
-        },
-        follow_redirects=False,
-    )
+    response = browser.login(email, next="https://evil.example/phish")
     assert response.headers["location"] == "/dashboard/"
 
 

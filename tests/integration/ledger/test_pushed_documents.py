@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.tasks.ledger import anchor
-from tests.support import REFERENCE
+from tests.support import REFERENCE, consent_request_body, iso, reefer_transport_document
 
 pytestmark = pytest.mark.integration
 
@@ -16,13 +16,7 @@ LEI = "5493001KJTIIGC8Y1R12"
 
 
 def reefer_td() -> bytes:
-    td = json.loads(
-        (REFERENCE / "dcsa/examples/TransportDocument_reefer_APPROVED.json").read_bytes()
-    )
-    td["documentParties"]["shipper"]["identifyingCodes"] = [
-        {"codeListProvider": "GLEIF", "codeListName": "LEI", "partyCode": LEI}
-    ]
-    return json.dumps(td, indent=2).encode()
+    return json.dumps(reefer_transport_document(LEI), indent=2).encode()
 
 
 @pytest.fixture
@@ -88,10 +82,6 @@ def test_a_pushed_cii_invoice_verifies_after_reserialisation(hub, make_participa
     ]
 
 
-def iso(moment):
-    return moment.isoformat().replace("+00:00", "Z")
-
-
 def test_a_bank_pulling_under_consent_gets_a_bundle_that_verifies(
     hub, make_participant, auth_headers
 ):
@@ -107,19 +97,9 @@ def test_a_bank_pulling_under_consent_gets_a_bundle_that_verifies(
     consent = client.post(
         "/v1/consents",
         headers=auth_headers(bank),
-        json={
-            "owner_id": str(owner.id),
-            "document_types": ["dcsa.transport-document"],
-            "purpose": "TRADE_FINANCE_APPLICATION",
-            "data_range": {"from": iso(now - timedelta(days=100)), "to": iso(now)},
-            "validity": {
-                "from": iso(now - timedelta(minutes=1)),
-                "until": iso(now + timedelta(days=30)),
-            },
-            "fetch_type": "PERIODIC",
-            "frequency": {"count": 10, "unit": "DAY"},
-            "data_life_days": 30,
-        },
+        json=consent_request_body(
+            owner.id, data_range={"from": iso(now - timedelta(days=100)), "to": iso(now)}
+        ),
     )
     assert consent.status_code == 201, consent.text
     approved = client.post(
