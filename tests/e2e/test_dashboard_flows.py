@@ -130,7 +130,8 @@ def test_keyboard_user_can_sign_in_and_skip_to_content(hub, new_page):
     admin = hub.user(hub.participant("Operator", ("admin",)), admin=True)
     page = new_page()
     page.goto("/dashboard/login")
-    page.keyboard.type(admin)  # the e-mail field has focus on arrival
+    expect(page.locator("#email")).to_be_focused()  # the e-mail field has focus on arrival
+    page.keyboard.type(admin)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
