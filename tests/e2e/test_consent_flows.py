@@ -156,7 +156,7 @@ def test_failed_webhook_delivery_is_shown_and_retried(hub, new_page):
     go(page, "Deliveries")
     failures = page.get_by_role("region", name="Failures and dead letters")
     retry = failures.get_by_role("button", name="Retry", exact=True).first
-    for _ in range(40):  # the first attempt runs in the server's background runner
+    for _ in range(120):  # the first attempt runs in the server's background runner
         if retry.is_visible():
             break
         page.wait_for_timeout(250)
