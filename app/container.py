@@ -43,8 +43,7 @@ class Container:
         return KeyStore.load_or_create(self.settings.effective_keys_file)
 
     def uow(self) -> UnitOfWork:
-        uow = UnitOfWork(self._tracked_sessions, on_outbox=self.runner.kick)
-        return uow
+        return UnitOfWork(self._tracked_sessions, on_outbox=self.runner.kick)
 
     def _tracked_sessions(self) -> Session:
         session = self.session_factory()

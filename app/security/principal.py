@@ -20,9 +20,6 @@ class Principal:
     def is_admin(self) -> bool:
         return "admin" in self.roles
 
-    def has_role(self, role: str) -> bool:
-        return role in self.roles or self.is_admin
-
     @property
     def actor(self) -> str:
         """How events name this caller: `client:<client_id>` or `user:<email>`."""

@@ -16,8 +16,8 @@ OUTBOX_PENDING = "tradegate.outbox_pending"
 class UnitOfWork:
     """`with uow: ...; uow.commit()`; leaving the block without commit rolls back.
 
-    Callbacks registered with `after_commit` run once the data is durable, which is when
-    tasks may be started (a task must never see data that could still roll back).
+    When the transaction wrote outbox rows, `on_outbox` runs once the data is durable, which
+    is when tasks may be started (a task must never see data that could still roll back).
     """
 
     def __init__(
@@ -28,7 +28,6 @@ class UnitOfWork:
         self._session_factory = session_factory
         self._on_outbox = on_outbox
         self._session: Session | None = None
-        self._after: list[Callable[[], None]] = []
 
     @property
     def session(self) -> Session:
@@ -38,7 +37,6 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         self._session = self._session_factory()
-        self._after = []
         return self
 
     def __exit__(
@@ -52,23 +50,16 @@ class UnitOfWork:
         self.session.close()
         self._session = None
 
-    def after_commit(self, fn: Callable[[], None]) -> None:
-        self._after.append(fn)
-
     def commit(self) -> None:
         session = self.session
         outbox_pending = session.info.pop(OUTBOX_PENDING, False)
         session.commit()
-        callbacks, self._after = self._after, []
         if outbox_pending and self._on_outbox is not None:
-            callbacks.append(self._on_outbox)
-        for fn in callbacks:
             try:
-                fn()
-            except Exception:  # the commit stands; a failed hook is retried by the sweeper
-                log.exception("after_commit_hook_failed", hook=getattr(fn, "__name__", repr(fn)))
+                self._on_outbox()
+            except Exception:  # the commit stands; the beat sweep publishes the rows later
+                log.exception("outbox_kick_failed")
 
     def rollback(self) -> None:
         self.session.info.pop(OUTBOX_PENDING, None)
         self.session.rollback()
-        self._after = []

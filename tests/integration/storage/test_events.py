@@ -30,43 +30,35 @@ def test_chain_of_appended_events_verifies(container):
     assert (checked, broken) == (5, None)
 
 
-def test_edited_payload_is_detected(container):
-    _append(container, 4)
+def _first_break_after(container, events, tampering):
+    """Append `events`, run one tampering statement behind the hub's back, verify."""
+    _append(container, events)
     with container.uow() as uow:
-        uow.session.execute(sa.update(Event).where(Event.seq == 2).values(payload={"i": 99}))
+        uow.session.execute(tampering)
         uow.commit()
     with container.uow() as uow:
-        _, broken = verify_chain(uow.session)
+        return verify_chain(uow.session)[1]
+
+
+def test_edited_payload_is_detected(container):
+    edit = sa.update(Event).where(Event.seq == 2).values(payload={"i": 99})
+    broken = _first_break_after(container, 4, edit)
     assert broken is not None and broken.seq == 2 and broken.reason == "payload_mismatch"
 
 
-def test_rehashed_edit_breaks_the_next_link(container):
-    _append(container, 4)
-    with container.uow() as uow:
-        uow.session.execute(sa.update(Event).where(Event.seq == 2).values(actor="mallory"))
-        uow.commit()
-    with container.uow() as uow:
-        _, broken = verify_chain(uow.session)
+def test_edited_field_breaks_the_event_hash(container):
+    edit = sa.update(Event).where(Event.seq == 2).values(actor="mallory")
+    broken = _first_break_after(container, 4, edit)
     assert broken is not None and broken.seq == 2 and broken.reason == "hash_mismatch"
 
 
 def test_deleted_event_is_detected(container):
-    _append(container, 4)
-    with container.uow() as uow:
-        uow.session.execute(sa.delete(Event).where(Event.seq == 3))
-        uow.commit()
-    with container.uow() as uow:
-        _, broken = verify_chain(uow.session)
+    broken = _first_break_after(container, 4, sa.delete(Event).where(Event.seq == 3))
     assert broken is not None and broken.seq == 3 and broken.reason == "missing_event"
 
 
 def test_truncated_tail_is_detected(container):
-    _append(container, 3)
-    with container.uow() as uow:
-        uow.session.execute(sa.delete(Event).where(Event.seq == 3))
-        uow.commit()
-    with container.uow() as uow:
-        _, broken = verify_chain(uow.session)
+    broken = _first_break_after(container, 3, sa.delete(Event).where(Event.seq == 3))
     assert broken is not None and broken.reason == "truncated_chain"
 
 
