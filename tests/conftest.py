@@ -23,10 +23,9 @@ from app.settings import Settings
 from app.storage.base import Base
 from app.storage.migrate import upgrade
 from app.storage.models import Participant
+from bench.support import PG_ADMIN_URL, REDIS_URL
 from tests.support import REFERENCE
 
-PG_ADMIN_URL = os.environ.get("TRADEGATE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("TRADEGATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 

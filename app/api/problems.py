@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -105,6 +106,21 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(422, body)
 
 
+def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A lost database connection is transient (restart, failover): 503, retry shortly."""
+    assert isinstance(exc, sa.exc.DBAPIError)
+    if not exc.connection_invalidated:
+        return _unexpected(request, exc)
+    log.warning("database_connection_lost", path=request.url.path)
+    body = problem_body(
+        503,
+        "the database connection was lost; retry the request",
+        "database-unavailable",
+        instance=request.url.path,
+    )
+    return problem_response(503, body, {"Retry-After": "1"})
+
+
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled_error", path=request.url.path)
     body = problem_body(
@@ -117,4 +133,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _problem_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(sa.exc.DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -37,10 +37,14 @@ class ConsentedDocumentPage(BaseModel):
 
 
 class EventRead(ReadModel):
-    """One hash-chained event; `hash` links it to `prev_hash` of its predecessor."""
+    """One hash-chained event; `hash` links it to `prev_hash` of its predecessor.
+
+    `seq`, `prev_hash` and `hash` are null for the moment between the event's commit and
+    the sequencer linking it into the chain (normally well under a second).
+    """
 
     id: uuid.UUID
-    seq: int
+    seq: int | None
     time: datetime
     kind: str
     actor: str
@@ -48,8 +52,8 @@ class EventRead(ReadModel):
     participant_ids: list[Any]
     payload: dict[str, Any]
     payload_sha256: str
-    prev_hash: str
-    hash: str
+    prev_hash: str | None
+    hash: str | None
 
 
 class EventPageRead(BaseModel):

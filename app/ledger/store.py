@@ -150,8 +150,9 @@ def pending_events(session: Session, after_seq: int, limit: int) -> Sequence[Pen
     """The next ``limit`` events after ``after_seq`` in chain order, as leaf strings."""
     connection = session.connection()
     event_id, time = _leaf_strings(connection.dialect.name)
+    seq = sa.type_coerce(Event.seq, sa.BigInteger).label("seq")  # not NULL past after_seq
     return connection.execute(
-        sa.select(Event.seq, event_id, Event.kind, Event.subject, Event.payload_sha256, time)
+        sa.select(seq, event_id, Event.kind, Event.subject, Event.payload_sha256, time)
         .where(Event.seq > after_seq)
         .order_by(Event.seq)
         .limit(limit)

@@ -9,15 +9,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from app.errors import BadRequest
 from app.security.principal import Principal
-from app.services.cursors import page_size
+from app.services.cursors import Position, decode_cursor, encode_cursor, page_size
 from app.storage.models import Event
 
 
 @dataclass(frozen=True)
 class EventPage:
-    """Events and the sequence number to continue below (None on the last page)."""
+    """Events and the cursor to continue with (None on the last page)."""
 
     items: list[Event]
     next_cursor: str | None
@@ -41,9 +40,10 @@ def list_events(
     cursor: str | None = None,
     limit: int = 50,
 ) -> EventPage:
-    """Events that involve the caller's participant (every event for an admin).
+    """Events that involve the caller's participant (every event for an admin), newest first.
 
-    The cursor is the last sequence number seen: the chain order is the audit order.
+    Ordered by time, not by chain position, so an event shows at once, before the sequencer
+    has linked it (its `seq` and hashes are empty until then).
     """
     size = page_size(limit)
     stmt = sa.select(Event)
@@ -54,12 +54,12 @@ def list_events(
     if subject is not None:
         stmt = stmt.where(Event.subject == subject)
     if cursor is not None:
-        if not (cursor.isascii() and cursor.isdigit()):
-            raise BadRequest("the cursor is malformed", slug="invalid-cursor")
-        stmt = stmt.where(Event.seq < int(cursor))
-    rows = list(session.execute(stmt.order_by(Event.seq.desc()).limit(size + 1)).scalars())
+        after = decode_cursor(cursor)
+        stmt = stmt.where(sa.tuple_(Event.time, Event.id) < (after.at, after.id))
+    newest_first = stmt.order_by(Event.time.desc(), Event.id.desc()).limit(size + 1)
+    rows = list(session.execute(newest_first).scalars())
     next_cursor = None
     if len(rows) > size:
         rows = rows[:size]
-        next_cursor = str(rows[-1].seq)
+        next_cursor = encode_cursor(Position(rows[-1].time, rows[-1].id))
     return EventPage(rows, next_cursor)

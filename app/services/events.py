@@ -1,37 +1,57 @@
-"""Append events to the hash-chained log and verify the chain."""
+"""Append events, link them into the hash chain, and verify the chain."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, cast
+from datetime import datetime
+from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.domain.hashing import json_sha256
 from app.storage.base import new_id, utcnow
-from app.storage.db import is_postgresql
 from app.storage.models import ChainHead, Event
 
 GENESIS_HASH = "0" * 64
 _EVENTS = cast(sa.Table, Event.__table__)
 _HEAD = cast(sa.Table, ChainHead.__table__)
+#: The columns a writer fills; `seq`, `prev_hash` and `hash` are the sequencer's.
+_FIELDS = [c for c in _EVENTS.columns if c.key not in {"seq", "prev_hash", "hash"}]
+_LINK = (
+    sa.update(_EVENTS)
+    .where(_EVENTS.c.id == sa.bindparam("event_id"))
+    .values(seq=sa.bindparam("new_seq"), prev_hash=sa.bindparam("prev"), hash=sa.bindparam("link"))
+)
 
 
-def event_hash(event: Event) -> str:
+class Chainable(Protocol):
+    """The fields of an event that its chain hash covers, besides its place in the chain."""
+
+    id: uuid.UUID
+    time: datetime
+    kind: str
+    actor: str
+    subject: str
+    participant_ids: list[Any]
+    payload_sha256: str
+
+
+def link_hash(event: Chainable, seq: int, prev_hash: str) -> str:
     """Hash of everything that identifies an event, chained to its predecessor."""
     return json_sha256(
         {
             "id": str(event.id),
-            "seq": event.seq,
+            "seq": seq,
             "time": event.time.isoformat(),
             "kind": event.kind,
             "actor": event.actor,
             "subject": event.subject,
             "participant_ids": list(event.participant_ids),
             "payload_sha256": event.payload_sha256,
-            "prev_hash": event.prev_hash,
+            "prev_hash": prev_hash,
         }
     )
 
@@ -45,23 +65,14 @@ def record_event(
     payload: dict[str, Any],
     participant_ids: Iterable[Any] = (),
 ) -> Event:
-    """Append one event, chained to the previous one.
+    """Append one event, unchained, in the caller's transaction.
 
-    Bumping the chain head's sequence both locks the head row (serialising appends across
-    replicas until commit) and returns the previous hash, in one statement; on PostgreSQL
-    the event insert and the new head hash go in a second one. Appends sit on every pull,
-    so round trips here are latency a bank sees.
+    One insert and no lock: appends from every replica run side by side, and a bank's pull
+    pays a single statement for its audit record. The ledger sequencer links the event into
+    the chain (`chain_pending`) and signs it into the log right after the commit.
     """
-    bump = (
-        sa.update(_HEAD)
-        .where(_HEAD.c.id == 1)
-        .values(seq=_HEAD.c.seq + 1)
-        .returning(_HEAD.c.seq, _HEAD.c.hash)
-    )
-    seq, prev_hash = session.execute(bump).one()
     event = Event(
         id=new_id(),
-        seq=seq,
         time=utcnow(),
         kind=kind,
         actor=actor,
@@ -69,18 +80,37 @@ def record_event(
         participant_ids=sorted({str(p) for p in participant_ids}),
         payload=payload,
         payload_sha256=json_sha256(payload),
-        prev_hash=prev_hash,
     )
-    event.hash = event_hash(event)
-    row = {c.key: getattr(event, c.key) for c in _EVENTS.columns}
-    set_head = sa.update(_HEAD).where(_HEAD.c.id == 1)
-    if is_postgresql(session):
-        appended = sa.insert(_EVENTS).values(**row).cte("appended")
-        session.execute(set_head.values(hash=event.hash).add_cte(appended))
-    else:
-        session.execute(sa.insert(_EVENTS).values(**row))
-        session.execute(set_head.values(hash=event.hash))
+    session.execute(sa.insert(_EVENTS).values({c.key: getattr(event, c.key) for c in _FIELDS}))
     return event
+
+
+def chain_pending(session: Session, limit: int) -> int:
+    """Link up to `limit` unchained events to the tip of the chain, oldest first.
+
+    Only the sequencer calls this, under its lock, so the chain has a single writer and
+    `seq` has no gaps. Returns how many events were linked.
+    """
+    pending = session.execute(
+        sa.select(*(_EVENTS.c[c.key] for c in _FIELDS))
+        .where(_EVENTS.c.seq.is_(None))
+        .order_by(_EVENTS.c.time, _EVENTS.c.id)
+        .limit(limit)
+    ).all()
+    if not pending:
+        return 0
+    seq, prev_hash = session.execute(
+        sa.select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
+    ).one()
+    links = []
+    for event in pending:
+        seq += 1
+        link = link_hash(cast(Chainable, event), seq, prev_hash)
+        links.append({"event_id": event.id, "new_seq": seq, "prev": prev_hash, "link": link})
+        prev_hash = link
+    session.execute(_LINK, links)
+    session.execute(sa.update(_HEAD).where(_HEAD.c.id == 1).values(seq=seq, hash=prev_hash))
+    return len(links)
 
 
 @dataclass(frozen=True)
@@ -93,7 +123,10 @@ class ChainBreak:
 
 
 def verify_chain(session: Session, batch: int = 5000) -> tuple[int, ChainBreak | None]:
-    """Walk the whole chain; returns (events checked, first break or None)."""
+    """Walk the whole chain; returns (events checked, first break or None).
+
+    Events still waiting for the sequencer are not in the chain yet and are not checked.
+    """
     expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
     last_seq = 0
     while True:
@@ -109,13 +142,15 @@ def verify_chain(session: Session, batch: int = 5000) -> tuple[int, ChainBreak |
         for ev in rows:
             if ev.seq != expected_seq:
                 return checked, ChainBreak(expected_seq, "missing_event")
+            link = link_hash(ev, expected_seq, expected_prev)
             if ev.payload_sha256 != json_sha256(ev.payload):
-                return checked, ChainBreak(ev.seq, "payload_mismatch", str(ev.id))
+                return checked, ChainBreak(expected_seq, "payload_mismatch", str(ev.id))
             if ev.prev_hash != expected_prev:
-                return checked, ChainBreak(ev.seq, "broken_link", str(ev.id))
-            if ev.hash != event_hash(ev):
-                return checked, ChainBreak(ev.seq, "hash_mismatch", str(ev.id))
-            expected_prev, expected_seq, last_seq = ev.hash, ev.seq + 1, ev.seq
+                return checked, ChainBreak(expected_seq, "broken_link", str(ev.id))
+            if ev.hash != link:
+                return checked, ChainBreak(expected_seq, "hash_mismatch", str(ev.id))
+            expected_prev, last_seq = link, expected_seq
+            expected_seq += 1
             checked += 1
     head = session.get(ChainHead, 1)
     if head is not None and (head.seq != last_seq or head.hash != expected_prev):

@@ -37,6 +37,7 @@ from app.ledger.bundle import (
 from app.ledger.leaf import SALT_BYTES, LeafRecord, encode_leaf
 from app.security.keys import KeyStore
 from app.security.principal import Principal
+from app.services.events import chain_pending
 from app.settings import Settings
 from app.storage.base import utcnow
 from app.storage.models import Document, Event
@@ -93,17 +94,18 @@ class LedgerGapError(RuntimeError):
 def integrate_pending(
     session: Session, settings: Settings, keys: KeyStore, *, limit: int | None = None
 ) -> LedgerCheckpoint | None:
-    """Append the next batch of events as leaves and sign a checkpoint of the new tree.
+    """Chain the next batch of events, append them as leaves, sign a checkpoint of the tree.
 
     Events are taken in chain order, so leaf ``i`` records the event with ``seq = i + 1``.
-    One sequencer runs at a time (advisory lock on PostgreSQL, the single writer on SQLite).
+    One sequencer runs at a time (advisory lock on PostgreSQL, the single writer on SQLite),
+    which also makes it the event chain's only writer.
     Returns the new checkpoint, or None when nothing was pending.
     """
+    batch = limit or settings.ledger_batch_size
     store.lock_sequencer(session)
     state = store.load_state(session)
-    events = store.pending_events(
-        session, state.last_event_seq, limit or settings.ledger_batch_size
-    )
+    chain_pending(session, batch)
+    events = store.pending_events(session, state.last_event_seq, batch)
     if not events:
         return None
     if events[-1].seq != state.last_event_seq + len(events):
@@ -182,7 +184,7 @@ def _document_event(session: Session, document: Document) -> Event:
     event = session.execute(
         sa.select(Event)
         .where(Event.subject.in_([f"document:{document.id}", str(document.id)]))
-        .order_by(Event.seq)
+        .order_by(Event.time, Event.id)
         .limit(1)
     ).scalar_one_or_none()
     if event is None:
@@ -226,9 +228,9 @@ def event_proof_bundle(
     bundle verifies end to end; each later anchored checkpoint comes with a consistency proof
     from it. Until the leaf is anchored, the proof leads to the latest checkpoint.
     """
-    index = event.seq - 1
-    salt = store.salt_at(session, index)
-    if index >= _tree_size(session) or salt is None:
+    index = event.seq - 1 if event.seq is not None else None
+    salt = store.salt_at(session, index) if index is not None else None
+    if index is None or index >= _tree_size(session) or salt is None:
         raise NotFound(
             "the event is not in the log yet; retry in a second", slug="ledger-not-integrated"
         )
@@ -260,7 +262,7 @@ def event_proof_bundle(
         ),
         event=BundleEvent(
             id=str(event.id),
-            seq=event.seq,
+            seq=index + 1,
             kind=event.kind,
             subject=event.subject,
             time=leaf_record(event, salt).time,
@@ -283,13 +285,16 @@ def anchoring_lag_seconds(session: Session, now: datetime | None = None) -> floa
 
 
 def sequencing_lag_seconds(session: Session, now: datetime | None = None) -> float:
-    """Age of the oldest recorded event that is not in the log yet (0 when none waits)."""
+    """Age of the oldest recorded event that is not in the log yet (0 when none waits).
+
+    That is the oldest unchained event, or else the oldest chained one past the log's end.
+    """
     state = store.peek_state(session)
-    waiting_since = session.execute(
-        sa.select(sa.func.min(Event.time)).where(
-            Event.seq > (state.last_event_seq if state is not None else 0)
-        )
-    ).scalar_one_or_none()
+    last_seq = state.last_event_seq if state is not None else 0
+    oldest = sa.select(sa.func.min(Event.time))
+    waiting_since = session.execute(oldest.where(Event.seq.is_(None))).scalar_one_or_none()
+    if waiting_since is None:
+        waiting_since = session.execute(oldest.where(Event.seq > last_seq)).scalar_one_or_none()
     if waiting_since is None:
         return 0.0
     return max(0.0, ((now or utcnow()) - waiting_since).total_seconds())

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+#: A pooled connection idle for longer than this is pinged before it is handed out.
+PING_AFTER_IDLE_SECONDS = 1.0
+_IDLE_SINCE = "tradegate.idle_since"
 
 
 def make_engine(url: str, **kwargs: Any) -> sa.Engine:
@@ -22,10 +27,39 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
         )
         _configure_sqlite(engine)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    return sa.create_engine(url, **kwargs)
+    # Hand out the most recently used connection: it needs no ping, and the rest may idle.
+    kwargs.setdefault("pool_use_lifo", True)
+    engine = sa.create_engine(url, **kwargs)
+    _ping_idle_connections(engine, PING_AFTER_IDLE_SECONDS)
+    return engine
+
+
+def _ping_idle_connections(engine: sa.Engine, idle_seconds: float) -> None:
+    """Check a pooled connection's liveness at checkout only when it has sat idle a while.
+
+    `pool_pre_ping` would cost every request a round trip; a connection that went back to
+    the pool a moment ago is alive (the idea of HikariCP's alive-bypass window). A dead
+    one is discarded and replaced before the caller sees it; a connection lost inside the
+    window fails one request with 503 (see `app.api.problems`), and SQLAlchemy then
+    refreshes the whole pool.
+    """
+
+    @sa.event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop(_IDLE_SINCE, None)
+        if idle_since is None or time.monotonic() - idle_since < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            # The pool discards this connection and hands out a fresh one instead.
+            raise sa.exc.DisconnectionError("pooled connection is dead") from exc
 
 
 def _configure_sqlite(engine: sa.Engine) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -27,7 +28,7 @@ from app.services.ledger import (
     sequencing_lag_seconds,
 )
 from app.storage.base import utcnow
-from app.storage.models import ChainHead, Event
+from app.storage.models import Event
 from app.tasks.registry import periodic
 
 if TYPE_CHECKING:
@@ -110,50 +111,67 @@ class _Trigger:
     """After a commit that recorded events: sequence, then anchor if due (at most every 200 ms).
 
     Embedded inline mode sequences in the committing thread and leaves anchoring to its job,
-    so a request never waits on a notary.
+    so a request never waits on a notary. Otherwise the committing thread only raises a flag:
+    one background thread per process does the work (in-process, or by sending the two jobs
+    to the workers), so no request pays for a broker round trip.
     """
+
+    SPACING_SECONDS = 0.2
 
     def __init__(self, container: Container) -> None:
         self._container = container
+        self._wanted = threading.Event()
         self._lock = threading.Lock()
-        self._last = 0.0
+        self._owner_pid: int | None = None
 
     def __call__(self) -> None:
         settings = self._container.settings
         if settings.embedded and settings.inline_tasks:
             sequence(self._container)
             return
+        self._wanted.set()
+        if self._owner_pid != os.getpid():
+            self._start_thread()
+
+    def _start_thread(self) -> None:
+        # A forked child inherits the flag but not the thread: it starts its own.
         with self._lock:
-            now = time.monotonic()
-            if now - self._last < 0.2:
+            if self._owner_pid == os.getpid():
                 return
-            self._last = now
+            self._owner_pid = os.getpid()
+            threading.Thread(target=self._run, name="ledger-trigger", daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            self._wanted.wait()
+            self._wanted.clear()
+            try:
+                self._kick()
+            except Exception:  # the periodic jobs catch up
+                log.exception("ledger_trigger_failed")
+            time.sleep(self.SPACING_SECONDS)
+
+    def _kick(self) -> None:
+        settings = self._container.settings
         if settings.embedded:
-            threading.Thread(target=self._sequence_then_anchor, daemon=True).start()
+            if sequence(self._container):
+                anchor(self._container)
             return
         from app.tasks.celery_app import PERIODIC_TASK
 
         for job in (SEQUENCE_JOB, ANCHOR_JOB):
             self._container.celery.send_task(PERIODIC_TASK, args=[job], queue=settings.celery_queue)
 
-    def _sequence_then_anchor(self) -> None:
-        try:
-            if sequence(self._container):
-                anchor(self._container)
-        except Exception:  # the periodic jobs catch up
-            log.exception("ledger_trigger_failed")
-
 
 def install(container: Container) -> None:
     """Wire the after-commit trigger and the metrics into a container."""
     trigger = _Trigger(container)
-    event_tables = {Event.__tablename__, ChainHead.__tablename__}
 
     def statement_appends(state: ORMExecuteState) -> None:
-        # Events are appended with Core statements (an insert, or a chain-head update that
-        # carries the insert as a CTE), so look at the statements, not at session.new.
+        # Events are appended with a Core insert, so look at the statements, not at
+        # session.new; the sequencer's own updates to the chain do not count.
         table = getattr(state.statement, "table", None)
-        if (state.is_insert or state.is_update) and getattr(table, "name", None) in event_tables:
+        if state.is_insert and getattr(table, "name", None) == Event.__tablename__:
             state.session.info[_PENDING] = True
 
     def flush_appends(session: Session, _context: Any, _instances: Any) -> None:

@@ -22,7 +22,7 @@ def list_events(
     uow: UowDep,
     kind: Annotated[str | None, Query(max_length=64)] = None,
     subject: Annotated[str | None, Query(max_length=200)] = None,
-    cursor: Annotated[str | None, Query(max_length=20)] = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> EventPageRead:
     """Newest first; e.g. `kind=data.accessed` for who read the owner's documents."""

@@ -33,7 +33,7 @@ def audit_page(
     uow: UowDep,
     kind: Annotated[str, Query(max_length=64)] = "",
     subject: Annotated[str, Query(max_length=200)] = "",
-    cursor: Annotated[str, Query(max_length=20)] = "",
+    cursor: Annotated[str, Query(max_length=500)] = "",
 ) -> HTMLResponse:
     page = list_events(
         uow.session,

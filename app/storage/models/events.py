@@ -13,12 +13,26 @@ from app.storage.base import Base, new_id, utcnow
 
 
 class Event(Base):
-    """One ingest, access or change; `hash` covers the row and the previous event's hash."""
+    """One ingest, access or change; `hash` covers the row and the previous event's hash.
+
+    Writers insert events unchained (`seq`, `prev_hash` and `hash` NULL); the ledger
+    sequencer, the only chain writer, links them in order of time and signs them into the
+    log in the same transaction. The partial index finds the unchained ones.
+    """
 
     __tablename__ = "events"
+    __table_args__ = (
+        sa.Index(
+            "ix_events_unchained",
+            "time",
+            "id",
+            postgresql_where=sa.text("seq IS NULL"),
+            sqlite_where=sa.text("seq IS NULL"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    seq: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
+    seq: Mapped[int | None] = mapped_column(sa.BigInteger, unique=True)
     time: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     kind: Mapped[str] = mapped_column(sa.String(64), index=True)
     actor: Mapped[str] = mapped_column(sa.String(200))
@@ -26,12 +40,12 @@ class Event(Base):
     participant_ids: Mapped[list[Any]] = mapped_column(default=list)
     payload: Mapped[dict[str, Any]]
     payload_sha256: Mapped[str] = mapped_column(sa.String(64))
-    prev_hash: Mapped[str] = mapped_column(sa.String(64))
-    hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
 
 class ChainHead(Base):
-    """Single row holding the tip of the event chain; locking it serialises appends."""
+    """Single row holding the tip of the event chain; only the sequencer moves it."""
 
     __tablename__ = "event_chain_head"
 

@@ -6,9 +6,11 @@ import json
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.services.events import record_event
 from app.settings import get_settings
 from app.storage.models import Event
 from tests.support import both_backends, settings_env
@@ -25,6 +27,24 @@ def _pull_three(client, parties, active_consent, make_document):
         )
         assert response.status_code == 200
     return consent, documents
+
+
+@both_backends
+def test_an_event_is_listed_before_the_sequencer_links_it(client, container, parties):
+    with Session(container.engine) as session:  # no after-commit sequencing here
+        record_event(
+            session,
+            kind="test.unlinked",
+            actor="t",
+            subject="s",
+            payload={},
+            participant_ids=[parties.owner.id],
+        )
+        session.commit()
+    items = client.get(
+        "/v1/audit/events", params={"kind": "test.unlinked"}, headers=parties.h("owner")
+    ).json()["items"]
+    assert [(e["seq"], e["prev_hash"], e["hash"]) for e in items] == [(None, None, None)]
 
 
 @both_backends
@@ -49,6 +69,7 @@ def test_owner_lists_access_events_for_its_documents(
     ]
     for newer, older in zip(events, events[1:], strict=False):
         assert newer["seq"] > older["seq"]
+    assert all(e["hash"] and e["prev_hash"] for e in events)  # linked by the sequencer
     one = client.get(
         "/v1/audit/events",
         params={"subject": f"document:{documents[0].id}"},

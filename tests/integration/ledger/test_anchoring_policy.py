@@ -14,7 +14,7 @@ from app.services.anchoring import (
     record_outcome,
     run_plan,
 )
-from app.services.events import record_event
+from app.services.events import chain_pending, record_event
 from app.storage.base import utcnow
 
 pytestmark = pytest.mark.integration
@@ -152,6 +152,7 @@ def test_a_broken_event_chain_stops_the_sequencer_and_then_writes(container):
     with Session(container.engine) as session:
         for i in range(3):
             record_event(session, kind="test.event", actor="t", subject=f"g:{i}", payload={})
+        chain_pending(session, 10)  # linked, but not in the log yet
         session.commit()
         session.execute(text("DELETE FROM events WHERE seq = 2"))
         session.commit()
