@@ -16,6 +16,8 @@ from app.storage.base import new_id, utcnow
 from app.storage.models import ChainHead, Event
 
 GENESIS_HASH = "0" * 64
+#: Set in a session's `info` when it appended events; the ledger sequences after commit.
+EVENTS_APPENDED = "tradegate.events_appended"
 _EVENTS = cast(sa.Table, Event.__table__)
 _HEAD = cast(sa.Table, ChainHead.__table__)
 #: The columns a writer fills; `seq`, `prev_hash` and `hash` are the sequencer's.
@@ -56,8 +58,7 @@ def link_hash(event: Chainable, seq: int, prev_hash: str) -> str:
     )
 
 
-def record_event(
-    session: Session,
+def new_event(
     *,
     kind: str,
     actor: str,
@@ -65,13 +66,8 @@ def record_event(
     payload: dict[str, Any],
     participant_ids: Iterable[Any] = (),
 ) -> Event:
-    """Append one event, unchained, in the caller's transaction.
-
-    One insert and no lock: appends from every replica run side by side, and a bank's pull
-    pays a single statement for its audit record. The ledger sequencer links the event into
-    the chain (`chain_pending`) and signs it into the log right after the commit.
-    """
-    event = Event(
+    """An event as a writer records it: unchained, stamped now, its payload hashed."""
+    return Event(
         id=new_id(),
         time=utcnow(),
         kind=kind,
@@ -81,7 +77,34 @@ def record_event(
         payload=payload,
         payload_sha256=json_sha256(payload),
     )
-    session.execute(sa.insert(_EVENTS).values({c.key: getattr(event, c.key) for c in _FIELDS}))
+
+
+def append_statement(session: Session, event: Event) -> sa.Insert:
+    """The insert that appends `event` (RETURNING its id), for the caller to run.
+
+    One insert and no lock: appends from every replica run side by side. The ledger
+    sequencer links the event into the chain (`chain_pending`) and signs it into the log
+    right after the commit, which `EVENTS_APPENDED` in the session tells it about.
+    """
+    session.info[EVENTS_APPENDED] = True
+    values = {c.key: getattr(event, c.key) for c in _FIELDS}
+    return sa.insert(_EVENTS).values(values).returning(_EVENTS.c.id)
+
+
+def record_event(
+    session: Session,
+    *,
+    kind: str,
+    actor: str,
+    subject: str,
+    payload: dict[str, Any],
+    participant_ids: Iterable[Any] = (),
+) -> Event:
+    """Append one event, unchained, in the caller's transaction."""
+    event = new_event(
+        kind=kind, actor=actor, subject=subject, payload=payload, participant_ids=participant_ids
+    )
+    session.execute(append_statement(session, event))
     return event
 
 

@@ -23,10 +23,11 @@ from app.errors import Forbidden, NotFound, ProblemError, TooManyRequests
 from app.security.principal import Principal
 from app.services.consents import terms_of
 from app.services.cursors import Page, Position, decode_cursor, encode_cursor, page_size
-from app.services.events import record_event
+from app.services.events import append_statement, new_event
 from app.storage.base import utcnow
-from app.storage.counters import take_slot
+from app.storage.counters import slot_claim
 from app.storage.models import Consent, Document
+from app.storage.together import insert_together
 
 ACCESS_EVENT = "data.accessed"
 
@@ -66,6 +67,22 @@ def _not_found_document(document_id: uuid.UUID) -> NotFound:
     return NotFound(f"no document {document_id}", slug="document-not-found")
 
 
+_CONSENT = sa.select(Consent).where(
+    Consent.id == sa.bindparam("consent_id"), Consent.consumer_id == sa.bindparam("consumer_id")
+)
+_CONSENT_AND_DOCUMENT = (
+    sa.select(Consent, Document)
+    .outerjoin(
+        Document,
+        sa.and_(Document.id == sa.bindparam("document_id"), Document.owner_id == Consent.owner_id),
+    )
+    .where(
+        Consent.id == sa.bindparam("consent_id"), Consent.consumer_id == sa.bindparam("consumer_id")
+    )
+)
+_CONSENT_AND_CONTENT = _CONSENT_AND_DOCUMENT.options(undefer(Document.content))
+
+
 def _load(
     session: Session,
     principal: Principal,
@@ -77,26 +94,16 @@ def _load(
 
     The document is joined only when its owner is the consent's owner: anything else is
     reported as absent, so a consent never reveals that another owner's document exists.
+    The statements are built once: this runs on every pull.
     """
+    params = {"consent_id": consent_id, "consumer_id": principal.participant_id}
     if document_id is None:
-        consent = session.execute(
-            sa.select(Consent).where(
-                Consent.id == consent_id, Consent.consumer_id == principal.participant_id
-            )
-        ).scalar_one_or_none()
+        consent = session.execute(_CONSENT, params).scalar_one_or_none()
         if consent is None:
             raise NotFound(f"no consent {consent_id}", slug="consent-not-found")
         return consent, None
-    stmt = (
-        sa.select(Consent, Document)
-        .outerjoin(
-            Document, sa.and_(Document.id == document_id, Document.owner_id == Consent.owner_id)
-        )
-        .where(Consent.id == consent_id, Consent.consumer_id == principal.participant_id)
-    )
-    if with_content:
-        stmt = stmt.options(undefer(Document.content))
-    row = session.execute(stmt).one_or_none()
+    stmt = _CONSENT_AND_CONTENT if with_content else _CONSENT_AND_DOCUMENT
+    row = session.execute(stmt, {**params, "document_id": document_id}).one_or_none()
     if row is None:
         raise NotFound(f"no consent {consent_id}", slug="consent-not-found")
     return row[0], row[1]
@@ -144,8 +151,28 @@ def _authorise(
             raise _not_found_document(document_id)
         if not decision.allowed:
             raise denial_problem(decision)
-    for slot in quota_slots(terms, resource, now, document_id):
-        taken = take_slot(
+    return Grant(consent, terms), document
+
+
+def _account(
+    session: Session,
+    principal: Principal,
+    grant: Grant,
+    access: Resource,
+    documents: list[Document],
+    subject: str,
+    now: datetime,
+) -> None:
+    """Count the access against the consent's limits and append its audit event.
+
+    Counters and event go to the database together (one round trip on PostgreSQL). A
+    refused slot raises, and the transaction rolls back the event and the other counters.
+    """
+    consent = grant.consent
+    document_id = documents[0].id if access is not Resource.LIST else None
+    slots = quota_slots(grant.terms, access, now, document_id)
+    claims = [
+        slot_claim(
             session,
             consent_id=consent.id,
             document_key=slot.document_key,
@@ -154,22 +181,9 @@ def _authorise(
             window_end=slot.window_end,
             limit=slot.limit,
         )
-        if not taken:
-            raise denial_problem(slot.refusal(now))
-    return Grant(consent, terms), document
-
-
-def _record_access(
-    session: Session,
-    principal: Principal,
-    grant: Grant,
-    resource: Resource,
-    documents: list[Document],
-    subject: str,
-) -> None:
-    consent = grant.consent
-    record_event(
-        session,
+        for slot in slots
+    ]
+    event = new_event(
         kind=ACCESS_EVENT,
         actor=principal.actor,
         subject=subject,
@@ -178,11 +192,15 @@ def _record_access(
             "client_id": principal.client_id,
             "consent_id": str(consent.id),
             "purpose": consent.purpose_code,
-            "resource": resource.value,
+            "resource": access.value,
             "documents": [{"id": str(d.id), "sha256": d.sha256} for d in documents],
         },
         participant_ids=[consent.owner_id, consent.consumer_id],
     )
+    *counts, _ = insert_together(session, [*claims, append_statement(session, event)])
+    for slot, count in zip(slots, counts, strict=True):
+        if count is None:
+            raise denial_problem(slot.refusal(now))
 
 
 def _date_bounds(start: datetime, end: datetime) -> tuple[date, date]:
@@ -252,7 +270,7 @@ def list_documents(
     if len(rows) > size:
         rows = rows[:size]
         next_cursor = encode_cursor(Position(rows[-1].received_at, rows[-1].id))
-    _record_access(session, principal, grant, Resource.LIST, rows, f"consent:{consent_id}")
+    _account(session, principal, grant, Resource.LIST, rows, f"consent:{consent_id}", now)
     return Page(rows, next_cursor)
 
 
@@ -268,9 +286,10 @@ def fetch_document(
 ) -> Document:
     """One covered document: its metadata, or with `content` its original bytes too."""
     resource = Resource.CONTENT if content else Resource.METADATA
+    now = now or utcnow()
     grant, document = _authorise(
-        session, principal, consent_id, resource, catalogue, now or utcnow(), document_id
+        session, principal, consent_id, resource, catalogue, now, document_id
     )
     assert document is not None
-    _record_access(session, principal, grant, resource, [document], f"document:{document.id}")
+    _account(session, principal, grant, resource, [document], f"document:{document.id}", now)
     return document

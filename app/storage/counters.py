@@ -15,7 +15,7 @@ from app.storage.models import ConsentAccessCounter
 _KEY = ("consent_id", "document_key", "resource", "window_key")
 
 
-def take_slot(
+def slot_claim(
     session: Session,
     *,
     consent_id: uuid.UUID,
@@ -24,12 +24,13 @@ def take_slot(
     window_key: str,
     window_end: datetime | None,
     limit: int,
-) -> bool:
-    """Count one fetch unless the counter already reached `limit`; True when counted.
+) -> sa.Insert:
+    """The statement that counts one fetch unless the counter already reached `limit`.
 
-    `INSERT ... ON CONFLICT DO UPDATE ... WHERE count < limit RETURNING` is a single atomic
-    statement: the conflicting row is locked while it is checked and bumped, so concurrent
-    replicas can never both take the last slot.
+    It returns the new count, or no row when the limit was reached. `INSERT ... ON CONFLICT
+    DO UPDATE ... WHERE count < limit RETURNING` is a single atomic statement: the
+    conflicting row is locked while it is checked and bumped, so concurrent replicas can
+    never both take the last slot.
     """
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -42,12 +43,11 @@ def take_slot(
         window_end=window_end,
         count=1,
     )
-    upsert = values.on_conflict_do_update(
+    return values.on_conflict_do_update(
         index_elements=list(_KEY),
         set_={"count": table.c.count + 1},
         where=table.c.count < limit,
     ).returning(table.c.count)
-    return session.execute(upsert).first() is not None
 
 
 def purge_elapsed(session: Session, now: datetime) -> int:

@@ -6,13 +6,13 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import structlog
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import Session
 
 from app.ledger import store
 from app.services.anchoring import (
@@ -22,13 +22,13 @@ from app.services.anchoring import (
     record_outcome,
     run_plan,
 )
+from app.services.events import EVENTS_APPENDED
 from app.services.ledger import (
     anchoring_lag_seconds,
     integrate_pending,
     sequencing_lag_seconds,
 )
 from app.storage.base import utcnow
-from app.storage.models import Event
 from app.tasks.registry import periodic
 
 if TYPE_CHECKING:
@@ -38,7 +38,6 @@ log = structlog.get_logger(__name__)
 
 SEQUENCE_JOB = "ledger.sequence"
 ANCHOR_JOB = "ledger.anchor"
-_PENDING = "tradegate.ledger_pending"
 MAX_BATCHES_PER_RUN = 100
 
 
@@ -108,15 +107,17 @@ class LedgerMetrics(Collector):
 
 
 class _Trigger:
-    """After a commit that recorded events: sequence, then anchor if due (at most every 200 ms).
+    """After a commit that recorded events: sequence, then anchor if due (at most once a second).
 
     Embedded inline mode sequences in the committing thread and leaves anchoring to its job,
     so a request never waits on a notary. Otherwise the committing thread only raises a flag:
     one background thread per process does the work (in-process, or by sending the two jobs
-    to the workers), so no request pays for a broker round trip.
+    to the workers), so no request pays for a broker round trip. Once a second per process
+    keeps a busy API from flooding the workers with sequencing passes that would each find
+    a handful of events.
     """
 
-    SPACING_SECONDS = 0.2
+    SPACING_SECONDS = 1.0
 
     def __init__(self, container: Container) -> None:
         self._container = container
@@ -167,27 +168,16 @@ def install(container: Container) -> None:
     """Wire the after-commit trigger and the metrics into a container."""
     trigger = _Trigger(container)
 
-    def statement_appends(state: ORMExecuteState) -> None:
-        # Events are appended with a Core insert, so look at the statements, not at
-        # session.new; the sequencer's own updates to the chain do not count.
-        table = getattr(state.statement, "table", None)
-        if state.is_insert and getattr(table, "name", None) == Event.__tablename__:
-            state.session.info[_PENDING] = True
-
-    def flush_appends(session: Session, _context: Any, _instances: Any) -> None:
-        if any(isinstance(obj, Event) for obj in session.new):
-            session.info[_PENDING] = True
-
     def fire(session: Session) -> None:
-        if session.info.pop(_PENDING, False):
+        if session.info.pop(EVENTS_APPENDED, False):
             try:
                 trigger()
             except Exception:  # the periodic job catches up within a second
                 log.exception("ledger_trigger_failed")
 
     factory = container.session_factory
-    sa.event.listen(factory, "do_orm_execute", statement_appends)
-    sa.event.listen(factory, "before_flush", flush_appends)
     sa.event.listen(factory, "after_commit", fire)
-    sa.event.listen(factory, "after_rollback", lambda session: session.info.pop(_PENDING, None))
+    sa.event.listen(
+        factory, "after_rollback", lambda session: session.info.pop(EVENTS_APPENDED, None)
+    )
     container.metrics.register(LedgerMetrics(container))

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.storage.counters import purge_elapsed, take_slot
+from app.storage.counters import purge_elapsed, slot_claim
 from app.storage.db import make_engine, make_session_factory
 from app.storage.models import Consent, ConsentAccessCounter, Participant, ParticipantRole
 from tests.support import both_backends
@@ -45,6 +45,10 @@ def _consent(container) -> uuid.UUID:
         uow.session.add(consent)
         uow.commit()
         return consent.id
+
+
+def take_slot(session, **claim) -> bool:
+    return session.execute(slot_claim(session, **claim)).first() is not None
 
 
 def _take(session_factory, consent_id, limit, end) -> bool:
