@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, cast
+from typing import Any, NotRequired, Protocol, TypedDict, Unpack, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -58,22 +58,26 @@ def link_hash(event: Chainable, seq: int, prev_hash: str) -> str:
     )
 
 
-def new_event(
-    *,
-    kind: str,
-    actor: str,
-    subject: str,
-    payload: dict[str, Any],
-    participant_ids: Iterable[Any] = (),
-) -> Event:
+class EventFields(TypedDict):
+    """What a writer says about an event; the rest is stamped or computed."""
+
+    kind: str
+    actor: str
+    subject: str
+    payload: dict[str, Any]
+    participant_ids: NotRequired[Iterable[Any]]
+
+
+def new_event(**fields: Unpack[EventFields]) -> Event:
     """An event as a writer records it: unchained, stamped now, its payload hashed."""
+    payload = fields["payload"]
     return Event(
         id=new_id(),
         time=utcnow(),
-        kind=kind,
-        actor=actor,
-        subject=subject,
-        participant_ids=sorted({str(p) for p in participant_ids}),
+        kind=fields["kind"],
+        actor=fields["actor"],
+        subject=fields["subject"],
+        participant_ids=sorted({str(p) for p in fields.get("participant_ids", ())}),
         payload=payload,
         payload_sha256=json_sha256(payload),
     )
@@ -91,19 +95,9 @@ def append_statement(session: Session, event: Event) -> sa.Insert:
     return sa.insert(_EVENTS).values(values).returning(_EVENTS.c.id)
 
 
-def record_event(
-    session: Session,
-    *,
-    kind: str,
-    actor: str,
-    subject: str,
-    payload: dict[str, Any],
-    participant_ids: Iterable[Any] = (),
-) -> Event:
+def record_event(session: Session, **fields: Unpack[EventFields]) -> Event:
     """Append one event, unchained, in the caller's transaction."""
-    event = new_event(
-        kind=kind, actor=actor, subject=subject, payload=payload, participant_ids=participant_ids
-    )
+    event = new_event(**fields)
     session.execute(append_statement(session, event))
     return event
 
