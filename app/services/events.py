@@ -11,7 +11,8 @@ from typing import Any, NotRequired, Protocol, TypedDict, Unpack, cast
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.domain.hashing import json_sha256
+from app.domain.canonical import CanonicalizationError, canonical_json
+from app.domain.hashing import json_sha256, sha256_hex
 from app.storage.base import new_id, utcnow
 from app.storage.models import ChainHead, Event
 
@@ -42,19 +43,26 @@ class Chainable(Protocol):
 
 
 def link_hash(event: Chainable, seq: int, prev_hash: str) -> str:
-    """Hash of everything that identifies an event, chained to its predecessor."""
-    return json_sha256(
-        {
-            "id": str(event.id),
-            "seq": seq,
-            "time": event.time.isoformat(),
-            "kind": event.kind,
-            "actor": event.actor,
-            "subject": event.subject,
-            "participant_ids": list(event.participant_ids),
-            "payload_sha256": event.payload_sha256,
-            "prev_hash": prev_hash,
-        }
+    """Hash of everything that identifies an event, chained to its predecessor.
+
+    SHA-256 of the RFC 8785 form; the object holds only strings and an integer under ASCII
+    keys, so the fast canonical path applies (the sequencer hashes every event).
+    """
+    return sha256_hex(
+        canonical_json(
+            {
+                "id": str(event.id),
+                "seq": seq,
+                "time": event.time.isoformat(),
+                "kind": event.kind,
+                "actor": event.actor,
+                "subject": event.subject,
+                "participant_ids": list(event.participant_ids),
+                "payload_sha256": event.payload_sha256,
+                "prev_hash": prev_hash,
+            },
+            plain=True,
+        )
     )
 
 
@@ -109,7 +117,7 @@ def chain_pending(session: Session, limit: int) -> int:
     `seq` has no gaps. Returns how many events were linked.
     """
     pending = session.execute(
-        sa.select(*(_EVENTS.c[c.key] for c in _FIELDS))
+        sa.select(*(c for c in _FIELDS if c.key != "payload"))
         .where(_EVENTS.c.seq.is_(None))
         .order_by(_EVENTS.c.time, _EVENTS.c.id)
         .limit(limit)
@@ -159,7 +167,10 @@ def verify_chain(session: Session, batch: int = 5000) -> tuple[int, ChainBreak |
         for ev in rows:
             if ev.seq != expected_seq:
                 return checked, ChainBreak(expected_seq, "missing_event")
-            link = link_hash(ev, expected_seq, expected_prev)
+            try:
+                link = link_hash(ev, expected_seq, expected_prev)
+            except CanonicalizationError:  # a field edited into something no writer stores
+                return checked, ChainBreak(expected_seq, "hash_mismatch", str(ev.id))
             if ev.payload_sha256 != json_sha256(ev.payload):
                 return checked, ChainBreak(expected_seq, "payload_mismatch", str(ev.id))
             if ev.prev_hash != expected_prev:
