@@ -16,6 +16,7 @@ from app.cli_connectors import connectors_cli, deliveries_cli
 from app.cli_consents import consents_cli
 from app.cli_ledger import ledger_cli, verify
 from app.cli_mandates import mandates_cli
+from app.cli_support import EXIT_USAGE, err, operator_session
 from app.cli_validate import validate_command
 from app.container import Container, bootstrap
 from app.errors import ProblemError
@@ -43,18 +44,10 @@ cli.command("validate")(validate_command)
 cli.add_typer(ledger_cli, name="ledger")
 cli.command("verify")(verify)
 console = Console()
-err = Console(stderr=True)
-
-EXIT_USAGE = 2
 
 
 def _container() -> Container:
     return bootstrap(get_settings())
-
-
-def _fail(exc: ProblemError) -> None:
-    err.print(f"[red]error:[/red] {exc.detail}")
-    raise typer.Exit(EXIT_USAGE if exc.status < 500 else 1)
 
 
 @cli.command()
@@ -108,20 +101,15 @@ def participants_add(
     """Register a participant."""
     from app.services.participants import create_participant
 
-    container = _container()
-    with container.uow() as uow:
-        try:
-            p = create_participant(
-                uow.session,
-                name=name,
-                roles=role,
-                identifiers=identifier or [],
-                country=country,
-                actor="cli",
-            )
-        except ProblemError as exc:
-            _fail(exc)
-        uow.commit()
+    with operator_session() as session:
+        p = create_participant(
+            session,
+            name=name,
+            roles=role,
+            identifiers=identifier or [],
+            country=country,
+            actor="cli",
+        )
     typer.echo(json.dumps({"id": str(p.id), "name": p.name, "roles": sorted(role)}))
 
 
@@ -171,16 +159,9 @@ def clients_add(
         except (OSError, ValueError) as exc:
             err.print(f"[red]error:[/red] cannot read JWK: {exc}")
             raise typer.Exit(EXIT_USAGE) from exc
-    container = _container()
-    with container.uow() as uow:
-        try:
-            p = find_participant(uow.session, participant)
-            new = add_client(
-                uow.session, p, name=name, scopes=scope, public_jwk=public_jwk, actor="cli"
-            )
-        except ProblemError as exc:
-            _fail(exc)
-        uow.commit()
+    with operator_session() as session:
+        p = find_participant(session, participant)
+        new = add_client(session, p, name=name, scopes=scope, public_jwk=public_jwk, actor="cli")
     typer.echo(
         json.dumps(
             {
@@ -202,16 +183,9 @@ def users_add(
     """Create a dashboard user (password hashed with argon2)."""
     from app.services.participants import add_user, find_participant
 
-    container = _container()
-    with container.uow() as uow:
-        try:
-            p = find_participant(uow.session, participant)
-            user = add_user(
-                uow.session, p, email=email, password=password, is_admin=admin, actor="cli"
-            )
-        except ProblemError as exc:
-            _fail(exc)
-        uow.commit()
+    with operator_session() as session:
+        p = find_participant(session, participant)
+        user = add_user(session, p, email=email, password=password, is_admin=admin, actor="cli")
     console.print(f"user {user.email} created")
 
 
@@ -273,7 +247,7 @@ def demo(
 def main() -> None:
     try:
         cli()
-    except ProblemError as exc:
+    except ProblemError as exc:  # from commands that do not use operator_session
         err.print(f"[red]error:[/red] {exc.detail}")
         sys.exit(EXIT_USAGE)
 

@@ -11,8 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from app.cli_support import EXIT_USAGE, err, operator_session
 from app.container import bootstrap
-from app.errors import ProblemError
 from app.security.principal import SYSTEM
 from app.settings import get_settings
 from app.storage.models import DeliveryStatus
@@ -23,14 +23,6 @@ connectors_cli = typer.Typer(
 )
 deliveries_cli = typer.Typer(help="Delivery records and dead letters.", no_args_is_help=True)
 console = Console()
-err = Console(stderr=True)
-
-
-def _fail(exc: ProblemError) -> None:
-    err.print(f"[red]error:[/red] {exc.detail}")
-    for item in exc.extensions.get("errors", []):
-        err.print(f"  {item.get('location')}: {item.get('message')}")
-    raise typer.Exit(2 if exc.status < 500 else 1)
 
 
 def _config(raw: str) -> dict[str, Any]:
@@ -40,10 +32,10 @@ def _config(raw: str) -> dict[str, Any]:
         value = json.loads(text)
     except (OSError, ValueError) as exc:
         err.print(f"[red]error:[/red] config is not readable JSON: {exc}")
-        raise typer.Exit(2) from exc
+        raise typer.Exit(EXIT_USAGE) from exc
     if not isinstance(value, dict):
         err.print("[red]error:[/red] config must be a JSON object")
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_USAGE)
     return value
 
 
@@ -52,7 +44,7 @@ def _uuid(raw: str) -> uuid.UUID:
         return uuid.UUID(raw)
     except ValueError as exc:
         err.print(f"[red]error:[/red] {raw!r} is not an id")
-        raise typer.Exit(2) from exc
+        raise typer.Exit(EXIT_USAGE) from exc
 
 
 @connectors_cli.command("list")
@@ -101,24 +93,19 @@ def connectors_add(
     from app.services.connector_instances import subscribe as add_rule
     from app.services.participants import find_participant
 
-    container = bootstrap(get_settings())
-    with container.uow() as uow:
-        try:
-            owner = find_participant(uow.session, participant)
-            instance, parsed = create_instance(
-                uow.session,
-                SYSTEM,
-                connector=connector,
-                name=name,
-                config=_config(config),
-                poll_inbound=inbound,
-                participant_id=owner.id,
-            )
-            if subscribe:
-                add_rule(uow.session, SYSTEM, instance.id, topics=subscribe)
-        except ProblemError as exc:
-            _fail(exc)
-        uow.commit()
+    with operator_session() as session:
+        owner = find_participant(session, participant)
+        instance, parsed = create_instance(
+            session,
+            SYSTEM,
+            connector=connector,
+            name=name,
+            config=_config(config),
+            poll_inbound=inbound,
+            participant_id=owner.id,
+        )
+        if subscribe:
+            add_rule(session, SYSTEM, instance.id, topics=subscribe)
     console.print_json(json.dumps({"id": str(instance.id), "config": stored_config(parsed)}))
 
 
@@ -133,21 +120,16 @@ def connectors_subscribe(
     """Add a routing rule sending the instance owner's notifications to the instance."""
     from app.services.connector_instances import subscribe
 
-    container = bootstrap(get_settings())
-    with container.uow() as uow:
-        try:
-            rule = subscribe(
-                uow.session,
-                SYSTEM,
-                _uuid(instance),
-                topics=topic or [],
-                document_types=document_type or [],
-                owner_ids=[_uuid(o) for o in owner or []],
-                include_content=include_content,
-            )
-        except ProblemError as exc:
-            _fail(exc)
-        uow.commit()
+    with operator_session() as session:
+        rule = subscribe(
+            session,
+            SYSTEM,
+            _uuid(instance),
+            topics=topic or [],
+            document_types=document_type or [],
+            owner_ids=[_uuid(o) for o in owner or []],
+            include_content=include_content,
+        )
     console.print(f"subscription {rule.id}")
 
 
@@ -156,12 +138,8 @@ def connectors_health(instance: Annotated[str, typer.Argument(help="Instance id"
     """Check one instance; exit 1 when it is not OK."""
     from app.services.connector_instances import check_health
 
-    container = bootstrap(get_settings())
-    with container.uow() as uow:
-        try:
-            health = check_health(uow.session, SYSTEM, _uuid(instance))
-        except ProblemError as exc:
-            _fail(exc)
+    with operator_session() as session:
+        health = check_health(session, SYSTEM, _uuid(instance))
     console.print(f"{health.state.value}: {health.detail}")
     if health.state.value != "ok":
         raise typer.Exit(1)
@@ -182,13 +160,8 @@ def connectors_disable(instance: Annotated[str, typer.Argument(help="Instance id
 def _set_enabled(instance: str, enabled: bool) -> None:
     from app.services.connector_instances import update_instance
 
-    container = bootstrap(get_settings())
-    with container.uow() as uow:
-        try:
-            update_instance(uow.session, SYSTEM, _uuid(instance), enabled=enabled)
-        except ProblemError as exc:
-            _fail(exc)
-        uow.commit()
+    with operator_session() as session:
+        update_instance(session, SYSTEM, _uuid(instance), enabled=enabled)
     console.print(f"instance {instance} {'enabled' if enabled else 'disabled'}")
 
 
@@ -197,13 +170,8 @@ def connectors_remove(instance: Annotated[str, typer.Argument(help="Instance id"
     """Delete an instance with its routing rules and delivery records."""
     from app.services.connector_instances import delete_instance
 
-    container = bootstrap(get_settings())
-    with container.uow() as uow:
-        try:
-            delete_instance(uow.session, SYSTEM, _uuid(instance))
-        except ProblemError as exc:
-            _fail(exc)
-        uow.commit()
+    with operator_session() as session:
+        delete_instance(session, SYSTEM, _uuid(instance))
     console.print(f"instance {instance} removed")
 
 
@@ -240,16 +208,11 @@ def deliveries_retry(
 
     if (delivery is None) == (not dead):
         err.print("[red]error:[/red] give a delivery id or --dead (not both)")
-        raise typer.Exit(2)
-    container = bootstrap(get_settings())
-    with container.uow() as uow:
-        try:
-            if dead:
-                count = replay_dead(uow.session, SYSTEM)
-            else:
-                replay_delivery(uow.session, SYSTEM, _uuid(str(delivery)))
-                count = 1
-        except ProblemError as exc:
-            _fail(exc)
-        uow.commit()
+        raise typer.Exit(EXIT_USAGE)
+    with operator_session() as session:
+        if dead:
+            count = replay_dead(session, SYSTEM)
+        else:
+            replay_delivery(session, SYSTEM, _uuid(str(delivery)))
+            count = 1
     console.print(f"{count} deliver{'y' if count == 1 else 'ies'} scheduled again")

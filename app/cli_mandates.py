@@ -8,10 +8,8 @@ from typing import Annotated
 
 import typer
 
-from app.container import bootstrap
-from app.errors import ProblemError
+from app.cli_support import operator_session
 from app.services import mandates as svc
-from app.settings import get_settings
 
 mandates_cli = typer.Typer(help="Provider mandates to act for owners.", no_args_is_help=True)
 
@@ -20,19 +18,11 @@ Owner = Annotated[uuid.UUID, typer.Argument(help="Owner participant id")]
 
 
 def _run(action: str, provider: uuid.UUID, owner: uuid.UUID) -> None:
-    container = bootstrap(get_settings())
-    try:
-        with container.uow() as uow:
-            if action == "grant":
-                svc.grant_mandate(uow.session, provider_id=provider, owner_id=owner, actor="cli")
-            else:
-                svc.revoke_mandate(uow.session, provider_id=provider, owner_id=owner, actor="cli")
-            uow.commit()
-    except ProblemError as exc:
-        typer.echo(f"error: {exc.detail}", err=True)
-        raise typer.Exit(2) from exc
-    finally:
-        container.close()
+    with operator_session() as session:
+        if action == "grant":
+            svc.grant_mandate(session, provider_id=provider, owner_id=owner, actor="cli")
+        else:
+            svc.revoke_mandate(session, provider_id=provider, owner_id=owner, actor="cli")
     typer.echo(json.dumps({"provider_id": str(provider), "owner_id": str(owner), action: True}))
 
 

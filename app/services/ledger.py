@@ -228,12 +228,15 @@ def event_proof_bundle(
     bundle verifies end to end; each later anchored checkpoint comes with a consistency proof
     from it. Until the leaf is anchored, the proof leads to the latest checkpoint.
     """
-    index = event.seq - 1 if event.seq is not None else None
-    salt = store.salt_at(session, index) if index is not None else None
-    if index is None or index >= _tree_size(session) or salt is None:
+    seq = event.seq
+    salt = (
+        store.salt_at(session, seq - 1) if seq is not None and seq <= _tree_size(session) else None
+    )
+    if seq is None or salt is None:
         raise NotFound(
             "the event is not in the log yet; retry in a second", slug="ledger-not-integrated"
         )
+    index = seq - 1
     anchored = store.anchors_from(session, index + 1)
     checkpoint = anchored[0][0] if anchored else current_checkpoint(session)
     source = store.SqlSubtreeSource(session)
@@ -262,7 +265,7 @@ def event_proof_bundle(
         ),
         event=BundleEvent(
             id=str(event.id),
-            seq=index + 1,
+            seq=seq,
             kind=event.kind,
             subject=event.subject,
             time=leaf_record(event, salt).time,
@@ -285,16 +288,13 @@ def anchoring_lag_seconds(session: Session, now: datetime | None = None) -> floa
 
 
 def sequencing_lag_seconds(session: Session, now: datetime | None = None) -> float:
-    """Age of the oldest recorded event that is not in the log yet (0 when none waits).
-
-    That is the oldest unchained event, or else the oldest chained one past the log's end.
-    """
+    """Age of the oldest event not in the log yet, unchained or past its end (0 if none)."""
     state = store.peek_state(session)
     last_seq = state.last_event_seq if state is not None else 0
-    oldest = sa.select(sa.func.min(Event.time))
-    waiting_since = session.execute(oldest.where(Event.seq.is_(None))).scalar_one_or_none()
-    if waiting_since is None:
-        waiting_since = session.execute(oldest.where(Event.seq > last_seq)).scalar_one_or_none()
+    waiting = sa.or_(Event.seq.is_(None), Event.seq > last_seq)
+    waiting_since = session.execute(
+        sa.select(sa.func.min(Event.time)).where(waiting)
+    ).scalar_one_or_none()
     if waiting_since is None:
         return 0.0
     return max(0.0, ((now or utcnow()) - waiting_since).total_seconds())

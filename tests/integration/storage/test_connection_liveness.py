@@ -1,5 +1,7 @@
 """Pooled PostgreSQL connections: idle ones are checked at checkout, lost ones give 503."""
 
+import time
+
 import psycopg
 import pytest
 import sqlalchemy as sa
@@ -37,17 +39,22 @@ def test_an_idle_dead_connection_is_replaced_before_use(database_url, monkeypatc
         engine.dispose()
 
 
-def test_a_recently_used_connection_is_not_pinged(database_url):
+def test_only_a_connection_idle_past_the_window_is_pinged(database_url, monkeypatch):
     engine = db.make_engine(database_url, pool_size=1, max_overflow=0)
-    statements: list[str] = []
-    sa.event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    pings: list[object] = []
+    real_ping = engine.dialect.do_ping
+    monkeypatch.setattr(
+        engine.dialect, "do_ping", lambda conn: pings.append(conn) or real_ping(conn)
+    )
     try:
         _backend_pid(engine)
-        statements.clear()
+        _backend_pid(engine)  # back in the pool a moment ago: no ping
+        assert pings == []
+        time.sleep(db.PING_AFTER_IDLE_SECONDS + 0.1)
         _backend_pid(engine)
+        assert len(pings) == 1
     finally:
         engine.dispose()
-    assert statements == ["SELECT pg_backend_pid()"]
 
 
 def test_a_connection_lost_inside_the_window_is_a_503_then_the_pool_recovers(database_url):
