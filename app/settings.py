@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     celery_queue: str = "tradegate"
     celery_visibility_timeout: int = Field(default=300, ge=5)
     outbox_batch_size: int = Field(default=100, ge=1)
+    outbox_redeliver_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description="A message published this long ago whose handlers have not all run is "
+        "presumed lost by the broker and published again (keep it above the visibility timeout).",
+    )
     inline_tasks: bool = Field(
         default=False, description="Embedded mode: run tasks in the committing thread."
     )

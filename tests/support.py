@@ -165,6 +165,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
             "TRADEGATE_DATABASE_URL": settings.effective_database_url,
             "TRADEGATE_CELERY_QUEUE": settings.celery_queue,
             "TRADEGATE_CELERY_VISIBILITY_TIMEOUT": str(settings.celery_visibility_timeout),
+            "TRADEGATE_OUTBOX_REDELIVER_SECONDS": str(settings.outbox_redeliver_seconds),
             "TRADEGATE_LOG_LEVEL": "WARNING",
             "TRADEGATE_ISSUER": settings.issuer,
         }

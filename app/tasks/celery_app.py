@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from celery import Celery
 
 from app.settings import Settings
-from app.tasks.dispatch import dispatch_message
+from app.tasks.dispatch import run_message
 from app.tasks.registry import periodic_jobs
 
 if TYPE_CHECKING:
@@ -65,13 +65,11 @@ def make_celery(settings: Settings, container: Callable[[], Container]) -> Celer
         timezone="UTC",
     )
 
-    @celery.task(name=DISPATCH_TASK, bind=True, max_retries=None)
-    def dispatch(self: Any, message_id: str) -> int:
-        try:
-            return dispatch_message(container(), uuid.UUID(message_id))
-        except Exception as exc:
-            delay = min(300, 2 ** min(self.request.retries, 8))
-            raise self.retry(exc=exc, countdown=delay) from exc
+    @celery.task(name=DISPATCH_TASK)
+    def dispatch(message_id: str) -> int:
+        # A failure postpones the outbox row rather than asking the broker for a retry:
+        # the retry then survives a broker outage, and the sweep publishes it when due.
+        return run_message(container(), uuid.UUID(message_id))
 
     @celery.task(name=PERIODIC_TASK)
     def run_periodic(name: str) -> None:

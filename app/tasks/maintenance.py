@@ -1,4 +1,4 @@
-"""Housekeeping jobs: sweep the outbox for rows whose immediate publish did not happen."""
+"""Housekeeping jobs: sweep the outbox for rows whose publish did not happen or was lost."""
 
 from __future__ import annotations
 
@@ -12,5 +12,5 @@ if TYPE_CHECKING:
 
 @periodic("outbox.sweep", seconds=2)
 def sweep_outbox(container: Container) -> None:
-    """Publish rows left behind by a crash between commit and publish, or a broker outage."""
-    container.runner.relay_once()
+    """Publish rows a crash or a broker outage left behind; redeliver those the broker lost."""
+    container.runner.sweep()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 import sqlalchemy as sa
@@ -12,7 +13,7 @@ import structlog
 from app.storage.base import utcnow
 from app.storage.db import is_postgresql
 from app.storage.models import OutboxMessage
-from app.tasks.dispatch import dispatch_message
+from app.tasks.dispatch import run_message
 
 if TYPE_CHECKING:
     from app.container import Container
@@ -33,8 +34,20 @@ def _pending(limit: int) -> sa.Select[OutboxMessage]:
     )
 
 
-def relay_to_broker(container: Container, publisher: Publisher, limit: int) -> int:
-    """Publish up to `limit` rows and mark them, in one transaction.
+def _lost(published_before: datetime, limit: int) -> sa.Select[OutboxMessage]:
+    return (
+        sa.select(OutboxMessage)
+        .where(
+            OutboxMessage.dispatched_at.is_(None),
+            OutboxMessage.published_at < published_before,
+        )
+        .order_by(OutboxMessage.published_at)
+        .limit(limit)
+    )
+
+
+def _publish(container: Container, publisher: Publisher, stmt: sa.Select[OutboxMessage]) -> int:
+    """Publish the rows `stmt` selects and mark them, in one transaction.
 
     PostgreSQL claims with FOR UPDATE SKIP LOCKED so API replicas and the beat sweeper
     never publish the same row concurrently; SQLite's BEGIN IMMEDIATE makes the claim a
@@ -42,7 +55,6 @@ def relay_to_broker(container: Container, publisher: Publisher, limit: int) -> i
     which the handlers' receipts make harmless.
     """
     with container.uow() as uow:
-        stmt = _pending(limit)
         if is_postgresql(uow.session):
             stmt = stmt.with_for_update(skip_locked=True)
         rows = list(uow.session.execute(stmt).scalars())
@@ -54,6 +66,27 @@ def relay_to_broker(container: Container, publisher: Publisher, limit: int) -> i
     return len(rows)
 
 
+def relay_to_broker(container: Container, publisher: Publisher, limit: int) -> int:
+    """Publish up to `limit` rows that are due and not yet published."""
+    return _publish(container, publisher, _pending(limit))
+
+
+def redeliver_lost(
+    container: Container, publisher: Publisher, *, older_than: timedelta, limit: int
+) -> int:
+    """Publish again rows published before `older_than` ago whose handlers have not all run.
+
+    Redis acknowledges a message once it holds it, but a message can still vanish (a
+    worker's connection dropped between taking a message and recording it as unacked,
+    a retry that could not be published during an outage, a flushed queue). The outbox,
+    not the broker, is the record of what is still to be done.
+    """
+    count = _publish(container, publisher, _lost(utcnow() - older_than, limit))
+    if count:
+        log.warning("outbox_messages_redelivered", count=count)
+    return count
+
+
 _inline_lock = threading.Lock()
 _inline_state = threading.local()
 
@@ -62,7 +95,8 @@ def relay_inline(container: Container, limit: int) -> int:
     """Embedded mode: run the handlers in this process, then mark the rows published.
 
     Handlers run in their own transactions (SQLite allows one writer), so a row is only
-    marked once its handlers have committed: a crash in between re-runs it on restart.
+    marked once its handlers have committed: a crash in between re-runs it on restart, and
+    a message whose handler failed stays unpublished, postponed, behind the others.
     A handler that enqueues more rows commits from inside this loop; that nested kick
     returns at once and the loop picks the new rows up in its next round.
     """
@@ -79,10 +113,10 @@ def relay_inline(container: Container, limit: int) -> int:
                 if not pending:
                     return total
                 for message_id, _topic in pending:
-                    dispatch_message(container, message_id)
+                    run_message(container, message_id)
                     with container.uow() as uow:
                         row = uow.session.get(OutboxMessage, message_id)
-                        if row is not None and row.published_at is None:
+                        if row is not None and row.dispatched_at and row.published_at is None:
                             row.publish_attempts += 1
                             row.published_at = utcnow()
                         uow.commit()

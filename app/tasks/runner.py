@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import structlog
 
 from app.tasks.registry import periodic_jobs
-from app.tasks.relay import relay_inline, relay_to_broker
+from app.tasks.relay import redeliver_lost, relay_inline, relay_to_broker
 
 if TYPE_CHECKING:
     from app.container import Container
@@ -44,6 +45,18 @@ class TaskRunner:
         if self.embedded:
             return relay_inline(self._container, limit)
         return relay_to_broker(self._container, self._container.publisher(), limit)
+
+    def sweep(self) -> None:
+        """Publish what an outage or a crash left behind, and what the broker lost."""
+        self.relay_once()
+        if not self.embedded:
+            settings = self._container.settings
+            redeliver_lost(
+                self._container,
+                self._container.publisher(),
+                older_than=timedelta(seconds=settings.outbox_redeliver_seconds),
+                limit=settings.outbox_batch_size,
+            )
 
     def drain(self, timeout: float = 30.0) -> None:
         """Process outbox rows until none is left (tests, shutdown)."""

@@ -55,10 +55,23 @@ class ChainHead(Base):
 
 
 class OutboxMessage(Base):
-    """A message committed with the state change it announces, published later by the relay."""
+    """A message committed with the state change it announces, published later by the relay.
+
+    `dispatched_at` is set when every handler has applied the message. A message published
+    but not dispatched long after is presumed lost by the broker and published again; the
+    partial index finds those.
+    """
 
     __tablename__ = "outbox"
-    __table_args__ = (sa.Index("ix_outbox_unpublished", "published_at", "available_at"),)
+    __table_args__ = (
+        sa.Index("ix_outbox_unpublished", "published_at", "available_at"),
+        sa.Index(
+            "ix_outbox_undispatched",
+            "published_at",
+            postgresql_where=sa.text("dispatched_at IS NULL"),
+            sqlite_where=sa.text("dispatched_at IS NULL"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     topic: Mapped[str] = mapped_column(sa.String(64))
@@ -68,6 +81,7 @@ class OutboxMessage(Base):
     available_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]
     publish_attempts: Mapped[int] = mapped_column(default=0)
+    dispatched_at: Mapped[datetime | None]
 
 
 class TaskReceipt(Base):

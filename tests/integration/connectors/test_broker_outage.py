@@ -52,6 +52,8 @@ def settings(settings, broker):
             "broker_url": broker.url,
             "celery_queue": f"tg-outage-{uuid.uuid4().hex[:8]}",
             "celery_visibility_timeout": 10,
+            # A message Redis lost around the stop is published again this long after.
+            "outbox_redeliver_seconds": 20,
             "delivery_retry_base_seconds": 1.0,
             "delivery_retry_cap_seconds": 5.0,
         }

@@ -48,6 +48,7 @@ def settings(settings, redis_url):
             "broker_url": redis_url,
             "celery_queue": f"tg-crash-{uuid.uuid4().hex[:8]}",
             "celery_visibility_timeout": 10,
+            "outbox_redeliver_seconds": 20,
             "delivery_retry_base_seconds": 1.0,
             "delivery_retry_cap_seconds": 5.0,
         }

@@ -58,3 +58,23 @@ def test_upgrade_downgrade_upgrade_is_clean(empty_database):
     assert _tables(empty_database) == set()
     upgrade(empty_database)
     assert _drift(empty_database) == []
+
+
+def test_outbox_rows_published_before_0008_count_as_dispatched(empty_database):
+    upgrade(empty_database, "0007")
+    engine = make_engine(empty_database)
+    insert = sa.text(
+        "INSERT INTO outbox (id, topic, key, payload, created_at, available_at, published_at,"
+        " publish_attempts) VALUES (:id, 't', :key, '{}', :now, :now, :published, 1)"
+    )
+    now = "2026-01-01 00:00:00+00:00"
+    published, waiting = uuid.uuid4(), uuid.uuid4()
+    with engine.begin() as conn:
+        conn.execute(insert, {"id": published.hex, "key": "a", "now": now, "published": now})
+        conn.execute(insert, {"id": waiting.hex, "key": "b", "now": now, "published": None})
+    upgrade(empty_database)
+    with engine.connect() as conn:
+        rows = dict(conn.execute(sa.text("SELECT key, dispatched_at FROM outbox")).all())
+    engine.dispose()
+    assert rows["a"] is not None
+    assert rows["b"] is None
