@@ -66,11 +66,6 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = Field(
         default=16, ge=1, description="Attempts before a delivery is dead-lettered."
     )
-    delivery_stale_seconds: float = Field(
-        default=900.0,
-        gt=0,
-        description="An attempt this overdue is presumed lost by the broker and queued again.",
-    )
     ledger_origin: str | None = Field(
         default=None, description="Checkpoint origin line and log key name; default from issuer."
     )

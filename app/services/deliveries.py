@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -199,32 +199,6 @@ def _retry_later(
     _finish(delivery, DeliveryStatus.FAILED, detail, code)
     schedule_attempt(session, delivery, when)
     return DeliveryStatus.FAILED
-
-
-def requeue_stale(session: Session, *, older_than: timedelta, limit: int = 500) -> int:
-    """Schedule again deliveries whose attempt is long overdue.
-
-    An attempt travels as a broker message; if the broker lost it (restarted without
-    persistence, queue purged) the delivery would wait for ever. A fresh attempt with a
-    new sequence number supersedes the lost one; rows locked by an attempt in progress
-    are skipped.
-    """
-    cutoff = utcnow() - older_than
-    stale = list(
-        session.execute(
-            sa.select(Delivery)
-            .where(Delivery.status.in_(OPEN_STATUSES), Delivery.next_attempt_at < cutoff)
-            .order_by(Delivery.next_attempt_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        ).scalars()
-    )
-    now = utcnow()
-    for delivery in stale:
-        schedule_attempt(session, delivery, now)
-    if stale:
-        log.warning("stale_deliveries_requeued", count=len(stale))
-    return len(stale)
 
 
 def list_deliveries(

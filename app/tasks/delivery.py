@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
@@ -37,14 +36,6 @@ def route_consent_change(session: Session, message: OutboxMessage) -> None:
 
 for _topic in routing.CONSENT_TOPICS:
     on_outbox(_topic)(route_consent_change)
-
-
-@periodic("deliveries.requeue_stale", seconds=30)
-def requeue_stale_deliveries(container: Container) -> None:
-    older_than = timedelta(seconds=container.settings.delivery_stale_seconds)
-    with container.uow() as uow:
-        deliveries.requeue_stale(uow.session, older_than=older_than)
-        uow.commit()
 
 
 @periodic("connectors.poll_inbound", seconds=10)

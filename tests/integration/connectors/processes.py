@@ -21,7 +21,6 @@ def delivery_env(settings: Settings) -> dict[str, str]:
         "TRADEGATE_DELIVERY_RETRY_BASE_SECONDS": str(settings.delivery_retry_base_seconds),
         "TRADEGATE_DELIVERY_RETRY_CAP_SECONDS": str(settings.delivery_retry_cap_seconds),
         "TRADEGATE_DELIVERY_MAX_ATTEMPTS": str(settings.delivery_max_attempts),
-        "TRADEGATE_DELIVERY_STALE_SECONDS": str(settings.delivery_stale_seconds),
     }
 
 

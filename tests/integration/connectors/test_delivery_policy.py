@@ -1,16 +1,13 @@
 """Retries, Retry-After, dead letters, 410, replay, and routing re-checked at delivery time."""
 
 import time
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from app.security.principal import SYSTEM
-from app.services.deliveries import replay_dead, requeue_stale
-from app.services.routing import notify
-from app.storage.base import utcnow
-from app.storage.models import ConnectorInstance, Delivery, DeliveryStatus, OutboxMessage
+from app.services.deliveries import replay_dead
+from app.storage.models import ConnectorInstance, Delivery, DeliveryStatus
 from tests.integration.connectors.routing_support import accept_document
 from tests.integration.connectors.test_routing import webhook_for
 from tests.support import subscribed_instance
@@ -131,27 +128,3 @@ def test_internal_target_without_allow_list_is_dead_at_once(container, parties, 
     accept_document(container, parties["owner"], parties["provider"])
     delivery = the_delivery(container)
     assert delivery.status == DeliveryStatus.DEAD and "internal address" in delivery.last_error
-
-
-def test_an_attempt_lost_by_the_broker_is_queued_again(container, parties, secret, receiver):
-
-    webhook_for(container, parties["bank"], receiver, secret)
-    with container.uow() as uow:
-        notify(
-            uow.session,
-            participant_id=parties["bank"].id,
-            topic="document.accepted",
-            source_key="lost-1",
-            data={},
-        )
-        uow.session.flush()
-        for row in uow.session.execute(sa.select(OutboxMessage)).scalars():
-            row.published_at = utcnow()  # published, then lost by the broker
-        uow.commit()
-    assert the_delivery(container).status == DeliveryStatus.PENDING
-    with container.uow() as uow:
-        assert requeue_stale(uow.session, older_than=timedelta(hours=1)) == 0
-        assert requeue_stale(uow.session, older_than=timedelta(0)) == 1
-        uow.commit()
-    assert the_delivery(container).status == DeliveryStatus.DELIVERED
-    assert len(receiver.unique()) == 1

@@ -60,21 +60,27 @@ def test_upgrade_downgrade_upgrade_is_clean(empty_database):
     assert _drift(empty_database) == []
 
 
-def test_outbox_rows_published_before_0008_count_as_dispatched(empty_database):
+def test_outbox_rows_applied_before_0008_count_as_dispatched(empty_database):
     upgrade(empty_database, "0007")
     engine = make_engine(empty_database)
     insert = sa.text(
         "INSERT INTO outbox (id, topic, key, payload, created_at, available_at, published_at,"
         " publish_attempts) VALUES (:id, 't', :key, '{}', :now, :now, :published, 1)"
     )
+    receipt = sa.text(
+        "INSERT INTO task_receipts (message_id, handler, done_at) VALUES (:id, 'h', :now)"
+    )
     now = "2026-01-01 00:00:00+00:00"
-    published, waiting = uuid.uuid4(), uuid.uuid4()
+    applied, lost, waiting = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     with engine.begin() as conn:
-        conn.execute(insert, {"id": published.hex, "key": "a", "now": now, "published": now})
-        conn.execute(insert, {"id": waiting.hex, "key": "b", "now": now, "published": None})
+        conn.execute(insert, {"id": applied.hex, "key": "applied", "now": now, "published": now})
+        conn.execute(receipt, {"id": applied.hex, "now": now})
+        conn.execute(insert, {"id": lost.hex, "key": "lost", "now": now, "published": now})
+        conn.execute(insert, {"id": waiting.hex, "key": "waiting", "now": now, "published": None})
     upgrade(empty_database)
     with engine.connect() as conn:
         rows = dict(conn.execute(sa.text("SELECT key, dispatched_at FROM outbox")).all())
     engine.dispose()
-    assert rows["a"] is not None
-    assert rows["b"] is None
+    assert rows["applied"] is not None
+    assert rows["lost"] is None  # published, never applied: the sweep redelivers it
+    assert rows["waiting"] is None

@@ -29,10 +29,12 @@ def upgrade() -> None:
             postgresql_where=_UNDISPATCHED,
             sqlite_where=_UNDISPATCHED,
         )
-    # Before this revision a published row counted as done: keep it so, or the first sweep
-    # would publish the whole history again.
-    op.execute("UPDATE outbox SET dispatched_at = published_at WHERE published_at IS NOT NULL")
-
+    # A published row that a handler applied counts as dispatched (every topic has one
+    # handler so far); one published but never applied was lost and is redelivered.
+    op.execute(
+        "UPDATE outbox SET dispatched_at = published_at WHERE published_at IS NOT NULL"
+        " AND EXISTS (SELECT 1 FROM task_receipts WHERE task_receipts.message_id = outbox.id)"
+    )
 
 def downgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
