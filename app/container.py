@@ -15,6 +15,7 @@ from app.storage.db import make_engine, make_session_factory
 from app.storage.uow import UnitOfWork
 from app.tasks import load_task_modules
 from app.tasks.ledger import install as install_ledger
+from app.tasks.outbox_metrics import OutboxMetrics
 from app.tasks.runner import TaskRunner
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ class Container:
         load_task_modules(settings.task_modules)
         self.runner = TaskRunner(self, inline=settings.inline_tasks)
         install_ledger(self)
+        self.metrics.register(OutboxMetrics(self))
 
     def _load_keys(self) -> KeyStore:
         if self.settings.env == "production":

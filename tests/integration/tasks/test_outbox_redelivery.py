@@ -46,6 +46,12 @@ def _row(container: Container, key: str) -> OutboxMessage:
         ).scalar_one()
 
 
+def _gauge(container: Container, name: str) -> float:
+    value = container.metrics.get_sample_value(name)
+    assert value is not None, name
+    return value
+
+
 def _enqueue(container: Container, *keys: str) -> None:
     with container.uow() as uow:
         for key in keys:
@@ -77,11 +83,17 @@ def test_a_failing_handler_postpones_its_message_and_the_others_run(container, p
     container.runner.drain()
     assert calls == ["good"]  # not due yet
 
+    assert _gauge(container, "tradegate_outbox_waiting") == 0  # postponed: not due
+
     failing.clear()
     with container.uow() as uow:
-        uow.session.get(OutboxMessage, bad.id).available_at = utcnow()  # type: ignore[union-attr]
+        due = utcnow() - timedelta(seconds=30)
+        uow.session.get(OutboxMessage, bad.id).available_at = due  # type: ignore[union-attr]
         uow.commit()
+    assert _gauge(container, "tradegate_outbox_waiting") == 1
+    assert _gauge(container, "tradegate_outbox_waiting_oldest_seconds") >= 30
     container.runner.drain()
+    assert _gauge(container, "tradegate_outbox_waiting") == 0
     assert calls == ["good", "bad"]
     bad = _row(container, "bad")
     assert bad.dispatched_at is not None and bad.published_at is not None
@@ -130,6 +142,7 @@ def test_a_message_the_broker_lost_is_published_again_until_dispatched(broker_co
     assert published.published_at is not None and published.publish_attempts == 1
 
     queue.delete(name)  # the broker loses it
+    assert _gauge(container, "tradegate_outbox_in_flight") == 1
     publisher = container.publisher()
     recent = timedelta(minutes=10)
     assert redeliver_lost(container, publisher, older_than=recent, limit=10) == 0
@@ -142,3 +155,5 @@ def test_a_message_the_broker_lost_is_published_again_until_dispatched(broker_co
     assert calls == ["lost"]
     assert redeliver_lost(container, publisher, older_than=timedelta(0), limit=10) == 0
     assert relay_to_broker(container, publisher, limit=10) == 0
+    assert _gauge(container, "tradegate_outbox_in_flight") == 0
+    assert _gauge(container, "tradegate_outbox_in_flight_oldest_seconds") == 0
