@@ -42,6 +42,7 @@ def dispatch_message(container: Container, message_id: uuid.UUID) -> int:
     ran = 0
     marked = False
     for index, (name, handler) in enumerate(handlers):
+        last = index == len(handlers) - 1
         with container.uow() as uow:
             session = uow.session
             if session.get(TaskReceipt, (message_id, name)) is not None:
@@ -50,7 +51,7 @@ def dispatch_message(container: Container, message_id: uuid.UUID) -> int:
             assert message is not None
             handler(session, message)
             session.add(TaskReceipt(message_id=message_id, handler=name))
-            if index == len(handlers) - 1:
+            if last:
                 message.dispatched_at = utcnow()
             try:
                 uow.commit()
@@ -58,7 +59,7 @@ def dispatch_message(container: Container, message_id: uuid.UUID) -> int:
                 log.info("handler_already_applied", message_id=str(message_id), handler=name)
                 continue
             ran += 1
-            marked = index == len(handlers) - 1
+            marked = last
     if not marked:
         _mark_dispatched(container, message_id)
     return ran

@@ -13,3 +13,10 @@ def record_ping(session, message):  # type: ignore[no-untyped-def]
         subject=message.key,
         payload=dict(message.payload),
     )
+
+
+@on_outbox("probe.flaky")
+def fail_on_first_publish(session, message):  # type: ignore[no-untyped-def]
+    if message.publish_attempts < 2:
+        raise RuntimeError("the first attempt fails")
+    record_ping(session, message)

@@ -143,16 +143,24 @@ def test_a_message_the_broker_lost_is_published_again_until_dispatched(broker_co
 
     queue.delete(name)  # the broker loses it
     assert _gauge(container, "tradegate_outbox_in_flight") == 1
-    publisher = container.publisher()
-    recent = timedelta(minutes=10)
-    assert redeliver_lost(container, publisher, older_than=recent, limit=10) == 0
-    assert redeliver_lost(container, publisher, older_than=timedelta(0), limit=10) == 1
+    container.runner.sweep()  # published moments ago: not presumed lost yet
+    assert queue.llen(name) == 0
+
+    redeliver_after = container.settings.outbox_redeliver_seconds
+    with container.uow() as uow:
+        row = uow.session.get(OutboxMessage, published.id)
+        assert row is not None and row.published_at is not None
+        row.published_at -= timedelta(seconds=redeliver_after + 1)
+        uow.commit()
+    assert _gauge(container, "tradegate_outbox_in_flight_oldest_seconds") > redeliver_after
+    container.runner.sweep()
     assert queue.llen(name) == 1
     assert _row(container, "lost").publish_attempts == 2
 
     calls, _ = probe
     assert dispatch_message(container, published.id) == 1
     assert calls == ["lost"]
+    publisher = container.publisher()
     assert redeliver_lost(container, publisher, older_than=timedelta(0), limit=10) == 0
     assert relay_to_broker(container, publisher, limit=10) == 0
     assert _gauge(container, "tradegate_outbox_in_flight") == 0

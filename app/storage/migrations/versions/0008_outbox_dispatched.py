@@ -36,6 +36,7 @@ def upgrade() -> None:
         " AND EXISTS (SELECT 1 FROM task_receipts WHERE task_receipts.message_id = outbox.id)"
     )
 
+
 def downgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_undispatched")
