@@ -10,9 +10,10 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.security.keys import KeyStore
+from app.services.outbox import OUTBOX_PENDING
 from app.settings import Settings
 from app.storage.db import make_engine, make_session_factory
-from app.storage.uow import UnitOfWork
+from app.storage.uow import UnitOfWork, after_commit_when
 from app.tasks import load_task_modules
 from app.tasks.ledger import install as install_ledger
 from app.tasks.outbox_metrics import OutboxMetrics
@@ -36,6 +37,8 @@ class Container:
         load_task_modules(settings.task_modules)
         self.runner = TaskRunner(self, inline=settings.inline_tasks)
         install_ledger(self)
+        # After the ledger's trigger, as before: in inline mode events are sequenced first.
+        after_commit_when(self.session_factory, OUTBOX_PENDING, self.runner.kick)
         self.metrics.register(OutboxMetrics(self))
 
     def _load_keys(self) -> KeyStore:
@@ -45,7 +48,7 @@ class Container:
         return KeyStore.load_or_create(self.settings.effective_keys_file)
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self._tracked_sessions, on_outbox=self.runner.kick)
+        return UnitOfWork(self._tracked_sessions)
 
     def _tracked_sessions(self) -> Session:
         session = self.session_factory()

@@ -7,7 +7,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.storage.models import OutboxMessage
-from app.storage.uow import OUTBOX_PENDING
+
+#: Set in a session's `info` when it queued messages; the relay publishes after commit.
+OUTBOX_PENDING = "tradegate.outbox_pending"
 
 
 def enqueue(session: Session, *, topic: str, key: str, payload: dict[str, Any]) -> OutboxMessage:

@@ -1,32 +1,23 @@
-"""Unit of work: the only place a transaction is committed."""
+"""Unit of work: the only place a transaction is committed, and what runs after a commit."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
+import sqlalchemy as sa
 import structlog
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 log = structlog.get_logger(__name__)
 
-OUTBOX_PENDING = "tradegate.outbox_pending"
-
 
 class UnitOfWork:
-    """`with uow: ...; uow.commit()`; leaving the block without commit rolls back.
+    """`with uow: ...; uow.commit()`; leaving the block without commit rolls back."""
 
-    When the transaction wrote outbox rows, `on_outbox` runs once the data is durable, which
-    is when tasks may be started (a task must never see data that could still roll back).
-    """
-
-    def __init__(
-        self,
-        session_factory: Callable[[], Session],
-        on_outbox: Callable[[], None] | None = None,
-    ) -> None:
+    def __init__(self, session_factory: Callable[[], Session]) -> None:
         self._session_factory = session_factory
-        self._on_outbox = on_outbox
         self._session: Session | None = None
 
     @property
@@ -51,15 +42,34 @@ class UnitOfWork:
         self._session = None
 
     def commit(self) -> None:
-        session = self.session
-        outbox_pending = session.info.pop(OUTBOX_PENDING, False)
-        session.commit()
-        if outbox_pending and self._on_outbox is not None:
-            try:
-                self._on_outbox()
-            except Exception:  # the commit stands; the beat sweep publishes the rows later
-                log.exception("outbox_kick_failed")
+        self.session.commit()
 
     def rollback(self) -> None:
-        self.session.info.pop(OUTBOX_PENDING, None)
         self.session.rollback()
+
+
+def after_commit_when(
+    factory: sessionmaker[Session], flag: str, action: Callable[[], None]
+) -> None:
+    """Run `action` after each commit of a transaction that set `flag` in its session's info.
+
+    Writers raise the flag in the transaction that needs a follow-up (outbox rows to publish,
+    events to sequence); the action runs once the data is durable, which is when tasks may
+    start (a task must never see data that could still roll back). A transaction that ends
+    any other way drops the flag; rolling back a savepoint does not. A failing action leaves
+    the commit standing: it is logged, and the periodic jobs catch up.
+    """
+
+    def fire(session: Session) -> None:
+        if session.info.pop(flag, False):
+            try:
+                action()
+            except Exception:
+                log.exception("after_commit_action_failed", flag=flag)
+
+    def drop(session: Session, transaction: SessionTransaction, *_: Any) -> None:
+        if transaction.parent is None:
+            session.info.pop(flag, None)
+
+    sa.event.listen(factory, "after_commit", fire)
+    sa.event.listen(factory, "after_transaction_end", drop)

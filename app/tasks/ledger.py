@@ -8,11 +8,9 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
 import structlog
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy.orm import Session
 
 from app.ledger import store
 from app.services.anchoring import (
@@ -29,6 +27,7 @@ from app.services.ledger import (
     sequencing_lag_seconds,
 )
 from app.storage.base import utcnow
+from app.storage.uow import after_commit_when
 from app.tasks.registry import periodic
 
 if TYPE_CHECKING:
@@ -166,18 +165,5 @@ class _Trigger:
 
 def install(container: Container) -> None:
     """Wire the after-commit trigger and the metrics into a container."""
-    trigger = _Trigger(container)
-
-    def fire(session: Session) -> None:
-        if session.info.pop(EVENTS_APPENDED, False):
-            try:
-                trigger()
-            except Exception:  # the periodic job catches up within a second
-                log.exception("ledger_trigger_failed")
-
-    factory = container.session_factory
-    sa.event.listen(factory, "after_commit", fire)
-    sa.event.listen(
-        factory, "after_rollback", lambda session: session.info.pop(EVENTS_APPENDED, None)
-    )
+    after_commit_when(container.session_factory, EVENTS_APPENDED, _Trigger(container))
     container.metrics.register(LedgerMetrics(container))

@@ -31,6 +31,19 @@ def _append(container, n):
 
 
 @both_backends
+def test_a_rolled_back_savepoint_does_not_cancel_sequencing_at_commit(container):
+    with container.uow() as uow:
+        event = record_event(uow.session, kind="test.thing", actor="t", subject="s", payload={})
+        savepoint = uow.session.begin_nested()
+        uow.session.execute(sa.text("SELECT 1"))
+        savepoint.rollback()
+        uow.commit()
+    with container.uow() as uow:
+        stored = uow.session.get(Event, event.id)
+        assert stored is not None and stored.seq == 1  # sequenced inline at commit
+
+
+@both_backends
 def test_chain_of_appended_events_verifies(container):
     _append(container, 5)
     with container.uow() as uow:

@@ -62,3 +62,14 @@ def test_rolled_back_outbox_row_is_never_handled(container, probe_handler):
     assert probe_handler == []
     with container.uow() as uow:
         assert uow.session.execute(sa.select(sa.func.count(Event.id))).scalar_one() == 0
+
+
+def test_a_rolled_back_transaction_does_not_kick_the_next_one(container, probe_handler):
+    with container.uow() as uow:
+        enqueue(uow.session, topic="probe.local", key="k-3", payload={})
+        uow.rollback()
+        uow.session.add(OutboxMessage(topic="probe.local", key="k-4", payload={}))  # no flag
+        uow.commit()
+    assert probe_handler == []
+    container.runner.drain()
+    assert probe_handler == ["k-4"]
