@@ -10,7 +10,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.security.keys import KeyStore
-from app.services.outbox import OUTBOX_PENDING
+from app.services.common.outbox import OUTBOX_PENDING
 from app.settings import Settings
 from app.storage.db import make_engine, make_session_factory
 from app.storage.uow import UnitOfWork, after_commit_when
@@ -52,7 +52,7 @@ class Container:
 
     def _tracked_sessions(self) -> Session:
         session = self.session_factory()
-        session.info["container"] = self
+        session.info["task_context"] = self
         return session
 
     @cached_property

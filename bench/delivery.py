@@ -25,9 +25,9 @@ import sqlalchemy as sa
 
 from app.container import Container
 from app.security.principal import SYSTEM
-from app.services.connector_instances import create_instance, subscribe
-from app.services.participants import create_participant
-from app.services.routing import notify
+from app.services.delivery.connector_instances import create_instance, subscribe
+from app.services.delivery.routing import notify
+from app.services.participants.service import create_participant
 from app.settings import Settings
 from app.storage.migrate import upgrade
 from app.storage.models import Delivery, DeliveryStatus, Notification

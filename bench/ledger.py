@@ -22,8 +22,8 @@ from app.domain.checkpoint import Checkpoint, open_checkpoint
 from app.domain.merkle import append_nodes, inclusion_proof, root_hash, verify_inclusion
 from app.domain.note import NoteSigner
 from app.ledger import store
-from app.services.events import record_event
-from app.services.ledger import anchoring_lag_seconds, integrate_pending
+from app.services.common.events import record_event
+from app.services.ledger.log import anchoring_lag_seconds, integrate_pending
 from app.settings import Settings
 from app.storage.base import utcnow
 from app.storage.migrate import upgrade

@@ -15,7 +15,7 @@ from app.container import Container
 from app.main import create_app
 from app.security.keys import KeyStore
 from app.security.tokens import issue_access_token, verify_access_token
-from app.services.participants import add_client, create_participant
+from app.services.participants.service import add_client, create_participant
 from app.settings import Settings
 from app.storage.migrate import upgrade
 

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from app.container import Container
 from app.main import create_app
 from app.security.tokens import issue_access_token
-from app.services.participants import add_client, create_participant, default_scopes
+from app.services.participants.service import add_client, create_participant, default_scopes
 from app.settings import Settings
 from app.storage.base import Base
 from app.storage.migrate import upgrade
@@ -154,7 +154,7 @@ def make_participant(container: Container) -> Callable[..., Participant]:
             )
             uow.commit()
         with container.uow() as uow:
-            from app.services.participants import get_participant
+            from app.services.participants.service import get_participant
 
             return get_participant(uow.session, p.id)
 

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from app.container import Container
 from app.security.principal import SYSTEM
-from app.services.connector_instances import create_instance, subscribe
+from app.services.delivery.connector_instances import create_instance, subscribe
 from app.settings import Settings
 from app.storage.models import Document
 from bench.support import worker_command

@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.problems import PROBLEM_JSON, problem_body
 from app.container import Container
-from app.services.ledger import anchoring_health
+from app.services.ledger.log import anchoring_health
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Verifying a bundle writes nothing, and it is what people need most while anchoring is down.

@@ -20,8 +20,8 @@ from fastapi.templating import Jinja2Templates
 from app.api.deps import ContainerDep
 from app.errors import BadRequest, Forbidden, NotFound, ServiceUnavailable
 from app.security.principal import Principal
-from app.services.dashboard_auth import ActiveSession, resume_session
-from app.services.ledger import anchoring_health
+from app.services.ledger.log import anchoring_health
+from app.services.participants.dashboard_auth import ActiveSession, resume_session
 
 SESSION_COOKIE = "tg_session"
 LOGIN_COOKIE = "tg_login"

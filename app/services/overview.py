@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from app.domain.consent import ConsentStatus
 from app.security.principal import Principal
-from app.services.audit import involves
-from app.services.participants import names_of
-from app.services.pull import ACCESS_EVENT
+from app.services.access.pull import ACCESS_EVENT
+from app.services.common.audit import involves
+from app.services.participants.service import names_of
 from app.storage.base import utcnow
 from app.storage.models import Consent, Document, Event, Participant
 from app.storage.scoping import readable

@@ -13,13 +13,13 @@ from app.tasks.dispatch import run_message
 from app.tasks.registry import periodic_jobs
 
 if TYPE_CHECKING:
-    from app.container import Container
+    from app.tasks.context import TaskContext
 
 DISPATCH_TASK = "tradegate.dispatch"
 PERIODIC_TASK = "tradegate.periodic"
 
 
-def make_celery(settings: Settings, container: Callable[[], Container]) -> Celery:
+def make_celery(settings: Settings, ctx: Callable[[], TaskContext]) -> Celery:
     """A Celery app whose tasks survive worker crashes.
 
     Late acks + reject-on-worker-lost put a message back when a worker dies mid-task;
@@ -69,13 +69,13 @@ def make_celery(settings: Settings, container: Callable[[], Container]) -> Celer
     def dispatch(message_id: str) -> int:
         # A failure postpones the outbox row rather than asking the broker for a retry:
         # the retry then survives a broker outage, and the sweep publishes it when due.
-        return run_message(container(), uuid.UUID(message_id))
+        return run_message(ctx(), uuid.UUID(message_id))
 
     @celery.task(name=PERIODIC_TASK)
     def run_periodic(name: str) -> None:
         job = periodic_jobs().get(name)
         if job is not None:
-            job.fn(container())
+            job.fn(ctx())
 
     return celery
 

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from app.services.consent_transitions import expire_due_consents
+from app.services.consents.transitions import expire_due_consents
 from app.storage.base import utcnow
 from app.storage.counters import purge_elapsed
 from app.tasks.registry import periodic
 
 if TYPE_CHECKING:
-    from app.container import Container
+    from app.tasks.context import TaskContext
 
 
 @periodic("consents.expire", seconds=60)
-def expire_consents(container: Container) -> None:
+def expire_consents(ctx: TaskContext) -> None:
     """Access is already refused past valid-until; this records EXPIRED and notifies."""
-    with container.uow() as uow:
-        expire_due_consents(
-            uow.session, keys=container.keys, issuer=container.settings.issuer, now=utcnow()
-        )
+    with ctx.uow() as uow:
+        expire_due_consents(uow.session, keys=ctx.keys, issuer=ctx.settings.issuer, now=utcnow())
         purge_elapsed(uow.session, utcnow())
         uow.commit()

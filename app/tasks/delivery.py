@@ -6,15 +6,16 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from app.services import deliveries, inbound, routing
+from app.services.delivery import deliveries, routing
+from app.services.documents import inbound
 from app.settings import Settings
 from app.storage.models import OutboxMessage
-from app.tasks.registry import on_outbox, periodic, task_container
+from app.tasks.registry import on_outbox, periodic, task_context
 from connectors.registry import default_registry
 from connectors.retry import RetryPolicy
 
 if TYPE_CHECKING:
-    from app.container import Container
+    from app.tasks.context import TaskContext
 
 
 def retry_policy(settings: Settings) -> RetryPolicy:
@@ -27,7 +28,7 @@ def retry_policy(settings: Settings) -> RetryPolicy:
 
 @on_outbox("document.accepted")
 def route_accepted_document(session: Session, message: OutboxMessage) -> None:
-    routing.route_document(session, message, task_container(session).settings.issuer)
+    routing.route_document(session, message, task_context(session).settings.issuer)
 
 
 def route_consent_change(session: Session, message: OutboxMessage) -> None:
@@ -39,13 +40,13 @@ for _topic in routing.CONSENT_TOPICS:
 
 
 @periodic("connectors.poll_inbound", seconds=10)
-def poll_inbound_connectors(container: Container) -> None:
-    inbound.poll_instances(container, default_registry())
+def poll_inbound_connectors(ctx: TaskContext) -> None:
+    inbound.poll_instances(ctx, default_registry())
 
 
 @on_outbox(routing.DELIVERY_TOPIC)
 def attempt_delivery(session: Session, message: OutboxMessage) -> None:
-    settings = task_container(session).settings
+    settings = task_context(session).settings
     deliveries.attempt_delivery(
         session, message, registry=default_registry(), policy=retry_policy(settings)
     )

@@ -15,14 +15,14 @@ from app.storage.models import OutboxMessage, TaskReceipt
 from app.tasks.registry import handlers_for
 
 if TYPE_CHECKING:
-    from app.container import Container
+    from app.tasks.context import TaskContext
 
 log = structlog.get_logger(__name__)
 
 RETRY_CAP_SECONDS = 300
 
 
-def dispatch_message(container: Container, message_id: uuid.UUID) -> int:
+def dispatch_message(ctx: TaskContext, message_id: uuid.UUID) -> int:
     """Run every handler of the message's topic that has no receipt yet.
 
     Each handler's writes and its receipt commit together, so a redelivered message (a
@@ -30,7 +30,7 @@ def dispatch_message(container: Container, message_id: uuid.UUID) -> int:
     The last handler's transaction also marks the message dispatched, which tells the
     outbox sweep that the broker did not lose it. Returns how many handlers ran now.
     """
-    with container.uow() as uow:
+    with ctx.uow() as uow:
         message = uow.session.get(OutboxMessage, message_id)
         if message is None:
             log.warning("outbox_message_missing", message_id=str(message_id))
@@ -43,7 +43,7 @@ def dispatch_message(container: Container, message_id: uuid.UUID) -> int:
     marked = False
     for index, (name, handler) in enumerate(handlers):
         last = index == len(handlers) - 1
-        with container.uow() as uow:
+        with ctx.uow() as uow:
             session = uow.session
             if session.get(TaskReceipt, (message_id, name)) is not None:
                 continue
@@ -61,13 +61,13 @@ def dispatch_message(container: Container, message_id: uuid.UUID) -> int:
             ran += 1
             marked = last
     if not marked:
-        _mark_dispatched(container, message_id)
+        _mark_dispatched(ctx, message_id)
     return ran
 
 
-def _mark_dispatched(container: Container, message_id: uuid.UUID) -> None:
+def _mark_dispatched(ctx: TaskContext, message_id: uuid.UUID) -> None:
     """For a message whose last handler had already run (a redelivery) or that has none."""
-    with container.uow() as uow:
+    with ctx.uow() as uow:
         uow.session.execute(
             sa.update(OutboxMessage)
             .where(OutboxMessage.id == message_id, OutboxMessage.dispatched_at.is_(None))
@@ -76,14 +76,14 @@ def _mark_dispatched(container: Container, message_id: uuid.UUID) -> None:
         uow.commit()
 
 
-def postpone(container: Container, message_id: uuid.UUID) -> None:
+def postpone(ctx: TaskContext, message_id: uuid.UUID) -> None:
     """Put a message whose handler failed back in the outbox, due again after a backoff.
 
     The relay publishes it again when it is due, so retries survive a broker outage and
     one failing message never holds up the others. An attempt that no publish counted (the
     embedded relay marks rows only after their handlers ran) is counted here.
     """
-    with container.uow() as uow:
+    with ctx.uow() as uow:
         row = uow.session.get(OutboxMessage, message_id)
         if row is None or row.dispatched_at is not None:
             return
@@ -96,11 +96,11 @@ def postpone(container: Container, message_id: uuid.UUID) -> None:
     log.warning("outbox_message_postponed", message_id=str(message_id), seconds=delay)
 
 
-def run_message(container: Container, message_id: uuid.UUID) -> int:
+def run_message(ctx: TaskContext, message_id: uuid.UUID) -> int:
     """Dispatch a message; if a handler fails, log it and postpone the message."""
     try:
-        return dispatch_message(container, message_id)
+        return dispatch_message(ctx, message_id)
     except Exception:
         log.exception("outbox_dispatch_failed", message_id=str(message_id))
-        postpone(container, message_id)
+        postpone(ctx, message_id)
         return 0

@@ -13,15 +13,15 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from app.ledger import store
-from app.services.anchoring import (
+from app.services.common.events import EVENTS_APPENDED
+from app.services.ledger.anchoring import (
     AnchorOutcome,
     build_sink,
     plan_anchoring,
     record_outcome,
     run_plan,
 )
-from app.services.events import EVENTS_APPENDED
-from app.services.ledger import (
+from app.services.ledger.log import (
     anchoring_lag_seconds,
     integrate_pending,
     sequencing_lag_seconds,
@@ -31,7 +31,7 @@ from app.storage.uow import after_commit_when
 from app.tasks.registry import periodic
 
 if TYPE_CHECKING:
-    from app.container import Container
+    from app.tasks.context import TaskContext
 
 log = structlog.get_logger(__name__)
 
@@ -41,12 +41,12 @@ MAX_BATCHES_PER_RUN = 100
 
 
 @periodic(SEQUENCE_JOB, seconds=1)
-def sequence(container: Container) -> int:
+def sequence(ctx: TaskContext) -> int:
     """Integrate every pending event (batch by batch); returns how many leaves were added."""
     added = 0
     for _ in range(MAX_BATCHES_PER_RUN):
-        with container.uow() as uow:
-            checkpoint = integrate_pending(uow.session, container.settings, container.keys)
+        with ctx.uow() as uow:
+            checkpoint = integrate_pending(uow.session, ctx.settings, ctx.keys)
             uow.commit()
         if checkpoint is None:
             break
@@ -55,15 +55,15 @@ def sequence(container: Container) -> int:
 
 
 @periodic(ANCHOR_JOB, seconds=0.5)
-def anchor(container: Container) -> AnchorOutcome | None:
+def anchor(ctx: TaskContext) -> AnchorOutcome | None:
     """Anchor the latest checkpoint when the policy says so; no transaction spans the network."""
-    settings = container.settings
-    with container.uow() as uow:
+    settings = ctx.settings
+    with ctx.uow() as uow:
         plan = plan_anchoring(uow.session, settings, utcnow())
     if plan is None:
         return None
     outcome = run_plan(plan, lambda url: build_sink(url, settings))
-    with container.uow() as uow:
+    with ctx.uow() as uow:
         record_outcome(uow.session, settings, plan, outcome, utcnow())
         uow.commit()
     if outcome.errors:
@@ -74,11 +74,11 @@ def anchor(container: Container) -> AnchorOutcome | None:
 class LedgerMetrics(Collector):
     """Reads the log's state from the database at scrape time, so every replica reports it."""
 
-    def __init__(self, container: Container) -> None:
-        self._container = container
+    def __init__(self, ctx: TaskContext) -> None:
+        self._ctx = ctx
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        with self._container.uow() as uow:
+        with self._ctx.uow() as uow:
             state = store.peek_state(uow.session)
             lag = anchoring_lag_seconds(uow.session)
             waiting = sequencing_lag_seconds(uow.session)
@@ -118,16 +118,16 @@ class _Trigger:
 
     SPACING_SECONDS = 1.0
 
-    def __init__(self, container: Container) -> None:
-        self._container = container
+    def __init__(self, ctx: TaskContext) -> None:
+        self._ctx = ctx
         self._wanted = threading.Event()
         self._lock = threading.Lock()
         self._owner_pid: int | None = None
 
     def __call__(self) -> None:
-        settings = self._container.settings
+        settings = self._ctx.settings
         if settings.embedded and settings.inline_tasks:
-            sequence(self._container)
+            sequence(self._ctx)
             return
         self._wanted.set()
         if self._owner_pid != os.getpid():
@@ -152,18 +152,18 @@ class _Trigger:
             time.sleep(self.SPACING_SECONDS)
 
     def _kick(self) -> None:
-        settings = self._container.settings
+        settings = self._ctx.settings
         if settings.embedded:
-            if sequence(self._container):
-                anchor(self._container)
+            if sequence(self._ctx):
+                anchor(self._ctx)
             return
         from app.tasks.celery_app import PERIODIC_TASK
 
         for job in (SEQUENCE_JOB, ANCHOR_JOB):
-            self._container.celery.send_task(PERIODIC_TASK, args=[job], queue=settings.celery_queue)
+            self._ctx.celery.send_task(PERIODIC_TASK, args=[job], queue=settings.celery_queue)
 
 
-def install(container: Container) -> None:
-    """Wire the after-commit trigger and the metrics into a container."""
-    after_commit_when(container.session_factory, EVENTS_APPENDED, _Trigger(container))
-    container.metrics.register(LedgerMetrics(container))
+def install(ctx: TaskContext) -> None:
+    """Wire the after-commit trigger and the metrics (called by the composition root)."""
+    after_commit_when(ctx.session_factory, EVENTS_APPENDED, _Trigger(ctx))
+    ctx.metrics.register(LedgerMetrics(ctx))

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 from app.tasks.registry import periodic
 
 if TYPE_CHECKING:
-    from app.container import Container
+    from app.tasks.context import TaskContext
 
 
 @periodic("outbox.sweep", seconds=2)
-def sweep_outbox(container: Container) -> None:
+def sweep_outbox(ctx: TaskContext) -> None:
     """Publish rows a crash or a broker outage left behind; redeliver those the broker lost."""
-    container.runner.sweep()
+    ctx.runner.sweep()

@@ -19,7 +19,7 @@ from app.storage.base import utcnow
 from app.storage.models import OutboxMessage
 
 if TYPE_CHECKING:
-    from app.container import Container
+    from app.tasks.context import TaskContext
 
 
 def _count_and_oldest(
@@ -37,11 +37,11 @@ def _count_and_oldest(
 class OutboxMetrics(Collector):
     """Four gauges: count and oldest age of waiting and of in-flight messages."""
 
-    def __init__(self, container: Container) -> None:
-        self._container = container
+    def __init__(self, ctx: TaskContext) -> None:
+        self._ctx = ctx
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        with self._container.uow() as uow:
+        with self._ctx.uow() as uow:
             waiting, waiting_age = _count_and_oldest(
                 uow.session,
                 OutboxMessage.available_at,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.storage.models import OutboxMessage
 
 if TYPE_CHECKING:
-    from app.container import Container
+    from app.tasks.context import TaskContext
 
 OutboxHandler = Callable[[Session, OutboxMessage], None]
 
@@ -20,7 +20,7 @@ OutboxHandler = Callable[[Session, OutboxMessage], None]
 class PeriodicJob:
     name: str
     seconds: float
-    fn: Callable[[Container], Any]
+    fn: Callable[[TaskContext], Any]
 
 
 _HANDLERS: dict[str, list[tuple[str, OutboxHandler]]] = {}
@@ -40,10 +40,10 @@ def on_outbox(topic: str) -> Callable[[OutboxHandler], OutboxHandler]:
     return register
 
 
-def periodic(name: str, *, seconds: float) -> Callable[[Callable[[Container], Any]], Any]:
-    """Run `fn(container)` every `seconds` (Celery beat, or the embedded scheduler)."""
+def periodic(name: str, *, seconds: float) -> Callable[[Callable[[TaskContext], Any]], Any]:
+    """Run `fn(ctx)` every `seconds` (Celery beat, or the embedded scheduler)."""
 
-    def register(fn: Callable[[Container], Any]) -> Callable[[Container], Any]:
+    def register(fn: Callable[[TaskContext], Any]) -> Callable[[TaskContext], Any]:
         _PERIODIC[name] = PeriodicJob(name, seconds, fn)
         return fn
 
@@ -58,7 +58,7 @@ def periodic_jobs() -> dict[str, PeriodicJob]:
     return dict(_PERIODIC)
 
 
-def task_container(session: Session) -> Container:
-    """The container a handler's session came from (settings, keys, metrics...)."""
-    container: Container = session.info["container"]
-    return container
+def task_context(session: Session) -> TaskContext:
+    """The context a handler's session came from (settings, keys, metrics...)."""
+    ctx: TaskContext = session.info["task_context"]
+    return ctx

@@ -16,7 +16,7 @@ from app.storage.models import OutboxMessage
 from app.tasks.dispatch import run_message
 
 if TYPE_CHECKING:
-    from app.container import Container
+    from app.tasks.context import TaskContext
 
 log = structlog.get_logger(__name__)
 
@@ -46,7 +46,7 @@ def _lost(published_before: datetime, limit: int) -> sa.Select[OutboxMessage]:
     )
 
 
-def _publish(container: Container, publisher: Publisher, stmt: sa.Select[OutboxMessage]) -> int:
+def _publish(ctx: TaskContext, publisher: Publisher, stmt: sa.Select[OutboxMessage]) -> int:
     """Publish the rows `stmt` selects and mark them, in one transaction.
 
     PostgreSQL claims with FOR UPDATE SKIP LOCKED so API replicas and the beat sweeper
@@ -54,7 +54,7 @@ def _publish(container: Container, publisher: Publisher, stmt: sa.Select[OutboxM
     single writer. A crash after publishing but before the commit republishes the row,
     which the handlers' receipts make harmless.
     """
-    with container.uow() as uow:
+    with ctx.uow() as uow:
         if is_postgresql(uow.session):
             stmt = stmt.with_for_update(skip_locked=True)
         rows = list(uow.session.execute(stmt).scalars())
@@ -66,13 +66,13 @@ def _publish(container: Container, publisher: Publisher, stmt: sa.Select[OutboxM
     return len(rows)
 
 
-def relay_to_broker(container: Container, publisher: Publisher, limit: int) -> int:
+def relay_to_broker(ctx: TaskContext, publisher: Publisher, limit: int) -> int:
     """Publish up to `limit` rows that are due and not yet published."""
-    return _publish(container, publisher, _pending(limit))
+    return _publish(ctx, publisher, _pending(limit))
 
 
 def redeliver_lost(
-    container: Container, publisher: Publisher, *, older_than: timedelta, limit: int
+    ctx: TaskContext, publisher: Publisher, *, older_than: timedelta, limit: int
 ) -> int:
     """Publish again rows published before `older_than` ago whose handlers have not all run.
 
@@ -81,7 +81,7 @@ def redeliver_lost(
     a retry that could not be published during an outage, a flushed queue). The outbox,
     not the broker, is the record of what is still to be done.
     """
-    count = _publish(container, publisher, _lost(utcnow() - older_than, limit))
+    count = _publish(ctx, publisher, _lost(utcnow() - older_than, limit))
     if count:
         log.warning("outbox_messages_redelivered", count=count)
     return count
@@ -91,7 +91,7 @@ _inline_lock = threading.Lock()
 _inline_state = threading.local()
 
 
-def relay_inline(container: Container, limit: int) -> int:
+def relay_inline(ctx: TaskContext, limit: int) -> int:
     """Embedded mode: run the handlers in this process, then mark the rows published.
 
     Handlers run in their own transactions (SQLite allows one writer), so a row is only
@@ -107,14 +107,14 @@ def relay_inline(container: Container, limit: int) -> int:
         try:
             total = 0
             while True:
-                with container.uow() as uow:
+                with ctx.uow() as uow:
                     stmt = _pending(limit)
                     pending = [(m.id, m.topic) for m in uow.session.execute(stmt).scalars()]
                 if not pending:
                     return total
                 for message_id, _topic in pending:
-                    run_message(container, message_id)
-                    with container.uow() as uow:
+                    run_message(ctx, message_id)
+                    with ctx.uow() as uow:
                         row = uow.session.get(OutboxMessage, message_id)
                         if row is not None and row.dispatched_at and row.published_at is None:
                             row.publish_attempts += 1

@@ -13,7 +13,7 @@ from app.tasks.registry import periodic_jobs
 from app.tasks.relay import redeliver_lost, relay_inline, relay_to_broker
 
 if TYPE_CHECKING:
-    from app.container import Container
+    from app.tasks.context import TaskContext
 
 log = structlog.get_logger(__name__)
 
@@ -21,8 +21,8 @@ log = structlog.get_logger(__name__)
 class TaskRunner:
     """Starts outbox processing after each commit and runs periodic jobs when embedded."""
 
-    def __init__(self, container: Container, *, inline: bool = False) -> None:
-        self._container = container
+    def __init__(self, ctx: TaskContext, *, inline: bool = False) -> None:
+        self._ctx = ctx
         self._inline = inline
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -31,7 +31,7 @@ class TaskRunner:
 
     @property
     def embedded(self) -> bool:
-        return self._container.settings.embedded
+        return self._ctx.settings.embedded
 
     def kick(self) -> None:
         """Called after a commit that wrote outbox rows."""
@@ -41,19 +41,19 @@ class TaskRunner:
             self._wake.set()
 
     def relay_once(self) -> int:
-        limit = self._container.settings.outbox_batch_size
+        limit = self._ctx.settings.outbox_batch_size
         if self.embedded:
-            return relay_inline(self._container, limit)
-        return relay_to_broker(self._container, self._container.publisher(), limit)
+            return relay_inline(self._ctx, limit)
+        return relay_to_broker(self._ctx, self._ctx.publisher(), limit)
 
     def sweep(self) -> None:
         """Publish what an outage or a crash left behind, and what the broker lost."""
         self.relay_once()
         if not self.embedded:
-            settings = self._container.settings
+            settings = self._ctx.settings
             redeliver_lost(
-                self._container,
-                self._container.publisher(),
+                self._ctx,
+                self._ctx.publisher(),
                 older_than=timedelta(seconds=settings.outbox_redeliver_seconds),
                 limit=settings.outbox_batch_size,
             )
@@ -70,7 +70,7 @@ class TaskRunner:
             if now - self._last_run.get(name, 0.0) >= job.seconds:
                 self._last_run[name] = now
                 try:
-                    job.fn(self._container)
+                    job.fn(self._ctx)
                 except Exception:
                     log.exception("periodic_job_failed", job=name)
 
@@ -95,7 +95,7 @@ class TaskRunner:
             try:
                 while self.relay_once():
                     pass
-                if self._container.settings.embedded_scheduler:
+                if self._ctx.settings.embedded_scheduler:
                     self.run_due_jobs()
             except Exception:
                 log.exception("embedded_task_loop_failed")

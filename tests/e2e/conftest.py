@@ -15,7 +15,12 @@ import httpx
 import pytest
 
 from app.container import Container
-from app.services.participants import add_client, add_user, create_participant, get_participant
+from app.services.participants.service import (
+    add_client,
+    add_user,
+    create_participant,
+    get_participant,
+)
 from app.settings import Settings
 from app.storage.migrate import upgrade
 from app.storage.models import Participant

@@ -3,8 +3,8 @@
 import pytest
 from fastapi.testclient import TestClient
 
+from app.cli.demo import create_demo
 from app.container import Container
-from app.demo import create_demo
 from app.main import create_app
 from app.settings import Settings
 

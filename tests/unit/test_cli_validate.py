@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from app.cli_validate import validate_command
+from app.cli.validate import validate_command
 from tests.support import REFERENCE
 
 

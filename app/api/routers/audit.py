@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from app.api.deps import UowDep, require_scopes
-from app.api.pull_schemas import EventPageRead, EventRead
+from app.api.schemas.pull import EventPageRead, EventRead
 from app.security.principal import Principal
-from app.services import audit as svc
+from app.services.common import audit as svc
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 

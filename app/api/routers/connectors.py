@@ -7,7 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from app.api.delivery_schemas import (
+from app.api.deps import CurrentPrincipal, UowDep, require_scopes
+from app.api.schemas.delivery import (
     ConnectorRead,
     HealthRead,
     InstanceCreate,
@@ -16,9 +17,8 @@ from app.api.delivery_schemas import (
     SubscriptionCreate,
     SubscriptionRead,
 )
-from app.api.deps import CurrentPrincipal, UowDep, require_scopes
 from app.security.principal import Principal
-from app.services import connector_instances as svc
+from app.services.delivery import connector_instances as svc
 from connectors.registry import default_registry
 
 router = APIRouter(prefix="/v1/connectors", tags=["connectors"])

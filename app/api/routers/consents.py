@@ -8,16 +8,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
-from app.api.consent_schemas import ArtefactRead, ConsentCreate, ConsentPage, ConsentRead, ReasonIn
 from app.api.deps import ContainerDep, CurrentPrincipal, UowDep
+from app.api.schemas.consents import ArtefactRead, ConsentCreate, ConsentPage, ConsentRead, ReasonIn
 from app.domain.consent import ConsentStatus
 from app.domain.consent_lifecycle import Action
 from app.errors import Forbidden
 from app.security.principal import Principal
-from app.services import consent_transitions as lifecycle
-from app.services import consents as svc
-from app.services.consent_artefacts import artefact_sha256
-from app.services.purposes import catalogue_for
+from app.services.consents import service as svc
+from app.services.consents import transitions as lifecycle
+from app.services.consents.artefacts import artefact_sha256
+from app.services.consents.purposes import catalogue_for
 
 router = APIRouter(prefix="/v1/consents", tags=["consents"])
 

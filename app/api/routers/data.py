@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import ContainerDep, require_scopes
-from app.api.pull_schemas import ConsentedDocumentPage, ConsentedDocumentRead
+from app.api.schemas.pull import ConsentedDocumentPage, ConsentedDocumentRead
 from app.container import Container
 from app.errors import BadRequest
 from app.security.principal import Principal
-from app.services import pull as svc
-from app.services.purposes import catalogue_for
+from app.services.access import pull as svc
+from app.services.consents.purposes import catalogue_for
 from app.storage.models import Document
 
 NO_STORE = "no-store"

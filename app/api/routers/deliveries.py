@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from app.api.delivery_schemas import DeliveryRead, ReplayResult
 from app.api.deps import UowDep, require_scopes
+from app.api.schemas.delivery import DeliveryRead, ReplayResult
 from app.security.principal import Principal
-from app.services import deliveries as svc
+from app.services.delivery import deliveries as svc
 from app.storage.models import DeliveryStatus
 
 router = APIRouter(prefix="/v1/deliveries", tags=["deliveries"])

@@ -13,7 +13,7 @@ from app.api.deps import ContainerDep, CurrentPrincipal, require_scopes
 from app.domain.canonical import repr_digest
 from app.errors import BadRequest, Forbidden
 from app.security.principal import Principal
-from app.services import ingest
+from app.services.documents import ingest
 
 router = APIRouter(prefix="/v1", tags=["documents"])
 

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.api.delivery_schemas import FeedAck, FeedAckRead, FeedItem, FeedRead
 from app.api.deps import CurrentPrincipal, UowDep
-from app.services import feed as svc
+from app.api.schemas.delivery import FeedAck, FeedAckRead, FeedItem, FeedRead
+from app.services.delivery import feed as svc
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 

@@ -13,7 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from app.api.deps import ContainerDep
 from app.api.problems import problem_body, problem_response
 from app.container import Container
-from app.services.ledger import anchoring_health
+from app.services.ledger.log import anchoring_health
 
 router = APIRouter(tags=["operations"])
 ReadinessCheck = Callable[[Container], str | None]

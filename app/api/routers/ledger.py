@@ -17,10 +17,10 @@ from app.api.routers.data import ConsentId, Consumer, no_store, run_pull
 from app.errors import BadRequest, Forbidden, UnsupportedMediaType
 from app.ledger.bundle import ProofBundle
 from app.security.principal import Principal
-from app.services import ledger as svc
-from app.services import pull
-from app.services.purposes import catalogue_for
-from app.services.verification import parse_bundle, verify_upload
+from app.services.access import pull
+from app.services.consents.purposes import catalogue_for
+from app.services.ledger import log as svc
+from app.services.ledger.verification import parse_bundle, verify_upload
 
 router = APIRouter(prefix="/v1", tags=["ledger"])
 NOTE_TYPE = "text/plain; charset=utf-8"

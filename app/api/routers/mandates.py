@@ -8,8 +8,8 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel
 
 from app.api.deps import AdminPrincipal, UowDep
-from app.api.read_model import ReadModel
-from app.services import mandates as svc
+from app.api.schemas.read_model import ReadModel
+from app.services.participants import mandates as svc
 
 router = APIRouter(prefix="/v1/participants/{provider_id}/mandates", tags=["mandates"])
 

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from app.api.deps import ContainerDep, UowDep
 from app.errors import BadRequest, UnsupportedMediaType
-from app.services.identity import issue_token
+from app.services.participants.identity import issue_token
 
 router = APIRouter(tags=["identity"])
 FORM = "application/x-www-form-urlencoded"

@@ -7,8 +7,14 @@ import uuid
 from fastapi import APIRouter, status
 
 from app.api.deps import AdminPrincipal, CurrentPrincipal, UowDep
-from app.api.schemas import ClientCreate, ClientRead, ParticipantCreate, ParticipantRead, WhoAmI
-from app.services import participants as svc
+from app.api.schemas.participants import (
+    ClientCreate,
+    ClientRead,
+    ParticipantCreate,
+    ParticipantRead,
+    WhoAmI,
+)
+from app.services.participants import service as svc
 
 router = APIRouter(prefix="/v1", tags=["participants"])
 

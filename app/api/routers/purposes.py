@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from app.api.deps import ContainerDep, CurrentPrincipal
 from app.domain.purposes import PurposeTemplate
-from app.services.purposes import catalogue_for
+from app.services.consents.purposes import catalogue_for
 
 router = APIRouter(prefix="/v1/purposes", tags=["consents"])
 

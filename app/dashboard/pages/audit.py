@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse
 
 from app.api.deps import UowDep
 from app.dashboard.web import AdminViewerDep, ViewerDep, is_htmx, render
-from app.services.audit import list_events
-from app.services.events import verify_chain
+from app.services.common.audit import list_events
+from app.services.common.events import verify_chain
 
 router = APIRouter(prefix="/audit")
 

@@ -20,7 +20,12 @@ from app.dashboard.web import (
     safe_next,
     secure_cookies,
 )
-from app.services.dashboard_auth import SESSION_LIFETIME, SignInFailed, sign_in, sign_out
+from app.services.participants.dashboard_auth import (
+    SESSION_LIFETIME,
+    SignInFailed,
+    sign_in,
+    sign_out,
+)
 
 router = APIRouter()
 

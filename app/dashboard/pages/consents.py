@@ -24,10 +24,10 @@ from app.dashboard.web import (
 from app.domain.consent import ConsentStatus
 from app.domain.consent_lifecycle import RULES, Action, ActorRole
 from app.errors import BadRequest, NotFound, ProblemError
-from app.services import consents as svc
-from app.services.consent_transitions import transition_consent
-from app.services.participants import list_participants, names_of
-from app.services.purposes import catalogue_for
+from app.services.consents import service as svc
+from app.services.consents.purposes import catalogue_for
+from app.services.consents.transitions import transition_consent
+from app.services.participants.service import list_participants, names_of
 from app.storage.base import utcnow
 from app.storage.models import Consent
 

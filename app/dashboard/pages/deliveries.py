@@ -18,9 +18,9 @@ from app.dashboard.web import (
     render,
 )
 from app.errors import BadRequest
-from app.services.deliveries import list_deliveries, replay_dead, replay_delivery
-from app.services.delivery_stats import instance_health
-from app.services.participants import names_of
+from app.services.delivery.deliveries import list_deliveries, replay_dead, replay_delivery
+from app.services.delivery.stats import instance_health
+from app.services.participants.service import names_of
 from app.storage.models import DeliveryStatus
 
 router = APIRouter(prefix="/deliveries")

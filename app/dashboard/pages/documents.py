@@ -11,12 +11,12 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.api.deps import ContainerDep, UowDep
 from app.dashboard.web import ViewerDep, is_htmx, optional_date, optional_uuid, render
-from app.services.audit import list_events
-from app.services.document_search import DocumentQuery, document_types, search_documents
-from app.services.ingest import get_document
-from app.services.ledger import document_proof_bundle
-from app.services.participants import list_participants, names_of
-from app.services.pull import ACCESS_EVENT
+from app.services.access.pull import ACCESS_EVENT
+from app.services.common.audit import list_events
+from app.services.documents.ingest import get_document
+from app.services.documents.search import DocumentQuery, document_types, search_documents
+from app.services.ledger.log import document_proof_bundle
+from app.services.participants.service import list_participants, names_of
 from app.storage.models import Document
 
 router = APIRouter(prefix="/documents")

@@ -14,11 +14,11 @@ from app.container import Container
 from app.dashboard.web import CheckedViewerDep, Viewer, ViewerDep, is_htmx, render
 from app.errors import ProblemError
 from app.ledger.bundle import ProofBundle
-from app.services.document_search import find_by_digest
-from app.services.ingest import validate_only
-from app.services.ledger import document_proof_bundle
-from app.services.ledger_status import ledger_status
-from app.services.verification import parse_bundle, verify_upload
+from app.services.documents.ingest import validate_only
+from app.services.documents.search import find_by_digest
+from app.services.ledger.log import document_proof_bundle
+from app.services.ledger.status import ledger_status
+from app.services.ledger.verification import parse_bundle, verify_upload
 from app.storage.models import Document
 from app.storage.uow import UnitOfWork
 

@@ -9,8 +9,8 @@ from app.api.deps import UowDep
 from app.dashboard.charts import day_range, horizontal_bars, stacked_columns
 from app.dashboard.web import ViewerDep, render
 from app.services import overview
-from app.services.delivery_stats import instance_health
-from app.services.ledger_status import ledger_status
+from app.services.delivery.stats import instance_health
+from app.services.ledger.status import ledger_status
 from app.storage.base import utcnow
 
 router = APIRouter()

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from app.api.deps import UowDep
 from app.dashboard.web import PREFIX, Viewer, ViewerDep, WritingViewerDep, admin_viewer, render
 from app.errors import NotFound, ProblemError, Unprocessable
-from app.services import participants as svc
-from app.services.delivery_stats import instances_of
+from app.services.delivery.stats import instances_of
+from app.services.participants import service as svc
 from app.storage.base import utcnow
 from app.storage.models import ApiClient, IdentifierScheme, Participant, Role
 

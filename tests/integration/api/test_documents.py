@@ -76,7 +76,7 @@ def test_same_key_different_body_is_422(client, parties, td_with_lei):  # noqa: 
 def test_key_in_flight_is_409(client, container, parties, td_with_lei):  # noqa: ANN001
     _, provider, headers, _, _ = parties
     from app.security.principal import Principal
-    from app.services import ingest
+    from app.services.documents import ingest
 
     principal = Principal(participant_id=provider.id, client_id="c")
     digest = ingest.request_digest(td_with_lei, "application/json", None, None)

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from app.cli import cli
 from app.errors import Conflict
 from app.security.principal import Principal
-from app.services import ingest
+from app.services.documents import ingest
 from app.settings import get_settings
 from tests.support import REFERENCE, both_backends, push
 

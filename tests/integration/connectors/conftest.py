@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from app.services import coverage
+from app.services.access import coverage
 from app.storage.models import Participant
 from connectors.webhook.signing import generate_secret
 from tests.integration.connectors.routing_support import FakeConsents

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 
 from app.container import Container
-from app.services.coverage import CoveringConsent
-from app.services.outbox import enqueue
+from app.services.access.coverage import CoveringConsent
+from app.services.common.outbox import enqueue
 from app.storage.models import Document, Participant
 
 

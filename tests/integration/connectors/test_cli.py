@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.container import Container
-from app.services.routing import notify
+from app.services.delivery.routing import notify
 from app.settings import get_settings
 from app.storage.models import ConnectorInstance
 

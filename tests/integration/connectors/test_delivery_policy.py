@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.security.principal import SYSTEM
-from app.services.deliveries import replay_dead
+from app.services.delivery.deliveries import replay_dead
 from app.storage.models import ConnectorInstance, Delivery, DeliveryStatus
 from tests.integration.connectors.routing_support import accept_document
 from tests.integration.connectors.test_routing import webhook_for

@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.security.principal import SYSTEM
-from app.services.connector_instances import create_instance
-from app.services.inbound import poll_instances
+from app.services.delivery.connector_instances import create_instance
+from app.services.documents.inbound import poll_instances
 from app.storage.models import Document, Event
 from connectors.registry import default_registry
 from tests.integration.connectors.reliability import LEI, transport_document

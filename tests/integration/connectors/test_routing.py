@@ -5,7 +5,7 @@ import json
 
 import sqlalchemy as sa
 
-from app.services.outbox import enqueue
+from app.services.common.outbox import enqueue
 from app.storage.models import Delivery, DeliveryStatus, Notification, OutboxMessage, TaskReceipt
 from app.tasks.dispatch import dispatch_message
 from tests.integration.connectors.routing_support import accept_document

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.services.events import record_event
+from app.services.common.events import record_event
 from app.settings import get_settings
 from app.storage.models import Event
 from tests.support import both_backends, settings_env

@@ -9,7 +9,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from app.services.consent_artefacts import InvalidArtefact, verify_artefact
+from app.services.consents.artefacts import InvalidArtefact, verify_artefact
 from app.storage.models import Event
 
 pytestmark = [pytest.mark.integration]

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from app.domain.purposes import InvalidCatalogue
-from app.services.purposes import load_catalogue
+from app.services.consents.purposes import load_catalogue
 
 pytestmark = pytest.mark.integration
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from app.services.participants import add_user
+from app.services.participants.service import add_user
 from app.storage.base import utcnow
 from app.storage.models import Document, Participant
 from tests.support import consent_request_body, reefer_transport_document, save_document

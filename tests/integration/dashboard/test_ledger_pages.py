@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from app.services.anchoring import build_sink, plan_anchoring, record_outcome, run_plan
+from app.services.ledger.anchoring import build_sink, plan_anchoring, record_outcome, run_plan
 from app.storage.base import utcnow
 from app.tasks.ledger import sequence
 from tests.integration.dashboard.conftest import transport_document

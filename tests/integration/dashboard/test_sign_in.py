@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from app.services.dashboard_auth import MAX_FAILED_LOGINS
+from app.services.participants.dashboard_auth import MAX_FAILED_LOGINS
 from app.storage.base import utcnow
 from app.storage.models import DashboardUser, Event
 from tests.integration.dashboard.conftest import PASSWORD

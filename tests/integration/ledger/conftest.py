@@ -192,7 +192,7 @@ def make_document(container):
     import json
 
     from app.domain.hashing import jcs
-    from app.services.events import record_event
+    from app.services.common.events import record_event
     from app.storage.models import Document
 
     def make(provider, owner, body: dict | None = None):

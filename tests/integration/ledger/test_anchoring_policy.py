@@ -6,15 +6,15 @@ import pytest
 
 from app.ledger import store
 from app.ledger.sinks import AnchorError, TrustAnchors, by_url
-from app.services import ledger as svc
-from app.services.anchoring import (
+from app.services.common.events import chain_pending, record_event
+from app.services.ledger import log as svc
+from app.services.ledger.anchoring import (
     AnchorOutcome,
     plan_anchoring,
     plan_reanchoring,
     record_outcome,
     run_plan,
 )
-from app.services.events import chain_pending, record_event
 from app.storage.base import utcnow
 
 pytestmark = pytest.mark.integration
@@ -147,7 +147,7 @@ def test_a_broken_event_chain_stops_the_sequencer_and_then_writes(container):
     from sqlalchemy import text
     from sqlalchemy.orm import Session
 
-    from app.services.ledger import LedgerGapError, integrate_pending
+    from app.services.ledger.log import LedgerGapError, integrate_pending
 
     with Session(container.engine) as session:
         for i in range(3):

@@ -6,7 +6,7 @@ import pytest
 
 from app.container import Container
 from app.ledger import store
-from app.services.events import record_event
+from app.services.common.events import record_event
 from app.settings import Settings
 from tests.support import WorkerProcess, wait_until
 

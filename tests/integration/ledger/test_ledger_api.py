@@ -13,8 +13,8 @@ from app.domain.merkle import verify_consistency, verify_inclusion
 from app.domain.note import NoteVerifier
 from app.ledger.sinks import by_url
 from app.main import create_app
-from app.services.anchoring import plan_anchoring, record_outcome, run_plan
-from app.services.events import record_event
+from app.services.common.events import record_event
+from app.services.ledger.anchoring import plan_anchoring, record_outcome, run_plan
 from app.storage.base import utcnow
 from app.tasks.ledger import anchor
 from tests.support import both_backends

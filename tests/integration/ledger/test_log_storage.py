@@ -21,8 +21,8 @@ from app.domain.merkle import (
 )
 from app.ledger import store
 from app.ledger.leaf import LeafRecord
-from app.services import ledger as svc
-from app.services.events import record_event
+from app.services.common.events import record_event
+from app.services.ledger import log as svc
 from app.storage.models import Event
 from app.storage.models.ledger import LedgerCheckpoint, LedgerLeaf
 from tests.support import both_backends
@@ -147,7 +147,7 @@ def test_sequencer_with_nothing_pending_signs_nothing(container):
 def test_concurrent_sequencers_append_each_event_exactly_once(container):
     import threading
 
-    from app.services.ledger_audit import audit_log
+    from app.services.ledger.audit import audit_log
 
     # A plain session, not the container's: nothing sequences these events on commit.
     with Session(container.engine) as session:

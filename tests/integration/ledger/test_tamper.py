@@ -12,10 +12,10 @@ from app.ledger import store
 from app.ledger.bundle import ProofBundle
 from app.ledger.verify import verify_bundle
 from app.security.principal import SYSTEM
-from app.services import ledger as svc
-from app.services.events import record_event
-from app.services.ledger_audit import audit_log
-from app.services.verification import verify_upload
+from app.services.common.events import record_event
+from app.services.ledger import log as svc
+from app.services.ledger.audit import audit_log
+from app.services.ledger.verification import verify_upload
 from app.storage.models import Event
 from app.tasks.ledger import anchor
 

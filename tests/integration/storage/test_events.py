@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.services.events import GENESIS_HASH, chain_pending, record_event, verify_chain
+from app.services.common.events import GENESIS_HASH, chain_pending, record_event, verify_chain
 from app.storage.models import ChainHead, Event
 from app.tasks.ledger import sequence
 from tests.support import both_backends

@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.security.principal import Principal
-from app.services.outbox import enqueue
+from app.services.common.outbox import enqueue
 from app.storage.models import ApiClient, Event, OutboxMessage, TaskReceipt
 from app.storage.scoping import readable
 from app.tasks.registry import _HANDLERS, on_outbox

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.services.events import append_statement, new_event
+from app.services.common.events import append_statement, new_event
 from app.storage.counters import slot_claim
 from app.storage.models import ConsentAccessCounter, Event
 from app.storage.together import insert_together

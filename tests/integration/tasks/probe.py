@@ -1,6 +1,6 @@
 """A task module loaded into worker subprocesses by the Celery round-trip test."""
 
-from app.services.events import record_event
+from app.services.common.events import record_event
 from app.tasks.registry import on_outbox
 
 

@@ -11,7 +11,7 @@ import redis
 import sqlalchemy as sa
 
 from app.container import Container
-from app.services.outbox import enqueue
+from app.services.common.outbox import enqueue
 from app.settings import Settings
 from app.storage.models import Event, OutboxMessage
 from app.tasks.celery_app import CeleryPublisher

@@ -13,7 +13,7 @@ import redis
 import sqlalchemy as sa
 
 from app.container import Container
-from app.services.outbox import enqueue
+from app.services.common.outbox import enqueue
 from app.storage.base import utcnow
 from app.storage.models import OutboxMessage
 from app.tasks.dispatch import dispatch_message

@@ -1,6 +1,6 @@
 """Success rate counts only settled deliveries: delivered against given up."""
 
-from app.services.delivery_stats import InstanceHealth
+from app.services.delivery.stats import InstanceHealth
 from app.storage.models import ConnectorInstance
 
 

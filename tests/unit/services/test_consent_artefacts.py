@@ -10,7 +10,7 @@ from joserfc import jws
 
 from app.domain.hashing import jcs
 from app.security.keys import KeyStore
-from app.services.consent_artefacts import (
+from app.services.consents.artefacts import (
     InvalidArtefact,
     artefact_sha256,
     sign_artefact,

@@ -9,7 +9,13 @@ from datetime import UTC, datetime
 import pytest
 
 from app.errors import BadRequest
-from app.services.cursors import MAX_PAGE_SIZE, Position, decode_cursor, encode_cursor, page_size
+from app.services.common.cursors import (
+    MAX_PAGE_SIZE,
+    Position,
+    decode_cursor,
+    encode_cursor,
+    page_size,
+)
 
 
 def test_cursor_round_trips():

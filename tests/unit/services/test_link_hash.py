@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from app.domain.hashing import json_sha256
-from app.services.events import link_hash
+from app.services.common.events import link_hash
 
 AWKWARD = [
     "plain",

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from app.services.routing import document_data, rule_matches
+from app.services.delivery.routing import document_data, rule_matches
 from app.storage.models import Document, Subscription
 
 OWNER = str(uuid.uuid4())

@@ -1,0 +1,74 @@
+"""`tradegate verify`: check a document offline against its proof bundle (for anyone)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from cryptography import x509
+from pydantic import ValidationError
+from rich.console import Console
+
+from app.domain.note import NoteError, NoteVerifier
+from app.ledger.bundle import ProofBundle
+from app.ledger.sinks import TrustAnchors
+from app.ledger.verify import Report, verify_bundle
+
+console = Console()
+err = Console(stderr=True)
+EXIT_FAILED, EXIT_USAGE = 1, 2
+
+
+def _trust(values: list[str]) -> TrustAnchors:
+    """``--trust`` takes PEM files of TSA roots, or CHAIN_ID=RPC_URL for an EVM node."""
+    trust = TrustAnchors()
+    for value in values:
+        chain, sep, url = value.partition("=")
+        if sep and chain.isdigit():
+            trust.evm_nodes[int(chain)] = url
+            continue
+        try:
+            trust.certificates += x509.load_pem_x509_certificates(Path(value).read_bytes())
+        except (OSError, ValueError) as exc:
+            err.print(f"[red]error:[/red] --trust {value}: {exc}")
+            raise typer.Exit(EXIT_USAGE) from exc
+    return trust
+
+
+def _print_report(report: Report, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2))
+        return
+    for check in report.checks:
+        verdict = "[green]ok  [/green]" if check.ok else "[red]FAIL[/red]"
+        reason = f" [bold]{check.reason}[/bold]" if check.reason else ""
+        console.print(f"{verdict} {check.name:<10}{reason} {check.detail}", highlight=False)
+    console.print("[green]VERIFIED[/green]" if report.ok else "[red]NOT VERIFIED[/red]")
+
+
+def verify(
+    file: Annotated[Path, typer.Argument(help="The document as received", exists=True)],
+    bundle: Annotated[Path, typer.Option("--bundle", help="Proof bundle JSON", exists=True)],
+    log_key: Annotated[str, typer.Option("--log-key", help="The hub's log verifier key")],
+    trust: Annotated[
+        list[str] | None,
+        typer.Option("--trust", help="TSA root PEM file, or CHAIN_ID=RPC_URL; repeatable"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable verdicts")] = False,
+) -> None:
+    """Verify a document offline: hash, leaf, inclusion, checkpoint signature, anchors."""
+    try:
+        verifier = NoteVerifier.from_vkey(log_key)
+    except NoteError as exc:
+        err.print(f"[red]error:[/red] --log-key: {exc}")
+        raise typer.Exit(EXIT_USAGE) from exc
+    try:
+        parsed = ProofBundle.model_validate_json(bundle.read_bytes())
+    except ValidationError as exc:
+        err.print(f"[red]error:[/red] {bundle} is not a proof bundle: {exc.error_count()} errors")
+        raise typer.Exit(EXIT_USAGE) from exc
+    report = verify_bundle(file.read_bytes(), parsed, [verifier], _trust(trust or []))
+    _print_report(report, as_json)
+    raise typer.Exit(0 if report.ok else EXIT_FAILED)

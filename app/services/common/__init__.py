@@ -1,0 +1,1 @@
+"""Shared by every domain: event log, outbox, keyset cursors, audit trail."""

@@ -1,0 +1,1 @@
+"""Consents: requests, lifecycle transitions, signed artefacts and purposes."""

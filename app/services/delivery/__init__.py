@@ -1,0 +1,1 @@
+"""Outbound delivery: routing announcements, connector instances, attempts, stats and the feed."""

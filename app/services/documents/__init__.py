@@ -1,0 +1,1 @@
+"""Documents: intake (API and inbound connectors), metadata and search."""

@@ -1,0 +1,374 @@
+"""Document intake use cases: validate, resolve the owner, store, announce; idempotently."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app import errors
+from app.security.principal import Principal
+from app.services.common.events import record_event
+from app.services.common.outbox import enqueue
+from app.services.documents.metadata import document_metadata
+from app.storage.base import utcnow
+from app.storage.models import (
+    Document,
+    IdempotencyKey,
+    ParticipantIdentifier,
+    ProviderMandate,
+)
+from app.storage.scoping import readable
+from app.validation import IntakeError, ValidationReport, validate
+from app.validation.report import OwnerIdentifier
+
+if TYPE_CHECKING:
+    from app.services.common.context import ServiceContext
+
+_PROBLEMS: dict[int, type[errors.ProblemError]] = {
+    400: errors.BadRequest,
+    413: errors.PayloadTooLarge,
+    415: errors.UnsupportedMediaType,
+    422: errors.Unprocessable,
+}
+#: An in-flight claim older than this is presumed abandoned (its request died) and reclaimed.
+STALE_CLAIM = dt.timedelta(minutes=5)
+#: Identifier schemes in documents that participant identifiers register under another name.
+_SCHEME_ALIASES = {"VAT": "TAX"}
+
+
+class DocumentRejected(errors.Unprocessable):
+    """The document parsed but failed validation; carries the report for the rejection event."""
+
+    def __init__(self, report: ValidationReport) -> None:
+        super().__init__(
+            f"the {report.doc_type} {report.version} document is invalid "
+            f"({len(report.errors)} error(s))",
+            slug="invalid-document",
+            title="Invalid document",
+            doc_type=report.doc_type,
+            version=report.version,
+            errors=[f.as_dict() for f in report.errors],
+            warnings=[f.as_dict() for f in report.warnings],
+            truncated=report.truncated,
+        )
+        self.report = report
+
+
+def validate_only(
+    raw: bytes, *, media_type: str | None, declared_type: str | None, max_bytes: int
+) -> ValidationReport:
+    """Run the intake pipeline; unjudgeable input becomes the matching 4xx problem."""
+    try:
+        return validate(
+            raw, declared_type=declared_type, media_type=media_type, max_bytes=max_bytes
+        )
+    except IntakeError as exc:
+        problem = _PROBLEMS.get(exc.status, errors.BadRequest)
+        extensions: dict[str, Any] = dict(exc.extensions)
+        raise problem(exc.detail, slug=exc.slug, reason=exc.reason, **extensions) from exc
+
+
+def report_body(report: ValidationReport) -> dict[str, Any]:
+    """The JSON a client sees for a validation result."""
+    return report.summary()
+
+
+# -- idempotency -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """The answer given the first time a key was used, replayed for a retry."""
+
+    status_code: int
+    body: dict[str, Any]
+
+
+def request_digest(
+    raw: bytes, media_type: str | None, declared_type: str | None, owner: str | None
+) -> str:
+    """What "the same request" means for an idempotency key: body and every input that shapes it."""
+    h = hashlib.sha256(raw)
+    h.update(f"\0{media_type or ''}\0{declared_type or ''}\0{owner or ''}".encode())
+    return h.hexdigest()
+
+
+def claim_idempotency_key(
+    session: Session, principal: Principal, key: str, digest: str
+) -> StoredResponse | None:
+    """Claim ``key`` for this request (commit the claim before doing the work).
+
+    Returns the stored response for a completed retry; raises 422 when the key was used for a
+    different request and 409 while the first request is still in flight.
+    """
+    row = session.get(IdempotencyKey, (principal.participant_id, key), with_for_update=True)
+    now = utcnow()
+    if row is None:
+        try:
+            # A concurrent first use of the same key wins the primary key; this one waits for
+            # it (PostgreSQL) or the write lock (SQLite) and then fails: it is in flight.
+            with session.begin_nested():
+                session.add(
+                    IdempotencyKey(
+                        provider_id=principal.participant_id,
+                        key=key,
+                        request_sha256=digest,
+                        created_at=now,
+                    )
+                )
+        except IntegrityError as exc:
+            raise errors.Conflict(
+                "a request with this Idempotency-Key is being processed",
+                slug="idempotency-key-in-flight",
+            ) from exc
+        return None
+    if row.request_sha256 != digest:
+        raise errors.Unprocessable(
+            "this Idempotency-Key was already used for a different request",
+            slug="idempotency-key-reused",
+        )
+    if row.completed_at is not None and row.status_code is not None and row.response is not None:
+        return StoredResponse(row.status_code, row.response)
+    if now - row.created_at < STALE_CLAIM:
+        raise errors.Conflict(
+            "a request with this Idempotency-Key is still being processed",
+            slug="idempotency-key-in-flight",
+        )
+    row.created_at = now
+    return None
+
+
+def release_idempotency_key(session: Session, principal: Principal, key: str) -> None:
+    """Forget a claim whose request failed, so the client may retry with the same key."""
+    session.execute(
+        sa.delete(IdempotencyKey).where(
+            IdempotencyKey.provider_id == principal.participant_id,
+            IdempotencyKey.key == key,
+            IdempotencyKey.completed_at.is_(None),
+        )
+    )
+
+
+# -- owner resolution ------------------------------------------------------------------------
+
+
+def _candidates(identifier: OwnerIdentifier) -> list[tuple[str, str]]:
+    scheme = _SCHEME_ALIASES.get(identifier.scheme, identifier.scheme)
+    values = {identifier.value}
+    if identifier.country and not identifier.value.startswith(identifier.country):
+        values.add(identifier.country + identifier.value)
+    return [(scheme, v) for v in sorted(values)]
+
+
+def resolve_owner(
+    session: Session,
+    principal: Principal,
+    report: ValidationReport,
+    explicit_owner: uuid.UUID | None,
+) -> uuid.UUID:
+    """The data owner: named by a mandated provider, or found by identifiers in the document."""
+    if explicit_owner is not None:
+        mandate = session.get(ProviderMandate, (principal.participant_id, explicit_owner))
+        mandated = explicit_owner == principal.participant_id or mandate is not None
+        if not mandated:
+            raise errors.Unprocessable(
+                "the provider is not registered to act for this owner",
+                slug="owner-not-mandated",
+                owner_id=str(explicit_owner),
+            )
+        return explicit_owner
+    pairs = [pair for identifier in report.owner_identifiers for pair in _candidates(identifier)]
+    owners: set[uuid.UUID] = set()
+    if pairs:
+        owners = set(
+            session.scalars(
+                sa.select(ParticipantIdentifier.participant_id).where(
+                    sa.tuple_(ParticipantIdentifier.scheme, ParticipantIdentifier.value).in_(pairs)
+                )
+            )
+        )
+    if len(owners) != 1:
+        raise errors.Unprocessable(
+            "the document's owner is not a registered participant"
+            if not owners
+            else "the document's identifiers name more than one participant",
+            slug="owner-unresolved",
+            identifiers=[o.as_dict() for o in report.owner_identifiers],
+        )
+    return owners.pop()
+
+
+# -- submission ------------------------------------------------------------------------------
+
+
+def document_body(document: Document, warnings: list[Any] | None = None) -> dict[str, Any]:
+    """The representation of a stored document (metadata, never the content)."""
+    return {
+        "id": str(document.id),
+        "type": document.doc_type,
+        **document_metadata(document),
+        "warnings": document.warnings if warnings is None else warnings,
+        "provenance": document.provenance,
+    }
+
+
+def submit_document(
+    session: Session,
+    principal: Principal,
+    raw: bytes,
+    *,
+    media_type: str | None,
+    declared_type: str | None,
+    explicit_owner: uuid.UUID | None,
+    max_bytes: int,
+) -> Document:
+    """Validate and store one document with its ``document.accepted`` event and outbox row.
+
+    Raises :class:`DocumentRejected` (nothing written) for an invalid document; the caller
+    records the rejection with :func:`record_rejection` in its own unit of work.
+    """
+    report = validate_only(
+        raw, media_type=media_type, declared_type=declared_type, max_bytes=max_bytes
+    )
+    if not report.valid:
+        raise DocumentRejected(report)
+    owner_id = resolve_owner(session, principal, report, explicit_owner)
+    document = Document(
+        doc_type=report.doc_type,
+        version=report.version,
+        media_type=report.media_type,
+        owner_id=owner_id,
+        provider_id=principal.participant_id,
+        reference=report.reference,
+        document_date=report.document_date,
+        received_at=utcnow(),
+        size=len(raw),
+        sha256=report.sha256,
+        canonical_sha256=report.canonical_sha256,
+        content=raw,
+        provenance=dict(
+            report.provenance, subject_sha256=report.subject_sha256, shape=report.shape
+        ),
+        warnings=[f.as_dict() for f in report.warnings],
+    )
+    session.add(document)
+    session.flush()
+    payload = {
+        "document_id": str(document.id),
+        "doc_type": document.doc_type,
+        "version": document.version,
+        "owner_id": str(owner_id),
+        "provider_id": str(principal.participant_id),
+        "reference": document.reference,
+        "sha256": document.sha256,
+        "canonical_sha256": document.canonical_sha256,
+    }
+    record_event(
+        session,
+        kind="document.accepted",
+        actor=principal.actor,
+        subject=f"document:{document.id}",
+        payload=payload,
+        participant_ids=[owner_id, principal.participant_id],
+    )
+    enqueue(
+        session, topic="document.accepted", key=f"document.accepted:{document.id}", payload=payload
+    )
+    return document
+
+
+def push(
+    container: ServiceContext,
+    principal: Principal,
+    raw: bytes,
+    *,
+    key: str,
+    media_type: str | None,
+    declared_type: str | None,
+    owner: uuid.UUID | None,
+) -> tuple[int, dict[str, Any]]:
+    """The whole push, for the API and inbound connectors alike: claim, store, answer.
+
+    The claim on the idempotency key commits first, so a retry of a request still in
+    flight gets a 409; a rejection releases the claim and leaves an event. Returns the
+    status and body to answer with (the stored ones for a completed retry).
+    """
+    digest = request_digest(raw, media_type, declared_type, str(owner) if owner else None)
+    with container.uow() as claim:
+        stored = claim_idempotency_key(claim.session, principal, key, digest)
+        claim.commit()
+    if stored is not None:
+        return stored.status_code, stored.body
+    try:
+        with container.uow() as uow:
+            document = submit_document(
+                uow.session,
+                principal,
+                raw,
+                media_type=media_type,
+                declared_type=declared_type,
+                explicit_owner=owner,
+                max_bytes=container.settings.max_body_bytes,
+            )
+            body = document_body(document)
+            complete_idempotency_key(uow.session, principal, key, 201, body)
+            uow.commit()
+    except errors.ProblemError as problem:
+        with container.uow() as uow:
+            release_idempotency_key(uow.session, principal, key)
+            record_rejection(uow.session, principal, problem, hashlib.sha256(raw).hexdigest())
+            uow.commit()
+        raise
+    return 201, body
+
+
+def complete_idempotency_key(
+    session: Session, principal: Principal, key: str, status_code: int, body: dict[str, Any]
+) -> None:
+    """Store the answer with the key, in the same transaction as the document."""
+    row = session.get(IdempotencyKey, (principal.participant_id, key))
+    if row is not None:
+        row.completed_at = utcnow()
+        row.status_code = status_code
+        row.response = body
+
+
+def record_rejection(
+    session: Session, principal: Principal, problem: errors.ProblemError, sha256: str
+) -> None:
+    """A rejected submission leaves an event (never a document)."""
+    record_event(
+        session,
+        kind="document.rejected",
+        actor=principal.actor,
+        subject=f"submission:{sha256}",
+        payload={
+            "sha256": sha256,
+            "status": problem.status,
+            "problem": problem.slug,
+            "detail": problem.detail,
+            "doc_type": problem.extensions.get("doc_type"),
+            "errors": problem.extensions.get("errors", [])[:20],
+        },
+        participant_ids=[principal.participant_id],
+    )
+
+
+def get_document(
+    session: Session, principal: Principal, document_id: uuid.UUID, *, with_content: bool = False
+) -> Document:
+    """A document the caller may see (its provider or owner); anything else is 404."""
+    stmt = readable(Document, principal).where(Document.id == document_id)
+    if with_content:
+        stmt = stmt.options(sa.orm.undefer(Document.content))
+    document = session.scalars(stmt).first()
+    if document is None:
+        raise errors.NotFound("no such document", slug="document-not-found")
+    return document

@@ -1,0 +1,1 @@
+"""The transparency log: sequencing, proofs, audit, status, anchoring and verification."""

@@ -1,0 +1,1 @@
+"""Participants, their API clients and dashboard users, identity and provider mandates."""
