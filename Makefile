@@ -20,6 +20,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check app connectors tests bench
 	$(BIN)/ruff format --check app connectors tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/pytest
