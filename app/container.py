@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.security.keys import KeyStore
+from app.security.rate_limits import limiter_for
 from app.services.common.outbox import OUTBOX_PENDING
 from app.settings import Settings
 from app.storage.db import make_engine, make_session_factory
@@ -34,6 +35,7 @@ class Container:
         self.session_factory: sessionmaker[Session] = make_session_factory(self.engine)
         self.keys = keys or self._load_keys()
         self.metrics = CollectorRegistry(auto_describe=True)
+        self.rate_limiter = limiter_for(settings.effective_rate_limit_url)
         load_task_modules(settings.task_modules)
         self.runner = TaskRunner(self, inline=settings.inline_tasks)
         install_ledger(self)

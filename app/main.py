@@ -11,6 +11,7 @@ from app import __version__
 from app.api.docs import mount_api_docs
 from app.api.ledger_guard import LedgerWriteGuard
 from app.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from app.api.openapi import install_openapi
 from app.api.problems import install_problem_handlers
 from app.api.routers import ROUTERS
 from app.container import Container, bootstrap
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     mount_api_docs(app)
     app.state.container = container
     install_problem_handlers(app)
+    install_openapi(app)
     for router in ROUTERS:
         app.include_router(router)
     install_dashboard(app)

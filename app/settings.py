@@ -37,6 +37,22 @@ class Settings(BaseSettings):
     token_ttl_seconds: int = Field(default=600, ge=30, le=900)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_json_depth: int = Field(default=64, ge=2, le=512)
+    rate_limit_client: float = Field(
+        default=100.0, ge=0, description="Requests a second per API client (0: unlimited)."
+    )
+    rate_limit_participant: float = Field(
+        default=200.0, ge=0, description="Requests a second per participant, all its clients."
+    )
+    rate_limit_token_per_address: float = Field(
+        default=10.0, ge=0, description="Token requests a second per remote address."
+    )
+    rate_limit_burst_seconds: float = Field(
+        default=2.0, gt=0, description="A burst may spend this many seconds of budget at once."
+    )
+    rate_limit_redis_url: str | None = Field(
+        default=None,
+        description="Redis shared by the replicas for rate limits; default: a Redis broker.",
+    )
     log_level: str = "INFO"
     log_json: bool = True
     celery_queue: str = "tradegate"
@@ -115,6 +131,15 @@ class Settings(BaseSettings):
         if self.ledger_origin:
             return self.ledger_origin
         return self.issuer.split("://", 1)[-1].rstrip("/") + "/log"
+
+    @property
+    def effective_rate_limit_url(self) -> str | None:
+        """Where replicas share rate-limit state: configured, else a Redis broker, else none."""
+        if self.rate_limit_redis_url:
+            return self.rate_limit_redis_url
+        if self.broker_url and self.broker_url.startswith(("redis://", "rediss://")):
+            return self.broker_url
+        return None
 
     @property
     def embedded(self) -> bool:

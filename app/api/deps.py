@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -11,6 +12,7 @@ from fastapi import Depends, Request
 from app.container import Container
 from app.errors import Forbidden, Unauthorized
 from app.security.principal import Principal
+from app.security.rate_limits import caller_limits, enforce
 from app.security.tokens import InvalidToken, verify_access_token
 from app.storage.uow import UnitOfWork
 
@@ -52,6 +54,10 @@ async def get_principal(request: Request, container: ContainerDep) -> Principal:
         scopes=frozenset(claims.get("scope", "").split()),
         roles=frozenset(r for r in claims.get("roles", []) if isinstance(r, str)),
     )
+    await enforce(
+        container.rate_limiter,
+        caller_limits(settings, principal.client_id, str(principal.participant_id)),
+    )
     request.state.principal = principal
     return principal
 
@@ -59,20 +65,38 @@ async def get_principal(request: Request, container: ContainerDep) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def require_scopes(*scopes: str) -> Callable[[Principal], Awaitable[Principal]]:
+@dataclass(frozen=True)
+class ScopeCheck:
+    """Admits a caller holding every one of `scopes`, or at least one when `any_of`.
+
+    A class rather than a closure so the OpenAPI document can read the scopes it requires.
+    """
+
+    scopes: tuple[str, ...]
+    any_of: bool = False
+
+    async def __call__(self, principal: CurrentPrincipal) -> Principal:
+        wanted = set(self.scopes)
+        held = wanted & principal.scopes
+        if (self.any_of and held) or (not self.any_of and held == wanted):
+            return principal
+        missing = sorted(wanted) if self.any_of else sorted(wanted - principal.scopes)
+        words = "one of the scopes" if self.any_of else "scope"
+        raise Forbidden(
+            f"token lacks {words} {' '.join(missing)}",
+            slug="insufficient-scope",
+            required=sorted(wanted),
+        )
+
+
+def require_scopes(*scopes: str) -> ScopeCheck:
     """A dependency that admits a caller holding every one of `scopes`."""
+    return ScopeCheck(scopes)
 
-    async def check(principal: CurrentPrincipal) -> Principal:
-        missing = set(scopes) - principal.scopes
-        if missing:
-            raise Forbidden(
-                f"token lacks scope {' '.join(sorted(missing))}",
-                slug="insufficient-scope",
-                required=sorted(scopes),
-            )
-        return principal
 
-    return check
+def require_any_scope(*scopes: str) -> ScopeCheck:
+    """A dependency that admits a caller holding at least one of `scopes`."""
+    return ScopeCheck(scopes, any_of=True)
 
 
 AdminPrincipal = Annotated[Principal, Depends(require_scopes("admin"))]

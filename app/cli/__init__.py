@@ -15,6 +15,7 @@ from app.cli.demo import demo
 from app.cli.keys import keys_cli
 from app.cli.ledger import ledger_cli
 from app.cli.mandates import mandates_cli
+from app.cli.openapi import openapi
 from app.cli.participants import participants_cli
 from app.cli.server import PASSTHROUGH, beat, migrate, serve, worker
 from app.cli.support import EXIT_USAGE, err
@@ -35,6 +36,7 @@ cli.command(context_settings=PASSTHROUGH)(beat)
 cli.command()(demo)
 cli.command("validate")(validate_command)
 cli.command("verify")(verify)
+cli.command("openapi")(openapi)
 cli.add_typer(participants_cli, name="participants")
 cli.add_typer(clients_cli, name="clients")
 cli.add_typer(users_cli, name="users")

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
-from app.api.deps import ContainerDep, CurrentPrincipal, UowDep
+from app.api.deps import ContainerDep, UowDep, require_any_scope
 from app.api.schemas.consents import ArtefactRead, ConsentCreate, ConsentPage, ConsentRead, ReasonIn
 from app.domain.consent import ConsentStatus
 from app.domain.consent_lifecycle import Action
-from app.errors import Forbidden
 from app.security.principal import Principal
 from app.services.consents import service as svc
 from app.services.consents import transitions as lifecycle
@@ -22,21 +20,6 @@ from app.services.consents.purposes import catalogue_for
 router = APIRouter(prefix="/v1/consents", tags=["consents"])
 
 JOSE = "application/jose"
-
-
-def require_any_scope(*scopes: str) -> Callable[[Principal], Awaitable[Principal]]:
-    """Admit a caller holding at least one of `scopes` (e.g. consumer or owner revoking)."""
-
-    async def check(principal: CurrentPrincipal) -> Principal:
-        if not principal.scopes & set(scopes):
-            raise Forbidden(
-                f"token lacks one of the scopes {' '.join(sorted(scopes))}",
-                slug="insufficient-scope",
-                required=sorted(scopes),
-            )
-        return principal
-
-    return check
 
 
 Reader = Annotated[Principal, Depends(require_any_scope("consents:read", "admin"))]

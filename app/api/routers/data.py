@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import ContainerDep, require_scopes
+from app.api.openapi import document_content
 from app.api.schemas.pull import ConsentedDocumentPage, ConsentedDocumentRead
 from app.container import Container
 from app.errors import BadRequest
@@ -29,9 +30,13 @@ async def no_store(response: Response) -> None:
     response.headers["Cache-Control"] = NO_STORE
 
 
-router = APIRouter(prefix="/v1/data", tags=["data"], dependencies=[Depends(no_store)])
+CONSUMER = require_scopes("data:read")
+# The caller is checked before the Consent-Id header: no token is a 401 whatever else is wrong.
+router = APIRouter(
+    prefix="/v1/data", tags=["data"], dependencies=[Depends(CONSUMER), Depends(no_store)]
+)
 
-Consumer = Annotated[Principal, Depends(require_scopes("data:read"))]
+Consumer = Annotated[Principal, Depends(CONSUMER)]
 
 
 async def consent_id_header(
@@ -155,7 +160,7 @@ async def get_document(
 @router.get(
     "/documents/{document_id}/content",
     response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}}},
+    responses=document_content(),
 )
 async def get_content(
     document_id: uuid.UUID,

@@ -38,12 +38,12 @@ def replay_dead(principal: Manager, uow: UowDep) -> ReplayResult:
     return ReplayResult(replayed=count)
 
 
-@router.get("/{delivery_id}", response_model=DeliveryRead)
+@router.get("/{delivery_id:uuid}", response_model=DeliveryRead)
 def get_delivery(delivery_id: uuid.UUID, principal: Manager, uow: UowDep) -> DeliveryRead:
     return DeliveryRead.of(svc.get_delivery(uow.session, principal, delivery_id))
 
 
-@router.post("/{delivery_id}/replay", response_model=DeliveryRead)
+@router.post("/{delivery_id:uuid}/replay", response_model=DeliveryRead)
 def replay(delivery_id: uuid.UUID, principal: Manager, uow: UowDep) -> DeliveryRead:
     """Try a dead, failed or cancelled delivery again with a fresh retry budget."""
     delivery = svc.replay_delivery(uow.session, principal, delivery_id)

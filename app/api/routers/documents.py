@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from app.api.deps import ContainerDep, CurrentPrincipal, require_scopes
+from app.api.deps import ContainerDep, CurrentPrincipal, require_any_scope, require_scopes
+from app.api.openapi import document_body, document_content
 from app.domain.canonical import repr_digest
-from app.errors import BadRequest, Forbidden
+from app.errors import BadRequest
 from app.security.principal import Principal
 from app.services.documents import ingest
 
@@ -23,19 +24,17 @@ TypeParam = Annotated[
 ]
 
 
-def _reader(principal: CurrentPrincipal) -> Principal:
-    if not principal.scopes & {"documents:read", "documents:write"} and not principal.is_admin:
-        raise Forbidden("token lacks scope documents:read", slug="insufficient-scope")
-    return principal
-
-
-Reader = Annotated[Principal, Depends(_reader)]
+Reader = Annotated[
+    Principal, Depends(require_any_scope("documents:read", "documents:write", "admin"))
+]
 
 
 @router.post(
     "/documents",
     status_code=status.HTTP_201_CREATED,
     summary="Push a document (the body is the document itself)",
+    openapi_extra=document_body("A DCSA transport document (JSON) or a UN/CEFACT message (XML)"),
+    responses={201: {"headers": {"Location": {"schema": {"type": "string"}}}}},
 )
 async def push_document(
     request: Request,
@@ -67,7 +66,11 @@ async def push_document(
     return JSONResponse(body, status_code=code, headers=headers)
 
 
-@router.post("/validate", summary="Validate a document without storing anything")
+@router.post(
+    "/validate",
+    summary="Validate a document without storing anything",
+    openapi_extra=document_body("The document to validate, as it would be pushed"),
+)
 async def validate_document(
     request: Request, container: ContainerDep, principal: CurrentPrincipal, type_: TypeParam = None
 ) -> JSONResponse:
@@ -94,6 +97,7 @@ def get_document(
 @router.get(
     "/documents/{document_id}/content",
     summary="The original bytes, with their media type and RFC 9530 Repr-Digest",
+    responses=document_content(),
 )
 def get_document_content(
     document_id: uuid.UUID, container: ContainerDep, principal: Reader

@@ -77,6 +77,16 @@ def readyz(container: ContainerDep) -> Response:
     return JSONResponse({"status": "ready", "checks": {name: "ok" for name in checks}})
 
 
-@router.get("/metrics", summary="Prometheus metrics")
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Prometheus text exposition format",
+            "content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}},
+        }
+    },
+)
 def metrics(container: ContainerDep) -> Response:
     return Response(generate_latest(container.metrics), media_type=CONTENT_TYPE_LATEST)

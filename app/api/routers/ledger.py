@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from app.api.deps import ContainerDep, CurrentPrincipal, UowDep
-from app.api.routers.data import ConsentId, Consumer, no_store, run_pull
-from app.errors import BadRequest, Forbidden, UnsupportedMediaType
+from app.api.deps import ContainerDep, UowDep, require_any_scope
+from app.api.routers.data import CONSUMER, ConsentId, Consumer, no_store, run_pull
+from app.errors import BadRequest, UnsupportedMediaType
 from app.ledger.bundle import ProofBundle
 from app.security.principal import Principal
 from app.services.access import pull
@@ -30,15 +30,7 @@ def _b64(hashes: list[bytes]) -> list[str]:
     return [base64.b64encode(h).decode("ascii") for h in hashes]
 
 
-def _proof_reader(principal: CurrentPrincipal) -> Principal:
-    if not principal.scopes & {"ledger:read", "documents:read"}:
-        raise Forbidden(
-            "token lacks scope ledger:read", slug="insufficient-scope", required=["ledger:read"]
-        )
-    return principal
-
-
-ProofReader = Annotated[Principal, Depends(_proof_reader)]
+ProofReader = Annotated[Principal, Depends(require_any_scope("ledger:read", "documents:read"))]
 
 
 @router.get(
@@ -102,7 +94,7 @@ def document_proof(
 @router.get(
     "/data/documents/{document_id}/proof",
     response_model=ProofBundle,
-    dependencies=[Depends(no_store)],
+    dependencies=[Depends(CONSUMER), Depends(no_store)],
     summary="Proof bundle of a document pulled under the consent named in Consent-Id",
 )
 async def consented_document_proof(
@@ -119,7 +111,40 @@ async def consented_document_proof(
     return await run_pull(container, work)
 
 
-@router.post("/verify", summary="Verify a document against its proof bundle")
+_VERIFY_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["bundle"],
+                    "properties": {
+                        "document": {"type": "string", "format": "binary"},
+                        "bundle": {"type": "string", "format": "binary"},
+                    },
+                }
+            },
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["bundle"],
+                    "properties": {
+                        "document": {"type": "string", "contentEncoding": "base64"},
+                        "bundle": {"type": "object"},
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+@router.post(
+    "/verify",
+    summary="Verify a document against its proof bundle",
+    openapi_extra=_VERIFY_BODY,
+)
 async def verify(request: Request, container: ContainerDep) -> dict[str, Any]:
     content, raw_bundle = await _read_verify_request(request)
     bundle = parse_bundle(raw_bundle)

@@ -8,7 +8,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from app.api.deps import ContainerDep, UowDep
+from app.api.openapi import problem_response_doc
 from app.errors import BadRequest, UnsupportedMediaType
+from app.security.rate_limits import address_limits, enforce
 from app.services.participants.identity import issue_token
 
 router = APIRouter(tags=["identity"])
@@ -16,9 +18,33 @@ FORM = "application/x-www-form-urlencoded"
 
 
 @router.post(
-    "/oauth/token", summary="Client-credentials grant (client_secret_basic, private_key_jwt)"
+    "/oauth/token",
+    summary="Client-credentials grant (client_secret_basic, private_key_jwt)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                FORM: {
+                    "schema": {
+                        "type": "object",
+                        "required": ["grant_type"],
+                        "properties": {
+                            "grant_type": {"type": "string", "enum": ["client_credentials"]},
+                            "scope": {"type": "string"},
+                            "client_id": {"type": "string"},
+                            "client_assertion_type": {"type": "string"},
+                            "client_assertion": {"type": "string"},
+                        },
+                    }
+                }
+            },
+        }
+    },
+    responses={401: problem_response_doc(401)},
 )
 async def token(request: Request, container: ContainerDep, uow: UowDep) -> JSONResponse:
+    address = request.client.host if request.client else "unknown"
+    await enforce(container.rate_limiter, address_limits(container.settings, address))
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM:
         raise UnsupportedMediaType(f"token requests are {FORM}")
     try:

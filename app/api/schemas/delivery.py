@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from app.storage.models import ConnectorInstance, Delivery, Notification, Subscription
 
@@ -168,7 +168,7 @@ class FeedRead(BaseModel):
 class FeedAck(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    cursor: int = Field(ge=0)
+    cursor: StrictInt = Field(ge=0)
 
 
 class FeedAckRead(BaseModel):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Conflict, NotFound, Unprocessable
 from app.security.principal import Principal
+from app.security.scopes import SCOPES
 from app.security.secrets import hash_client_secret, hash_password, new_client_secret
 from app.security.tokens import import_client_jwk
 from app.services.common.events import record_event
@@ -55,7 +56,7 @@ ROLE_SCOPES: dict[str, set[str]] = {
         "connectors:manage",
     },
 }
-ALL_SCOPES = set().union(*ROLE_SCOPES.values()) | {"connectors:manage"}
+ALL_SCOPES = set(SCOPES)
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ def server(settings):
         except httpx.HTTPError:
             return False
 
-    assert wait_until(up, timeout=30), "server did not start"
+    assert wait_until(up, timeout=90), "server did not start"
     yield base
     proc.terminate()
     proc.wait(timeout=15)

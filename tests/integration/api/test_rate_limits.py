@@ -1,0 +1,74 @@
+"""Rate limits per client and participant: 429 with Retry-After, shared by replicas via Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+from app.domain.rate_limit import Limit
+from app.errors import TooManyRequests
+from app.security.rate_limits import LocalRateLimiter, RedisRateLimiter, enforce
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def settings(settings):
+    return settings.model_copy(
+        update={
+            "rate_limit_client": 2.0,
+            "rate_limit_participant": 100.0,
+            "rate_limit_burst_seconds": 2.0,
+            "rate_limit_token_per_address": 1.0,
+        }
+    )
+
+
+def test_a_client_past_its_budget_gets_429_with_retry_after(client, make_participant, auth_headers):
+    noisy = auth_headers(make_participant("Noisy", ("consumer",)))
+    quiet = auth_headers(make_participant("Quiet", ("consumer",)))
+    answers = [client.get("/v1/me", headers=noisy) for _ in range(5)]
+    assert [a.status_code for a in answers[:4]] == [200, 200, 200, 200]
+    refused = answers[4]
+    assert refused.status_code == 429
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["type"] == "/problems/rate-limited"
+    assert int(refused.headers["retry-after"]) >= 1
+    assert client.get("/v1/me", headers=quiet).status_code == 200
+
+
+def test_token_requests_are_limited_per_address(client):
+    form = {"grant_type": "client_credentials"}
+    statuses = [
+        client.post("/oauth/token", data=form, auth=("x", "y")).status_code for _ in range(3)
+    ]
+    assert statuses == [401, 401, 429]
+
+
+def test_replicas_share_one_budget_through_redis(redis_url):
+    key, limit = f"client:{uuid.uuid4()}", Limit(rate=1, burst=3)
+    replicas = [RedisRateLimiter(redis_url), RedisRateLimiter(redis_url)]
+
+    async def spend() -> list[bool]:
+        return [(await replicas[i % 2].decide(key, limit)).allowed for i in range(5)]
+
+    assert asyncio.run(spend()) == [True, True, True, False, False]
+
+
+def test_an_unreachable_redis_lets_requests_through():
+    limiter = RedisRateLimiter("redis://127.0.0.1:1/0")
+    assert asyncio.run(limiter.decide("client:x", Limit(rate=1, burst=1))).allowed
+
+
+def test_enforce_charges_every_budget_and_names_the_one_spent():
+    limiter = LocalRateLimiter()
+    budgets = [("client:a", Limit(rate=100, burst=100)), ("participant:p", Limit(rate=1, burst=1))]
+
+    async def twice() -> None:
+        await enforce(limiter, budgets)
+        await enforce(limiter, budgets)
+
+    with pytest.raises(TooManyRequests, match="participant"):
+        asyncio.run(twice())
