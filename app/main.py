@@ -58,7 +58,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     install_dashboard(app)
     app.add_middleware(LedgerWriteGuard, container=container)
     app.add_middleware(
-        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, max_depth=settings.max_json_depth
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        max_depth=settings.max_json_depth,
+        body_timeout=settings.body_timeout_seconds,
     )
     app.add_middleware(RequestContextMiddleware, registry=container.metrics)
     return app

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     token_ttl_seconds: int = Field(default=600, ge=30, le=900)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_json_depth: int = Field(default=64, ge=2, le=512)
+    body_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="A request body must arrive whole within this time."
+    )
     rate_limit_client: float = Field(
         default=100.0, ge=0, description="Requests a second per API client (0: unlimited)."
     )

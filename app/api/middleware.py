@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -102,6 +103,34 @@ def _is_json(content_type: str) -> bool:
     return media == "application/json" or media.endswith("+json")
 
 
+class _BodyTooSlow(Exception):
+    """The client is sending its body too slowly (a slow-body, or slowloris, attack)."""
+
+
+def _with_deadline(receive: Receive, seconds: float) -> Receive:
+    """`receive` that gives the whole body `seconds` to arrive, then raises _BodyTooSlow.
+
+    A worker slot held open by a trickle of bytes serves nobody else; the deadline ends
+    with the body, so waiting for a disconnect afterwards is not limited.
+    """
+    deadline = time.monotonic() + seconds
+    complete = False
+
+    async def timed() -> Message:
+        nonlocal complete
+        if complete:
+            return await receive()
+        try:
+            message = await asyncio.wait_for(receive(), max(deadline - time.monotonic(), 0.001))
+        except TimeoutError as exc:
+            raise _BodyTooSlow from exc
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            complete = True
+        return message
+
+    return timed
+
+
 class BodyLimitMiddleware:
     """Caps request bodies by counting streamed bytes, and JSON nesting depth.
 
@@ -111,10 +140,13 @@ class BodyLimitMiddleware:
     instead of a RecursionError.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, max_depth: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, max_depth: int, body_timeout: float = 30.0
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.max_depth = max_depth
+        self.body_timeout = body_timeout
 
     def _too_large(self) -> dict[str, Any]:
         return problem_body(
@@ -136,10 +168,20 @@ class BodyLimitMiddleware:
             if declared > self.max_bytes:
                 await send_problem(send, 413, self._too_large(), [(b"connection", b"close")])
                 return
+        timed = _with_deadline(receive, self.body_timeout)
         if _is_json(headers.get(b"content-type", b"").decode("latin-1")):
-            await self._json(scope, receive, send)
+            try:
+                await self._json(scope, timed, send)
+            except _BodyTooSlow:
+                await self._too_slow(send)
         else:
-            await self._streamed(scope, receive, send)
+            await self._streamed(scope, timed, send)
+
+    async def _too_slow(self, send: Send) -> None:
+        body = problem_body(
+            408, f"the request body did not arrive within {self.body_timeout:g} s", "body-too-slow"
+        )
+        await send_problem(send, 408, body, [(b"connection", b"close")])
 
     async def _json(self, scope: Scope, receive: Receive, send: Send) -> None:
         chunks: list[bytes] = []
@@ -187,7 +229,13 @@ class BodyLimitMiddleware:
 
         async def counting_receive() -> Message:
             nonlocal size, responded
-            message = await receive()
+            try:
+                message = await receive()
+            except _BodyTooSlow:
+                if not started and not responded:
+                    responded = True
+                    await self._too_slow(send)
+                raise
             if message["type"] == "http.request":
                 size += len(message.get("body", b""))
                 if size > self.max_bytes:
@@ -209,7 +257,7 @@ class BodyLimitMiddleware:
 
         try:
             await self.app(scope, counting_receive, guarded_send)
-        except _BodyTooLarge:
+        except (_BodyTooLarge, _BodyTooSlow):
             pass
         except Exception:
             if not responded:

@@ -118,6 +118,7 @@ _DESCRIPTIONS = {
     401: "Missing, expired or invalid access token",
     403: "The token lacks a scope or role the operation needs",
     404: "No such object for this caller (other tenants' objects are not found either)",
+    408: "The body did not arrive in time (a slow client is cut off)",
     409: "Conflicts with the current state (an idempotency key in use, a transition refused)",
     413: "The body exceeds the size limit",
     415: "The body's media type is not accepted here",
@@ -203,7 +204,7 @@ def error_statuses(operation: Operation) -> set[int]:
     if any(d.query_params or d.header_params for d in _walk(dependant)):
         statuses |= {400, 422}
     if operation.method in WRITE_METHODS:
-        statuses |= {400, 413, 415, 422}
+        statuses |= {400, 408, 413, 415, 422}
         if operation.authenticated:
             statuses.add(409)
     return statuses

@@ -4,6 +4,7 @@ import select
 import socket
 import subprocess
 import sys
+import time
 
 import httpx
 import pytest
@@ -12,6 +13,8 @@ from app.storage.migrate import upgrade
 from tests.support import REPO, settings_env, wait_until
 
 pytestmark = pytest.mark.integration
+BODY_TIMEOUT = 2
+FORM = b"application/x-www-form-urlencoded"
 
 
 def _free_port() -> int:
@@ -26,7 +29,7 @@ def server(settings):
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        env=settings_env(settings),
+        env={**settings_env(settings), "TRADEGATE_BODY_TIMEOUT_SECONDS": str(BODY_TIMEOUT)},
         cwd=REPO,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -96,3 +99,43 @@ def test_deep_json_and_forged_tokens_do_not_hurt_the_server(server):
         assert r.status_code == 401
         assert r.headers["content-type"] == "application/problem+json"
     assert httpx.get(f"{server}/healthz").status_code == 200
+
+
+def _raw(server: str, request: bytes, *, timeout: float = 20) -> bytes:
+    host, port = server.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+        sock.sendall(request)
+        return sock.recv(65536)
+
+
+@pytest.mark.parametrize(
+    ("path", "media_type"),
+    [("/v1/participants", b"application/json"), ("/oauth/token", FORM)],
+)
+def test_a_body_that_trickles_in_is_cut_off_with_408(server, path, media_type):
+    started = time.monotonic()
+    answer = _raw(
+        server,
+        b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\nContent-Length: 1000\r\n\r\n{"
+        % (path.encode(), media_type),
+    )
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert b"application/problem+json" in answer
+    assert BODY_TIMEOUT <= time.monotonic() - started < BODY_TIMEOUT + 10
+    assert httpx.get(f"{server}/healthz").status_code == 200
+
+
+def test_a_header_smuggling_a_carriage_return_is_refused(server):
+    answer = _raw(
+        server, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-ID: a\rSet-Cookie: s=1\r\n\r\n"
+    )
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+    assert b"set-cookie" not in answer.lower()
+
+
+def test_a_request_id_with_unsafe_characters_is_replaced_not_echoed(server):
+    hostile = "x<script>alert(1)</script>"
+    answer = httpx.get(f"{server}/healthz", headers={"X-Request-ID": hostile})
+    assert answer.status_code == 200
+    assert answer.headers["x-request-id"] != hostile
+    assert "<" not in answer.headers["x-request-id"]
