@@ -86,6 +86,17 @@ class Settings(BaseSettings):
     ledger_evm_private_key: str | None = Field(
         default=None, description="Hex key that signs EVM anchor transactions."
     )
+    financing_grace_days: int = Field(
+        default=30,
+        ge=0,
+        le=3650,
+        description="An open registration expires this long after maturity.",
+    )
+    financing_probe_limit: int = Field(
+        default=20,
+        ge=0,
+        description="Distinct unreadable documents a lender may check per day before 429.",
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
