@@ -189,14 +189,23 @@ class FingerprintAnswer:
 
 
 @dataclass(frozen=True, slots=True)
+class Involved:
+    """Another lender's registration behind a DUPLICATE or SIMILAR answer, for its alert:
+    which of its fingerprints the new registration shares, and what that means."""
+
+    lender_id: str
+    status: Answer
+    fingerprints: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Assessment:
-    """Per-fingerprint answers and the overall one. ``involved`` maps the other lenders'
-    registrations behind a DUPLICATE or SIMILAR answer to their lenders: for alerts only,
-    never shown to the lender asking."""
+    """Per-fingerprint answers and the overall one. ``involved`` (other lenders'
+    registrations by id) is for alerts only, never shown to the lender asking."""
 
     status: Answer
     answers: tuple[FingerprintAnswer, ...]
-    involved: dict[str, str]
+    involved: dict[str, Involved]
 
     def as_dict(self) -> dict[str, object]:
         return {"status": self.status.value, "fingerprints": [a.as_dict() for a in self.answers]}
@@ -216,7 +225,7 @@ def assess(
     hits = list(hits)
     same_document = {h.registration_id for h in hits if h.match is MatchKind.DUPLICATE}
     answers: list[FingerprintAnswer] = []
-    involved: dict[str, str] = {}
+    shared: dict[str, list[str]] = {}
     for name, match in definitions:
         counts = dict.fromkeys(_SEVERITY, 0)
         seen: set[str] = set()
@@ -230,8 +239,17 @@ def assess(
             elif not own:
                 counts[Answer.SIMILAR] += 1
             if not own:
-                involved[hit.registration_id] = hit.lender_id
+                shared.setdefault(hit.registration_id, []).append(name)
         status = max((a for a in _SEVERITY if counts[a]), key=_SEVERITY.index, default=Answer.CLEAR)
         answers.append(FingerprintAnswer(name, match, status, counts[status]))
     overall = max((a.status for a in answers), key=_SEVERITY.index, default=Answer.CLEAR)
+    lenders = {h.registration_id: h.lender_id for h in hits}
+    involved = {
+        registration_id: Involved(
+            lenders[registration_id],
+            Answer.DUPLICATE if registration_id in same_document else Answer.SIMILAR,
+            tuple(names),
+        )
+        for registration_id, names in shared.items()
+    }
     return Assessment(overall, tuple(answers), involved)

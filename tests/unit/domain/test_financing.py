@@ -13,6 +13,7 @@ from app.domain.financing import (
     FinancingState,
     Hit,
     IllegalTransition,
+    Involved,
     InvalidTerms,
     ReasonCode,
     Terms,
@@ -44,7 +45,9 @@ def test_another_lender_on_the_same_document_is_a_duplicate_under_each_shared_fi
         (Answer.DUPLICATE, 1),
         (Answer.DUPLICATE, 1),
     ]
-    assert result.involved == {"r1": "bank-b"}
+    assert result.involved == {
+        "r1": Involved("bank-b", Answer.DUPLICATE, ("bl", "equipment-voyage"))
+    }
 
 
 def test_the_same_lender_twice_is_told_apart_from_another_lender() -> None:
@@ -71,6 +74,7 @@ def test_the_same_container_on_the_same_voyage_under_another_bl_is_similar() -> 
         (Answer.CLEAR, 0),
         (Answer.SIMILAR, 1),
     ]
+    assert result.involved == {"r9": Involved("bank-b", Answer.SIMILAR, ("equipment-voyage",))}
 
 
 def test_a_lenders_own_similar_registration_is_not_reported() -> None:
