@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -126,6 +127,11 @@ class Settings(BaseSettings):
         if self.ledger_origin:
             return self.ledger_origin
         return self.issuer.split("://", 1)[-1].rstrip("/") + "/log"
+
+    @property
+    def financing_grace(self) -> timedelta:
+        """How long after its maturity date an open financing registration still counts."""
+        return timedelta(days=self.financing_grace_days)
 
     @property
     def embedded(self) -> bool:

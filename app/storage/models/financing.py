@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,7 +38,8 @@ class FinancingRegistration(Base):
     )
     doc_type: Mapped[str] = mapped_column(sa.String(64))
     state: Mapped[str] = mapped_column(sa.String(16))
-    amount: Mapped[Decimal] = mapped_column(sa.Numeric(18, 4))
+    # Decimal text, exact on every backend (SQLite has no decimal type).
+    amount: Mapped[str] = mapped_column(sa.String(32))
     currency: Mapped[str] = mapped_column(sa.String(3))
     maturity: Mapped[date] = mapped_column(sa.Date)
     expires_at: Mapped[datetime]

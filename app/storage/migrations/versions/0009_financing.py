@@ -34,7 +34,7 @@ def upgrade() -> None:
     sa.Column('owner_id', sa.Uuid(), nullable=False),
     sa.Column('doc_type', sa.String(length=64), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
-    sa.Column('amount', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('amount', sa.String(length=32), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('maturity', sa.Date(), nullable=False),
     sa.Column('expires_at', app.storage.base.UTCDateTime(timezone=True), nullable=False),
