@@ -7,16 +7,19 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from app import errors
-from app.domain.financing import Assessment, Hit, assess
-from app.domain.fingerprints import Fingerprint, FingerprintKey, MatchKind
+from app.domain.financing import Assessment, FinancingState, Hit, assess
+from app.domain.fingerprints import Fingerprint, FingerprintKey, Keyring, MatchKind
 from app.storage.db import is_postgresql
-from app.storage.models import FinancingFingerprint, FinancingRegistration
+from app.storage.models import Document, FinancingFingerprint, FinancingRegistration
 from app.validation import IntakeError
 from app.validation.fingerprints import DocumentFingerprints, document_fingerprints
 from app.validation.registry import default_registry
+
+#: States whose registrations count against other lenders' (until they expire).
+OPEN_STATES = [s.value for s in FinancingState if s.active]
 
 
 def fingerprints_of(
@@ -116,4 +119,42 @@ def close(session: Session, registration_id: uuid.UUID) -> None:
         sa.update(FinancingFingerprint)
         .where(FinancingFingerprint.registration_id == registration_id)
         .values(open=False)
+    )
+
+
+def rekey(session: Session, keyring: Keyring, *, limit: int = 1000) -> int:
+    """Fingerprint open registrations that lack a fingerprint under the current key again,
+    from their stored documents, so older keys can be retired; returns how many."""
+    ff, reg = FinancingFingerprint, FinancingRegistration
+    current = keyring.current
+    keyed = sa.select(ff.registration_id).where(ff.key_id == current.kid)
+    stale = session.scalars(
+        sa.select(reg)
+        .where(reg.state.in_(OPEN_STATES), reg.id.not_in(keyed))
+        .order_by(reg.created_at, reg.id)
+        .limit(limit)
+    ).all()
+    for registration in stale:
+        document = session.scalars(
+            sa.select(Document)
+            .where(Document.id == registration.document_id)
+            .options(undefer(Document.content))
+        ).one()
+        found = fingerprints_of(document.content, document.doc_type, [current])
+        store(session, registration, found.fingerprints)
+    return len(stale)
+
+
+def registrations_only_under(session: Session, key_id: str) -> int:
+    """Open registrations that no key but ``key_id`` fingerprints: retiring it would hide them."""
+    ff, reg = FinancingFingerprint, FinancingRegistration
+    other = sa.select(ff.registration_id).where(ff.key_id != key_id)
+    under = sa.select(ff.registration_id).where(ff.key_id == key_id)
+    return int(
+        session.scalar(
+            sa.select(sa.func.count()).where(
+                reg.state.in_(OPEN_STATES), reg.id.in_(under), reg.id.not_in(other)
+            )
+        )
+        or 0
     )

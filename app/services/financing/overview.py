@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app import errors
 from app.domain.financing import FinancingState
 from app.security.principal import Principal
+from app.services.financing.matching import OPEN_STATES
 from app.storage.models import Document, Event, FinancingRegistration
 from app.storage.scoping import readable
 
@@ -51,10 +52,9 @@ def financed_documents(
         scoped.c.document_id, sa.func.max(scoped.c.created_at).label("latest")
     ).group_by(scoped.c.document_id)
     if duplicated_only:
-        open_states = [s.value for s in FinancingState if s.active]
         latest = latest.having(
             sa.func.count(
-                sa.distinct(sa.case((scoped.c.state.in_(open_states), scoped.c.lender_id)))
+                sa.distinct(sa.case((scoped.c.state.in_(OPEN_STATES), scoped.c.lender_id)))
             )
             > 1
         )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from lxml import etree
 
+from app.services.financing import transitions
 from tests.integration.financing.conftest import TRANSPORT, ebl, registration
 from tests.support import both_backends
 
@@ -290,3 +291,24 @@ def test_a_lender_holding_the_document_checks_it_by_content(
     )
     assert checked.status_code == 200, checked.text
     assert checked.json()["status"] == "DUPLICATE"
+
+
+def test_an_open_registration_expires_after_maturity_plus_grace(
+    client, hub, container, consent, push_ebl, register
+):
+    consent("bank_a")
+    consent("bank_b")
+    document = push_ebl()
+    made = register("bank_a", document, maturity=date.today().isoformat()).json()
+    later = datetime.now(UTC) + container.settings.financing_grace + timedelta(days=2)
+    with container.uow() as uow:
+        assert transitions.expire_due(uow.session, later) == 1
+        uow.commit()
+    expired = client.get(f"/v1/financing/{made['id']}", headers=hub.h("bank_a")).json()
+    assert expired["state"] == "EXPIRED" and expired["reason"] == "MATURED"
+    kinds = client.get(
+        f"/v1/audit/events?subject=financing:{made['id']}", headers=hub.h("admin")
+    ).json()["items"]
+    assert [e["kind"] for e in kinds] == ["financing.expired", "financing.registered"]
+    answer = register("bank_b", document).json()["result"]
+    assert answer["status"] == "CLEAR"
