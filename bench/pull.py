@@ -162,7 +162,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(env: dict[str, str], port: int, log: Path) -> Iterator[str]:
+def server(
+    env: dict[str, str], port: int, log: Path, *, startup_seconds: float = 30
+) -> Iterator[str]:
     """`tradegate serve` in a subprocess, stopped by its own process id afterwards."""
     with open(log, "ab") as handle:
         proc = subprocess.Popen(
@@ -174,7 +176,7 @@ def server(env: dict[str, str], port: int, log: Path) -> Iterator[str]:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + startup_seconds
         while True:
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
