@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import secrets
 import sys
@@ -32,10 +31,19 @@ import psycopg
 import sqlalchemy as sa
 
 from app.security.keys import KeyStore
-from app.security.tokens import issue_access_token
 from app.storage.migrate import upgrade
-from app.storage.models import Consent, Document, Participant, ParticipantRole
-from bench.pull import ISSUER, bench_catalogue, free_port, percentile, server, worker
+from app.storage.models import Consent, Document
+from bench.pull import (
+    bank_token,
+    bench_catalogue,
+    consent_row,
+    free_port,
+    insert_participants,
+    percentile,
+    server,
+    server_env,
+    worker,
+)
 from bench.support import REDIS_URL, REPO, private_database
 
 DOC_TYPE = "dcsa.transport-document"
@@ -89,16 +97,7 @@ def seed(url: str, registrations: int, timed_documents: int) -> tuple[uuid.UUID,
     filler = [uuid.uuid4() for _ in range(FILLER_DOCUMENTS)]
     timed = [uuid.uuid4() for _ in range(timed_documents)]
     with engine.begin() as conn:
-        conn.execute(
-            sa.insert(Participant),
-            [
-                {"id": p, "name": f"{r} {p.hex[:6]}", "created_at": now, "active": True}
-                for p, r in people
-            ],
-        )
-        conn.execute(
-            sa.insert(ParticipantRole), [{"participant_id": p, "role": r} for p, r in people]
-        )
+        insert_participants(conn, people, now)
         conn.execute(
             sa.insert(Document),
             [_document_row(d, owner, provider, b"{}") for d in filler]
@@ -107,31 +106,7 @@ def seed(url: str, registrations: int, timed_documents: int) -> tuple[uuid.UUID,
                 for i, d in enumerate(timed)
             ],
         )
-        conn.execute(
-            sa.insert(Consent),
-            {
-                "id": uuid.uuid4(),
-                "owner_id": owner,
-                "consumer_id": bank,
-                "provider_ids": [],
-                "document_types": [DOC_TYPE],
-                "purpose_code": "BENCH",
-                "purpose_text": "Benchmark",
-                "data_from": now - timedelta(days=30),
-                "data_to": now + timedelta(days=1),
-                "valid_from": now - timedelta(hours=1),
-                "valid_until": now + timedelta(days=1),
-                "fetch_type": "PERIODIC",
-                "frequency_count": 1_000_000,
-                "frequency_unit": "HOUR",
-                "data_life_days": 1,
-                "status": "ACTIVE",
-                "requested_by": "bench",
-                "request_sha256": "0" * 64,
-                "created_at": now,
-                "updated_at": now,
-            },
-        )
+        conn.execute(sa.insert(Consent), consent_row(uuid.uuid4(), owner, bank, now))
     engine.dispose()
     _copy_registrations(url, registrations, owner, lenders, filler)
     return bank, timed
@@ -224,34 +199,11 @@ def run(registrations: int, requests: int, warmup: int, *, production: bool) -> 
         data_dir = Path(tmp)
         keys = KeyStore.generate(data_dir / "keys.json")
         bench_catalogue(data_dir / "purposes.json")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TRADEGATE_")}
-        env.update(
-            {
-                "PYTHONPATH": str(REPO),
-                "TRADEGATE_ENV": "test",
-                "TRADEGATE_DATA_DIR": tmp,
-                "TRADEGATE_DATABASE_URL": url,
-                "TRADEGATE_KEYS_FILE": str(data_dir / "keys.json"),
-                "TRADEGATE_PURPOSES_FILE": str(data_dir / "purposes.json"),
-                "TRADEGATE_ISSUER": ISSUER,
-                "TRADEGATE_LOG_LEVEL": "WARNING",
-                "TRADEGATE_EMBEDDED_SCHEDULER": "false",
-            }
-        )
+        env = server_env(url, data_dir)
         if production:
             env["TRADEGATE_BROKER_URL"] = REDIS_URL
             env["TRADEGATE_CELERY_QUEUE"] = f"tg-bench-{uuid.uuid4().hex[:8]}"
-        token = issue_access_token(
-            keys,
-            issuer=ISSUER,
-            audience="tradegate",
-            ttl=900,
-            client_id=f"bench-{bank}",
-            participant_id=str(bank),
-            scopes=["financing:write"],
-            roles=["consumer"],
-        ).token
-        auth = {"Authorization": f"Bearer {token}"}
+        auth = {"Authorization": f"Bearer {bank_token(keys, bank, 'financing:write')}"}
         maturity = (date.today() + timedelta(days=60)).isoformat()
         samples: dict[str, list[float]] = {"check": [], "register": [], "healthz": []}
         with (

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from app.domain.fingerprints import Fingerprint, FingerprintKey, fingerprint
+from app.domain.fingerprints import Fingerprint, FingerprintKey, MatchKind, fingerprint
 from app.validation.detection import json_shape
 from app.validation.fingerprint_paths import raw_fields
 from app.validation.locations import resolve
@@ -27,7 +27,7 @@ class DocumentFingerprints:
     @property
     def identifying(self) -> bool:
         """At least one duplicate-class fingerprint: the document can be registered."""
-        return any(f.match == "duplicate" for f in self.fingerprints)
+        return any(f.match is MatchKind.DUPLICATE for f in self.fingerprints)
 
 
 def _subject(raw: bytes, doc_type: DocumentType, registry: Registry) -> Any:

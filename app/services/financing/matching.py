@@ -56,13 +56,7 @@ def lock(session: Session, fingerprints: Iterable[Fingerprint]) -> None:
         session.execute(sa.select(sa.func.pg_advisory_xact_lock(int(value[:15], 16))))
 
 
-def hits(
-    session: Session,
-    fingerprints: Iterable[Fingerprint],
-    now: datetime,
-    *,
-    exclude: uuid.UUID | None = None,
-) -> list[Hit]:
+def hits(session: Session, fingerprints: Iterable[Fingerprint], now: datetime) -> list[Hit]:
     """Open, unexpired registrations sharing any of ``fingerprints`` (one index scan)."""
     wanted = {(bytes.fromhex(f.value), f.key_id) for f in fingerprints}
     if not wanted:
@@ -71,8 +65,6 @@ def hits(
     stmt = sa.select(
         ff.value, ff.key_id, ff.registration_id, ff.lender_id, ff.definition, ff.match
     ).where(ff.value.in_([value for value, _ in wanted]), ff.open.is_(True), ff.expires_at > now)
-    if exclude is not None:
-        stmt = stmt.where(ff.registration_id != exclude)
     return [
         Hit(str(row.registration_id), str(row.lender_id), row.definition, MatchKind(row.match))
         for row in session.execute(stmt)
@@ -81,17 +73,10 @@ def hits(
 
 
 def assessment(
-    session: Session,
-    lender_id: uuid.UUID,
-    found: DocumentFingerprints,
-    now: datetime,
-    *,
-    exclude: uuid.UUID | None = None,
+    session: Session, lender_id: uuid.UUID, found: DocumentFingerprints, now: datetime
 ) -> Assessment:
     """What ``lender_id`` is told about a document with these fingerprints right now."""
-    return assess(
-        str(lender_id), definitions(found), hits(session, found.fingerprints, now, exclude=exclude)
-    )
+    return assess(str(lender_id), definitions(found), hits(session, found.fingerprints, now))
 
 
 def store(

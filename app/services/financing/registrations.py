@@ -21,11 +21,7 @@ from app.services.access.coverage import covering_consumers
 from app.services.common.context import ServiceContext
 from app.services.common.cursors import Page, Position, decode_cursor, encode_cursor, page_size
 from app.services.common.events import record_event
-from app.services.documents.ingest import (
-    claim_idempotency_key,
-    complete_idempotency_key,
-    release_idempotency_key,
-)
+from app.services.documents.ingest import answer_once
 from app.services.financing import alerts, matching
 from app.storage.models import Document, FinancingRegistration
 from app.storage.scoping import readable
@@ -168,30 +164,19 @@ def register_once(
 ) -> tuple[int, dict[str, Any]]:
     """Register under an Idempotency-Key, as a document push does: the claim commits first,
     a retry replays the stored 201, a refusal releases the key and stores nothing."""
-    with ctx.uow() as claim:
-        stored = claim_idempotency_key(claim.session, principal, key, _request_digest(request))
-        claim.commit()
-    if stored is not None:
-        return stored.status_code, stored.body
-    try:
-        with ctx.uow() as unit:
-            registration = register(
-                unit.session,
-                principal,
-                request,
-                keyring=ctx.keys.fingerprint_keyring(),
-                grace=ctx.settings.financing_grace,
-                now=now,
-            )
-            body = registration_body(registration)
-            complete_idempotency_key(unit.session, principal, key, 201, body)
-            unit.commit()
-    except errors.ProblemError:
-        with ctx.uow() as unit:
-            release_idempotency_key(unit.session, principal, key)
-            unit.commit()
-        raise
-    return 201, body
+
+    def store(session: Session) -> dict[str, Any]:
+        registration = register(
+            session,
+            principal,
+            request,
+            keyring=ctx.keys.fingerprint_keyring(),
+            grace=ctx.settings.financing_grace,
+            now=now,
+        )
+        return registration_body(registration)
+
+    return answer_once(ctx, principal, key, _request_digest(request), store)
 
 
 def registration_body(registration: FinancingRegistration) -> dict[str, Any]:
