@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -105,6 +106,17 @@ class Settings(BaseSettings):
     ledger_evm_private_key: str | None = Field(
         default=None, description="Hex key that signs EVM anchor transactions."
     )
+    financing_grace_days: int = Field(
+        default=30,
+        ge=0,
+        le=3650,
+        description="An open registration expires this long after maturity.",
+    )
+    financing_probe_limit: int = Field(
+        default=20,
+        ge=0,
+        description="Distinct unreadable documents a lender may check per day before 429.",
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
@@ -143,6 +155,11 @@ class Settings(BaseSettings):
         if self.broker_url and self.broker_url.startswith(("redis://", "rediss://")):
             return self.broker_url
         return None
+
+    @property
+    def financing_grace(self) -> timedelta:
+        """How long after its maturity date an open financing registration still counts."""
+        return timedelta(days=self.financing_grace_days)
 
     @property
     def embedded(self) -> bool:

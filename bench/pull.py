@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import httpx
 import redis
@@ -94,47 +95,90 @@ def seed(url: str, documents: int, consents: int) -> Seeded:
         owner, bank = owners[i % OWNERS], banks[(i // OWNERS) % BANKS]
         consent_id = uuid.uuid4()
         picked.append((consent_id, bank, owner))
-        consent_rows.append(
-            {
-                "id": consent_id,
-                "owner_id": owner,
-                "consumer_id": bank,
-                "provider_ids": [],
-                "document_types": [DOC_TYPE],
-                "purpose_code": "BENCH",
-                "purpose_text": "Benchmark",
-                "data_from": now - timedelta(days=365),
-                "data_to": now + timedelta(days=1),
-                "valid_from": now - timedelta(hours=1),
-                "valid_until": now + timedelta(days=1),
-                "fetch_type": "PERIODIC",
-                "frequency_count": 1_000_000,
-                "frequency_unit": "HOUR",
-                "data_life_days": 1,
-                "status": "ACTIVE",
-                "requested_by": "bench",
-                "request_sha256": "0" * 64,
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
+        consent_rows.append(consent_row(consent_id, owner, bank, now))
     with engine.begin() as conn:
-        conn.execute(
-            sa.insert(Participant),
-            [
-                {"id": p, "name": f"{r} {p.hex[:6]}", "created_at": now, "active": True}
-                for p, r in people
-            ],
-        )
-        conn.execute(
-            sa.insert(ParticipantRole), [{"participant_id": p, "role": r} for p, r in people]
-        )
+        insert_participants(conn, people, now)
         for start in range(0, len(doc_rows), 5000):
             conn.execute(sa.insert(Document), doc_rows[start : start + 5000])
         conn.execute(sa.insert(Consent), consent_rows)
         conn.execute(sa.text("ANALYZE"))
     engine.dispose()
     return Seeded(picked, by_owner)
+
+
+def insert_participants(
+    conn: sa.Connection, people: list[tuple[uuid.UUID, str]], now: datetime
+) -> None:
+    """Active participants, one role each: (id, role) pairs."""
+    conn.execute(
+        sa.insert(Participant),
+        [
+            {"id": p, "name": f"{r} {p.hex[:6]}", "created_at": now, "active": True}
+            for p, r in people
+        ],
+    )
+    conn.execute(sa.insert(ParticipantRole), [{"participant_id": p, "role": r} for p, r in people])
+
+
+def bank_token(keys: KeyStore, bank: uuid.UUID, scope: str) -> str:
+    """A 15-minute access token of a bench bank's client with one scope."""
+    return issue_access_token(
+        keys,
+        issuer=ISSUER,
+        audience="tradegate",
+        ttl=900,
+        client_id=f"bench-{bank}",
+        participant_id=str(bank),
+        scopes=[scope],
+        roles=["consumer"],
+    ).token
+
+
+def consent_row(
+    consent_id: uuid.UUID, owner: uuid.UUID, bank: uuid.UUID, now: datetime
+) -> dict[str, Any]:
+    """An ACTIVE BENCH consent of `owner` for `bank`, valid today, whose caps are never hit."""
+    return {
+        "id": consent_id,
+        "owner_id": owner,
+        "consumer_id": bank,
+        "provider_ids": [],
+        "document_types": [DOC_TYPE],
+        "purpose_code": "BENCH",
+        "purpose_text": "Benchmark",
+        "data_from": now - timedelta(days=365),
+        "data_to": now + timedelta(days=1),
+        "valid_from": now - timedelta(hours=1),
+        "valid_until": now + timedelta(days=1),
+        "fetch_type": "PERIODIC",
+        "frequency_count": 1_000_000,
+        "frequency_unit": "HOUR",
+        "data_life_days": 1,
+        "status": "ACTIVE",
+        "requested_by": "bench",
+        "request_sha256": "0" * 64,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def server_env(url: str, data_dir: Path) -> dict[str, str]:
+    """The environment of a benchmarked hub: test settings, the database, files in data_dir."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRADEGATE_")}
+    env.update(
+        {
+            "PYTHONPATH": str(REPO),
+            "TRADEGATE_ENV": "test",
+            "TRADEGATE_DATA_DIR": str(data_dir),
+            "TRADEGATE_DATABASE_URL": url,
+            "TRADEGATE_KEYS_FILE": str(data_dir / "keys.json"),
+            "TRADEGATE_PURPOSES_FILE": str(data_dir / "purposes.json"),
+            "TRADEGATE_ISSUER": ISSUER,
+            "TRADEGATE_LOG_LEVEL": "WARNING",
+            "TRADEGATE_EMBEDDED_SCHEDULER": "false",
+        }
+    )
+    return env
 
 
 def bench_catalogue(path: Path) -> None:
@@ -162,7 +206,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(env: dict[str, str], port: int, log: Path) -> Iterator[str]:
+def server(
+    env: dict[str, str], port: int, log: Path, *, startup_seconds: float = 30
+) -> Iterator[str]:
     """`tradegate serve` in a subprocess, stopped by its own process id afterwards."""
     with open(log, "ab") as handle:
         proc = subprocess.Popen(
@@ -174,7 +220,7 @@ def server(env: dict[str, str], port: int, log: Path) -> Iterator[str]:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + startup_seconds
         while True:
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
@@ -235,32 +281,9 @@ def run(
         data_dir = Path(tmp)
         keys = KeyStore.generate(data_dir / "keys.json")
         bench_catalogue(data_dir / "purposes.json")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TRADEGATE_")}
-        env.update(
-            {
-                "PYTHONPATH": str(REPO),
-                "TRADEGATE_ENV": "test",
-                "TRADEGATE_DATA_DIR": tmp,
-                "TRADEGATE_DATABASE_URL": url,
-                "TRADEGATE_KEYS_FILE": str(data_dir / "keys.json"),
-                "TRADEGATE_PURPOSES_FILE": str(data_dir / "purposes.json"),
-                "TRADEGATE_ISSUER": ISSUER,
-                "TRADEGATE_LOG_LEVEL": "WARNING",
-                "TRADEGATE_EMBEDDED_SCHEDULER": "false",
-            }
-        )
+        env = server_env(url, data_dir)
         tokens = {
-            bank: issue_access_token(
-                keys,
-                issuer=ISSUER,
-                audience="tradegate",
-                ttl=900,
-                client_id=f"bench-{bank}",
-                participant_id=str(bank),
-                scopes=["data:read"],
-                roles=["consumer"],
-            ).token
-            for bank in {b for _, b, _ in seeded.consents}
+            bank: bank_token(keys, bank, "data:read") for bank in {b for _, b, _ in seeded.consents}
         }
         rng = random.Random(7)
         pull_ms: list[float] = []

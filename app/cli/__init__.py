@@ -12,6 +12,7 @@ from app.cli.connectors import connectors_cli
 from app.cli.consents import consents_cli
 from app.cli.deliveries import deliveries_cli
 from app.cli.demo import demo
+from app.cli.financing import financing_cli
 from app.cli.keys import keys_cli
 from app.cli.ledger import ledger_cli
 from app.cli.mandates import mandates_cli
@@ -47,6 +48,7 @@ cli.add_typer(audit_cli, name="audit")
 cli.add_typer(consents_cli, name="consents")
 cli.add_typer(mandates_cli, name="mandates")
 cli.add_typer(ledger_cli, name="ledger")
+cli.add_typer(financing_cli, name="financing")
 
 
 def main() -> None:

@@ -194,6 +194,7 @@ NAV = [
     ("overview", "Overview", "/", False),
     ("consents", "Consents", "/consents", False),
     ("documents", "Documents", "/documents", False),
+    ("financing", "Financing", "/financing", False),
     ("participants", "Participants", "/participants", False),
     ("deliveries", "Deliveries", "/deliveries", True),
     ("ledger", "Ledger", "/ledger", False),

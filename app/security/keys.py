@@ -1,7 +1,8 @@
-"""The hub's signing keys: ES256 keys for tokens and artefacts, an Ed25519 key for the log."""
+"""The hub's keys: ES256 for tokens and artefacts, Ed25519 for the log, HMAC for fingerprints."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -13,7 +14,11 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from joserfc.jwk import ECKey, OKPKey
 
+from app.domain.fingerprints import FingerprintKey, Keyring
+
 ACTIVE, RETIRING, RETIRED = "active", "retiring", "retired"
+#: JWK ``use`` of the symmetric secrets that key document fingerprints.
+FINGERPRINT_USE = "fingerprint"
 
 
 class KeyStoreError(Exception):
@@ -31,20 +36,45 @@ class StoredKey:
         return str(self.key.kid)
 
 
+@dataclass
+class StoredSecret:
+    """A fingerprint secret (an ``oct`` JWK) with its rotation status."""
+
+    key: FingerprintKey
+    status: str
+    created: str
+
+    @property
+    def kid(self) -> str:
+        return self.key.kid
+
+    def as_jwk(self) -> dict[str, str]:
+        encoded = base64.urlsafe_b64encode(self.key.secret).rstrip(b"=").decode()
+        return {"kty": "oct", "use": FINGERPRINT_USE, "kid": self.kid, "k": encoded}
+
+
 class KeyStore:
     """Keys from a private JWKS file shared by every replica.
 
     The newest `active` ES256 key signs; `retiring` keys no longer sign but still verify
     (so tokens issued before a rotation stay valid until they expire); `retired` keys are
     gone from the JWKS. The Ed25519 log key signs checkpoints and never rotates silently,
-    because verifiers pin it.
+    because verifiers pin it. Fingerprint secrets rotate the same way: the newest `active`
+    one keys new fingerprints, `retiring` ones still match old registrations.
     """
 
-    def __init__(self, signing: list[StoredKey], log_key: OKPKey, path: Path | None = None):
+    def __init__(
+        self,
+        signing: list[StoredKey],
+        log_key: OKPKey,
+        path: Path | None = None,
+        fingerprint: list[StoredSecret] | None = None,
+    ):
         if not any(k.status == ACTIVE for k in signing):
             raise KeyStoreError("no active ES256 signing key")
         self._signing = signing
         self._log_key = log_key
+        self._fingerprint = fingerprint or []
         self.path = path
 
     @classmethod
@@ -54,10 +84,19 @@ class KeyStore:
         except (OSError, ValueError) as exc:
             raise KeyStoreError(f"cannot read key file {path}: {exc}") from exc
         signing: list[StoredKey] = []
+        fingerprint: list[StoredSecret] = []
         log_key: OKPKey | None = None
         for entry in data.get("keys", []):
             meta = {k: entry.pop(k) for k in ("status", "created") if k in entry}
-            if entry.get("kty") == "OKP" and entry.get("crv") == "Ed25519":
+            if entry.get("kty") == "oct" and entry.get("use") == FINGERPRINT_USE:
+                fingerprint.append(
+                    StoredSecret(
+                        _fingerprint_key(entry, path),
+                        meta.get("status", ACTIVE),
+                        meta.get("created", ""),
+                    )
+                )
+            elif entry.get("kty") == "OKP" and entry.get("crv") == "Ed25519":
                 log_key = OKPKey.import_key(entry)
             elif entry.get("kty") == "EC":
                 signing.append(
@@ -67,20 +106,25 @@ class KeyStore:
                 )
         if log_key is None:
             raise KeyStoreError(f"{path} holds no Ed25519 log key")
-        return cls(signing, log_key, path)
+        return cls(signing, log_key, path, fingerprint)
 
     @classmethod
     def generate(cls, path: Path | None = None) -> KeyStore:
-        store = cls([_new_signing_key()], _new_log_key(), path)
+        store = cls([_new_signing_key()], _new_log_key(), path, [_new_fingerprint_key()])
         if path is not None:
             store.save()
         return store
 
     @classmethod
     def load_or_create(cls, path: Path) -> KeyStore:
-        """Development convenience: create a key file on first start."""
+        """Development convenience: create a key file on first start, and give a file from
+        before fingerprints existed its first fingerprint secret."""
         if path.exists():
-            return cls.load(path)
+            store = cls.load(path)
+            if not any(k.status == ACTIVE for k in store._fingerprint):
+                store.rotate_fingerprint_key()
+                store.save()
+            return store
         path.parent.mkdir(parents=True, exist_ok=True)
         return cls.generate(path)
 
@@ -91,6 +135,9 @@ class KeyStore:
             {**k.key.as_dict(private=True), "status": k.status, "created": k.created}
             for k in self._signing
         ]
+        keys.extend(
+            {**k.as_jwk(), "status": k.status, "created": k.created} for k in self._fingerprint
+        )
         keys.append(self._log_key.as_dict(private=True))
         tmp = self.path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -132,8 +179,29 @@ class KeyStore:
         self._signing.append(new)
         return new.kid
 
+    def fingerprint_keyring(self) -> Keyring:
+        """The newest active fingerprint secret, and the others that old fingerprints used."""
+        usable = [k for k in self._fingerprint if k.status in (ACTIVE, RETIRING)]
+        active = [k for k in usable if k.status == ACTIVE]
+        if not active:
+            raise KeyStoreError(
+                "no active fingerprint key: run `tradegate keys rotate --fingerprint`"
+            )
+        current = max(active, key=lambda k: k.created)
+        return Keyring(current.key, tuple(k.key for k in usable if k is not current))
+
+    def rotate_fingerprint_key(self) -> str:
+        """Add a new active fingerprint secret; the previous ones keep matching as `retiring`."""
+        for k in self._fingerprint:
+            if k.status == ACTIVE:
+                k.status = RETIRING
+        new = _new_fingerprint_key()
+        self._fingerprint.append(new)
+        return new.kid
+
     def retire(self, kid: str) -> None:
-        for k in self._signing:
+        keys: list[StoredKey | StoredSecret] = [*self._signing, *self._fingerprint]
+        for k in keys:
             if k.kid == kid:
                 if k.status == ACTIVE:
                     raise KeyStoreError("rotate before retiring the active key")
@@ -142,7 +210,11 @@ class KeyStore:
         raise KeyStoreError(f"no key {kid}")
 
     def describe(self) -> list[dict[str, str]]:
-        return [{"kid": k.kid, "status": k.status, "created": k.created} for k in self._signing]
+        return [
+            {"kid": k.kid, "use": use, "status": k.status, "created": k.created}
+            for use, keys in (("sig", self._signing), (FINGERPRINT_USE, self._fingerprint))
+            for k in keys
+        ]
 
 
 def _new_signing_key() -> StoredKey:
@@ -150,6 +222,20 @@ def _new_signing_key() -> StoredKey:
     kid = f"es256-{created[:10]}-{secrets.token_hex(4)}"
     key = ECKey.generate_key("P-256", parameters={"kid": kid, "alg": "ES256", "use": "sig"})
     return StoredKey(key, ACTIVE, created)
+
+
+def _fingerprint_key(entry: dict[str, Any], path: Path) -> FingerprintKey:
+    try:
+        secret = base64.urlsafe_b64decode(entry["k"] + "=" * (-len(entry["k"]) % 4))
+        return FingerprintKey(str(entry["kid"]), secret)
+    except (KeyError, ValueError) as exc:
+        raise KeyStoreError(f"{path}: unusable fingerprint key: {exc}") from exc
+
+
+def _new_fingerprint_key() -> StoredSecret:
+    created = datetime.now(UTC).isoformat(timespec="microseconds")
+    kid = f"fp-{created[:10]}-{secrets.token_hex(4)}"
+    return StoredSecret(FingerprintKey(kid, secrets.token_bytes(32)), ACTIVE, created)
 
 
 def _new_log_key() -> OKPKey:

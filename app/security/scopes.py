@@ -10,5 +10,6 @@ SCOPES: dict[str, str] = {
     "audit:read": "Read the audit trail of events that name the caller",
     "ledger:read": "Read inclusion proofs and proof bundles",
     "connectors:manage": "Configure connector instances and routing rules",
+    "financing:write": "Register financing against documents and learn of duplicates (lenders)",
     "admin": "Operate the hub: participants, clients, mandates, deliveries",
 }

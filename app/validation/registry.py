@@ -11,7 +11,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from app.domain.fingerprints import (
+    Definition,
+    Field,
+    FingerprintError,
+    FingerprintSet,
+    MatchKind,
+    Part,
+)
 from app.validation.errors import RegistryError, UnsupportedMediaType
+from app.validation.fingerprint_paths import check_paths
 from app.validation.json_schema import JsonSchemaValidator
 from app.validation.media import MediaType, parse_media_type
 from app.validation.xml_schema import XmlSchemaValidator
@@ -57,6 +66,7 @@ class DocumentType:
     ruleset: str | None
     facts: str | None
     licence: str
+    fingerprints: FingerprintSet | None = None
 
     @property
     def media_type(self) -> str:
@@ -144,11 +154,53 @@ def _shape(entry: Mapping[str, Any]) -> Shape:
     )
 
 
-def _document_type(entry: Mapping[str, Any]) -> DocumentType:
+def _part(entry: Mapping[str, Any]) -> Part:
+    return Part(
+        at=entry["at"], normalise=entry["normalise"], optional=bool(entry.get("optional", False))
+    )
+
+
+def _field(entry: Mapping[str, Any]) -> Field:
+    return Field(
+        name=entry["name"],
+        at=entry["at"],
+        normalise=entry.get("normalise"),
+        parts=tuple(_part(p) for p in entry.get("parts", ())),
+    )
+
+
+def _fingerprint_set(name: str, entry: Mapping[str, Any]) -> FingerprintSet:
+    """One named set of fingerprint definitions; its paths are checked by the extractor."""
+    try:
+        return FingerprintSet(
+            name=name,
+            syntax=entry["syntax"],
+            namespaces=dict(entry.get("namespaces", {})),
+            definitions=tuple(
+                Definition(
+                    name=d["name"],
+                    match=MatchKind(d["match"]),
+                    fields=tuple(_field(f) for f in d["fields"]),
+                )
+                for d in entry["definitions"]
+            ),
+        )
+    except FingerprintError as exc:
+        raise RegistryError(str(exc)) from exc
+
+
+def _document_type(
+    entry: Mapping[str, Any], fingerprint_sets: Mapping[str, FingerprintSet]
+) -> DocumentType:
     syntax = entry["syntax"]
     if syntax not in ("json", "xml"):
         raise RegistryError(f"{entry['id']}: unknown syntax {syntax!r}")
     root = entry.get("xml_root")
+    fingerprints = entry.get("fingerprints")
+    if fingerprints is not None and fingerprints not in fingerprint_sets:
+        raise RegistryError(f"{entry['id']}: unknown fingerprint set {fingerprints!r}")
+    if fingerprints is not None and fingerprint_sets[fingerprints].syntax != syntax:
+        raise RegistryError(f"{entry['id']}: fingerprint set {fingerprints!r} is not {syntax}")
     return DocumentType(
         id=entry["id"],
         version=entry["version"],
@@ -161,6 +213,7 @@ def _document_type(entry: Mapping[str, Any]) -> DocumentType:
         ruleset=entry.get("ruleset"),
         facts=entry.get("facts"),
         licence=entry["licence"],
+        fingerprints=fingerprint_sets[fingerprints] if fingerprints is not None else None,
     )
 
 
@@ -174,8 +227,12 @@ def load_registry(schemas_dir: Path | None = None) -> Registry:
     types: list[DocumentType] = []
     validators: dict[str, JsonSchemaValidator | XmlSchemaValidator] = {}
     try:
+        fingerprint_sets = {
+            name: check_paths(_fingerprint_set(name, entry))
+            for name, entry in document.get("fingerprints", {}).items()
+        }
         for entry in document["types"]:
-            doc_type = _document_type(entry)
+            doc_type = _document_type(entry, fingerprint_sets)
             contents = _verified(schemas_dir, doc_type.schema_digests)
             root = entry["schema"]["root"]
             if root not in contents:

@@ -10,6 +10,7 @@ from app.api.routers import (
     deliveries,
     documents,
     events,
+    financing,
     health,
     ledger,
     mandates,
@@ -31,5 +32,6 @@ ROUTERS: list[APIRouter] = [
     audit.router,
     mandates.router,
     documents.router,
+    financing.router,
     ledger.router,
 ]

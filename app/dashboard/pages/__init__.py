@@ -8,6 +8,7 @@ from app.dashboard.pages import (
     consents,
     deliveries,
     documents,
+    financing,
     ledger,
     overview,
     participants,
@@ -15,5 +16,15 @@ from app.dashboard.pages import (
 from app.dashboard.web import PREFIX
 
 ROUTER = APIRouter(prefix=PREFIX, include_in_schema=False)
-for module in (auth, overview, consents, participants, documents, deliveries, ledger, audit):
+for module in (
+    auth,
+    overview,
+    consents,
+    participants,
+    documents,
+    financing,
+    deliveries,
+    ledger,
+    audit,
+):
     ROUTER.include_router(module.router)

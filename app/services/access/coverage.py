@@ -28,9 +28,10 @@ class CoveringConsent:
 
 
 def _catalogue(session: Session) -> PurposeCatalogue:
-    container = session.info.get("container")
-    if container is not None:
-        return catalogue_for(container.settings)
+    # The composition root puts itself in every session it opens (see app.container).
+    context = session.info.get("task_context")
+    if context is not None:
+        return catalogue_for(context.settings)
     return cached_catalogue(None)
 
 

@@ -41,6 +41,8 @@ CONSENT_TOPICS = (
     "consent.revoked",
     "consent.expired",
 )
+#: Sent to each lender whose registration another lender's duplicates or resembles.
+FINANCING_DUPLICATE_TOPIC = "financing.duplicate_detected"
 
 
 def webhook_id(notification: Notification) -> str:

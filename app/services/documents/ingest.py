@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -301,29 +302,55 @@ def push(
     status and body to answer with (the stored ones for a completed retry).
     """
     digest = request_digest(raw, media_type, declared_type, str(owner) if owner else None)
-    with container.uow() as claim:
+
+    def store(session: Session) -> dict[str, Any]:
+        document = submit_document(
+            session,
+            principal,
+            raw,
+            media_type=media_type,
+            declared_type=declared_type,
+            explicit_owner=owner,
+            max_bytes=container.settings.max_body_bytes,
+        )
+        return document_body(document)
+
+    def rejected(session: Session, problem: errors.ProblemError) -> None:
+        record_rejection(session, principal, problem, hashlib.sha256(raw).hexdigest())
+
+    return answer_once(container, principal, key, digest, store, on_refusal=rejected)
+
+
+def answer_once(
+    ctx: ServiceContext,
+    principal: Principal,
+    key: str,
+    digest: str,
+    work: Callable[[Session], dict[str, Any]],
+    *,
+    on_refusal: Callable[[Session, errors.ProblemError], None] | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """Do ``work`` once per ``Idempotency-Key`` and answer 201 with the body it returns.
+
+    The claim on the key commits first, so a retry of a request still in flight gets a 409;
+    the answer is stored in the work's own transaction, and a retry gets it again. A refusal
+    releases the claim (``on_refusal`` may leave an event) and is raised.
+    """
+    with ctx.uow() as claim:
         stored = claim_idempotency_key(claim.session, principal, key, digest)
         claim.commit()
     if stored is not None:
         return stored.status_code, stored.body
     try:
-        with container.uow() as uow:
-            document = submit_document(
-                uow.session,
-                principal,
-                raw,
-                media_type=media_type,
-                declared_type=declared_type,
-                explicit_owner=owner,
-                max_bytes=container.settings.max_body_bytes,
-            )
-            body = document_body(document)
+        with ctx.uow() as uow:
+            body = work(uow.session)
             complete_idempotency_key(uow.session, principal, key, 201, body)
             uow.commit()
     except errors.ProblemError as problem:
-        with container.uow() as uow:
+        with ctx.uow() as uow:
             release_idempotency_key(uow.session, principal, key)
-            record_rejection(uow.session, principal, problem, hashlib.sha256(raw).hexdigest())
+            if on_refusal is not None:
+                on_refusal(uow.session, problem)
             uow.commit()
         raise
     return 201, body

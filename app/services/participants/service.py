@@ -35,6 +35,7 @@ ROLE_SCOPES: dict[str, set[str]] = {
         "data:read",
         "consents:read",
         "consents:write",
+        "financing:write",
         "ledger:read",
         "connectors:manage",
     },

@@ -10,9 +10,11 @@ A new route is covered without touching this file, and one that escapes a rule f
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -23,13 +25,15 @@ from app.api.openapi import PUBLIC_OPERATIONS, Operation, api_operations
 from app.api.routers import ROUTERS
 from app.security.scopes import SCOPES
 from app.services.participants.mandates import grant_mandate
+from app.services.participants.service import ROLE_SCOPES
 from app.storage.base import Base
 from app.storage.models import Delivery, Subscription
 from connectors.webhook.signing import generate_secret
-from tests.support import subscribed_instance, wait_until
+from tests.support import reefer_transport_document, subscribed_instance, wait_until
 
 pytestmark = pytest.mark.integration
 
+LEI = "5493001KJTIIGC8Y1R12"
 PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 TENANTS = ("owner", "other_owner", "provider", "other_provider", "bank_a", "bank_b")
 #: Bodies that pass request validation, so a refusal comes from the object lookup.
@@ -39,6 +43,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/participants/{provider_id}/mandates"): {"owner_id": str(uuid.uuid4())},
     ("PATCH", "/v1/connectors/instances/{instance_id}"): {"enabled": False},
     ("POST", "/v1/connectors/instances/{instance_id}/subscriptions"): {"topics": []},
+    ("POST", "/v1/financing/{registration_id}/settle"): {"reason": "REPAID"},
+    ("POST", "/v1/financing/{registration_id}/cancel"): {"reason": "REGISTERED_IN_ERROR"},
 }
 
 
@@ -70,6 +76,12 @@ def _counts(container) -> dict[str, int]:  # noqa: ANN001
         }
 
 
+def test_every_scope_a_role_grants_or_a_route_needs_is_described():
+    granted = set().union(*ROLE_SCOPES.values())
+    needed = {scope for op in OPERATIONS for check in op.scope_checks for scope in check.scopes}
+    assert granted | needed <= set(SCOPES)
+
+
 def test_every_operation_needs_a_token_or_is_listed_public():
     for op in OPERATIONS:
         public = (op.method, op.path) in PUBLIC_OPERATIONS
@@ -98,7 +110,7 @@ def test_scope_protected_operation_is_403_without_its_scope(client, parties, aut
 
 
 @pytest.fixture
-def tenant_objects(container, parties, active_consent, make_document) -> dict[str, Any]:
+def tenant_objects(client, container, parties, active_consent, make_document) -> dict[str, Any]:
     """One object of each kind a path can name, all belonging to bank A or to the owner."""
     instance_id = subscribed_instance(
         container,
@@ -111,7 +123,7 @@ def tenant_objects(container, parties, active_consent, make_document) -> dict[st
         },
     )
     consent = active_consent()
-    document = make_document()
+    document = make_document(content=json.dumps(reefer_transport_document(LEI)).encode())
     with container.uow() as uow:
         grant_mandate(
             uow.session, provider_id=parties.provider.id, owner_id=parties.owner.id, actor="test"
@@ -130,7 +142,20 @@ def tenant_objects(container, parties, active_consent, make_document) -> dict[st
         subscription_id = uow.session.scalars(
             sa.select(Subscription.id).where(Subscription.instance_id == instance_id)
         ).one()
+    registration = client.post(
+        "/v1/financing",
+        json={
+            "document_id": str(document.id),
+            "amount": "1000.00",
+            "currency": "USD",
+            "maturity": (date.today() + timedelta(days=90)).isoformat(),
+            "reference": "LOAN-1",
+        },
+        headers={**parties.h("bank_a"), "Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert registration.status_code == 201, registration.text
     return {
+        "registration_id": registration.json()["id"],
         "consent_id": consent["id"],
         "document_id": document.id,
         "participant_id": parties.owner.id,
@@ -152,7 +177,10 @@ def _parties_of(path: str) -> set[str]:
         return {"owner", "provider"}
     if path.startswith("/v1/participants/{participant_id}"):
         return {"owner"}
-    if any(p in path for p in ("{instance_id}", "{subscription_id}", "{delivery_id}")):
+    if any(
+        p in path
+        for p in ("{instance_id}", "{subscription_id}", "{delivery_id}", "{registration_id}")
+    ):
         return {"bank_a"}
     return set()  # mandates: the operator's alone
 

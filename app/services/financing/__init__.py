@@ -1,0 +1,1 @@
+"""Duplicate-financing guard: lenders register financing and learn of double financing."""

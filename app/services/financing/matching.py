@@ -1,0 +1,145 @@
+"""Fingerprints of a document under the hub's keys, and the open registrations sharing them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, undefer
+
+from app import errors
+from app.domain.financing import Assessment, FinancingState, Hit, assess
+from app.domain.fingerprints import Fingerprint, FingerprintKey, Keyring, MatchKind
+from app.storage.db import is_postgresql
+from app.storage.models import Document, FinancingFingerprint, FinancingRegistration
+from app.validation import IntakeError
+from app.validation.fingerprints import DocumentFingerprints, document_fingerprints
+from app.validation.registry import default_registry
+
+#: States whose registrations count against other lenders' (until they expire).
+OPEN_STATES = [s.value for s in FinancingState if s.active]
+
+
+def fingerprints_of(
+    raw: bytes, doc_type: str, keys: Iterable[FingerprintKey]
+) -> DocumentFingerprints:
+    """The document's fingerprints under ``keys``; a type without any is a 422."""
+    registry = default_registry()
+    try:
+        found = document_fingerprints(raw, registry.by_id(doc_type), keys, registry)
+    except IntakeError as exc:
+        raise errors.Unprocessable(exc.detail, slug="financing-unreadable-document") from exc
+    if found is None or not found.identifying:
+        missing = found.missing if found is not None else {}
+        raise errors.Unprocessable(
+            f"documents of type {doc_type} cannot be registered: they have no identifying "
+            "fingerprint",
+            slug="financing-unsupported-document",
+            missing_fields=missing,
+        )
+    return found
+
+
+def definitions(found: DocumentFingerprints) -> list[tuple[str, MatchKind]]:
+    """The definitions the document has fingerprints for, in registry order, once each."""
+    return list(dict.fromkeys((f.definition, f.match) for f in found.fingerprints))
+
+
+def lock(session: Session, fingerprints: Iterable[Fingerprint]) -> None:
+    """Serialise registrations that share a fingerprint (PostgreSQL advisory locks, taken in
+    one order so two registrations never wait on each other); SQLite has one writer anyway."""
+    if not is_postgresql(session):
+        return
+    for value in sorted({f.value for f in fingerprints}):
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(int(value[:15], 16))))
+
+
+def hits(session: Session, fingerprints: Iterable[Fingerprint], now: datetime) -> list[Hit]:
+    """Open, unexpired registrations sharing any of ``fingerprints`` (one index scan)."""
+    wanted = {(bytes.fromhex(f.value), f.key_id) for f in fingerprints}
+    if not wanted:
+        return []
+    ff = FinancingFingerprint
+    stmt = sa.select(
+        ff.value, ff.key_id, ff.registration_id, ff.lender_id, ff.definition, ff.match
+    ).where(ff.value.in_([value for value, _ in wanted]), ff.open.is_(True), ff.expires_at > now)
+    return [
+        Hit(str(row.registration_id), str(row.lender_id), row.definition, MatchKind(row.match))
+        for row in session.execute(stmt)
+        if (row.value, row.key_id) in wanted
+    ]
+
+
+def assessment(
+    session: Session, lender_id: uuid.UUID, found: DocumentFingerprints, now: datetime
+) -> Assessment:
+    """What ``lender_id`` is told about a document with these fingerprints right now."""
+    return assess(str(lender_id), definitions(found), hits(session, found.fingerprints, now))
+
+
+def store(
+    session: Session, registration: FinancingRegistration, fingerprints: Iterable[Fingerprint]
+) -> None:
+    """Keep the registration's fingerprints (under the current key only)."""
+    session.add_all(
+        FinancingFingerprint(
+            value=bytes.fromhex(f.value),
+            key_id=f.key_id,
+            registration_id=registration.id,
+            definition=f.definition,
+            match=f.match.value,
+            lender_id=registration.lender_id,
+            open=True,
+            expires_at=registration.expires_at,
+        )
+        for f in fingerprints
+    )
+
+
+def close(session: Session, registration_id: uuid.UUID) -> None:
+    """A settled, cancelled or expired registration stops counting against anyone."""
+    session.execute(
+        sa.update(FinancingFingerprint)
+        .where(FinancingFingerprint.registration_id == registration_id)
+        .values(open=False)
+    )
+
+
+def rekey(session: Session, keyring: Keyring, *, limit: int = 1000) -> int:
+    """Fingerprint open registrations that lack a fingerprint under the current key again,
+    from their stored documents, so older keys can be retired; returns how many."""
+    ff, reg = FinancingFingerprint, FinancingRegistration
+    current = keyring.current
+    keyed = sa.select(ff.registration_id).where(ff.key_id == current.kid)
+    stale = session.scalars(
+        sa.select(reg)
+        .where(reg.state.in_(OPEN_STATES), reg.id.not_in(keyed))
+        .order_by(reg.created_at, reg.id)
+        .limit(limit)
+    ).all()
+    for registration in stale:
+        document = session.scalars(
+            sa.select(Document)
+            .where(Document.id == registration.document_id)
+            .options(undefer(Document.content))
+        ).one()
+        found = fingerprints_of(document.content, document.doc_type, [current])
+        store(session, registration, found.fingerprints)
+    return len(stale)
+
+
+def registrations_only_under(session: Session, key_id: str) -> int:
+    """Open registrations that no key but ``key_id`` fingerprints: retiring it would hide them."""
+    ff, reg = FinancingFingerprint, FinancingRegistration
+    other = sa.select(ff.registration_id).where(ff.key_id != key_id)
+    under = sa.select(ff.registration_id).where(ff.key_id == key_id)
+    return int(
+        session.scalar(
+            sa.select(sa.func.count()).where(
+                reg.state.in_(OPEN_STATES), reg.id.in_(under), reg.id.not_in(other)
+            )
+        )
+        or 0
+    )
