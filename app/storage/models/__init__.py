@@ -15,6 +15,12 @@ from app.storage.models.ledger import (
     LedgerSalts,
     LedgerState,
 )
+from app.storage.models.notices import (
+    DeletionObligation,
+    DeletionReceipt,
+    Notice,
+    ReceiptNonce,
+)
 from app.storage.models.participants import (
     ApiClient,
     ClientAssertion,
@@ -36,6 +42,8 @@ __all__ = [
     "ConsentTransition",
     "DashboardSession",
     "DashboardUser",
+    "DeletionObligation",
+    "DeletionReceipt",
     "Delivery",
     "DeliveryStatus",
     "Document",
@@ -43,6 +51,7 @@ __all__ = [
     "FeedCursor",
     "IdempotencyKey",
     "IdentifierScheme",
+    "Notice",
     "Notification",
     "LedgerAnchor",
     "LedgerCheckpoint",
@@ -55,6 +64,7 @@ __all__ = [
     "ParticipantIdentifier",
     "ParticipantRole",
     "ProviderMandate",
+    "ReceiptNonce",
     "Role",
     "Subscription",
     "TaskReceipt",
