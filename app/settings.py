@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -129,6 +130,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'tradegate.db').resolve()}"
+
+    @property
+    def deletion_receipt_grace(self) -> timedelta:
+        return timedelta(hours=self.deletion_receipt_grace_hours)
 
     @property
     def effective_keys_file(self) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from joserfc import jws
@@ -30,6 +31,7 @@ class SignedReceipt:
     claims: ReceiptClaims
     algorithm: str
     key_thumbprint: str
+    public_jwk: dict[str, Any]
 
 
 def _fits(key: ECKey | RSAKey | OKPKey, algorithm: str) -> bool:
@@ -41,7 +43,7 @@ def _fits(key: ECKey | RSAKey | OKPKey, algorithm: str) -> bool:
 
 def _candidates(
     jwks: Iterable[Mapping[str, Any]], algorithm: str, kid: str | None
-) -> list[ECKey | RSAKey | OKPKey]:
+) -> list[tuple[dict[str, Any], ECKey | RSAKey | OKPKey]]:
     """Registered keys that may have made this signature: matching kid, type and `alg`."""
     found = []
     for jwk in jwks:
@@ -53,7 +55,7 @@ def _candidates(
             continue
         if kid is not None and kid not in (jwk.get("kid"), key.thumbprint()):
             continue
-        found.append(key)
+        found.append((dict(jwk), key))
     return found
 
 
@@ -82,7 +84,7 @@ def verify_receipt_signature(token: str, jwks: Iterable[Mapping[str, Any]]) -> S
         raise ReceiptRejected(
             RejectReason.UNKNOWN_KEY, f"no registered {algorithm} key of the consumer matches"
         )
-    for key in keys:
+    for jwk, key in keys:
         try:
             payload = jws.deserialize_compact(token, key, algorithms=[algorithm]).payload
         except (JoseError, ValueError):
@@ -93,7 +95,17 @@ def verify_receipt_signature(token: str, jwks: Iterable[Mapping[str, Any]]) -> S
             raise ReceiptRejected(RejectReason.MALFORMED, "the payload is not JSON") from None
         if not isinstance(claims, dict):
             raise ReceiptRejected(RejectReason.MALFORMED, "the payload is not a JSON object")
-        return SignedReceipt(ReceiptClaims.parse(claims), algorithm, key.thumbprint())
+        return SignedReceipt(ReceiptClaims.parse(claims), algorithm, key.thumbprint(), jwk)
     raise ReceiptRejected(
         RejectReason.BAD_SIGNATURE, "the signature does not verify with the consumer's keys"
     )
+
+
+def verify_receipt_offline(
+    token: str, jwks: Iterable[Mapping[str, Any]], now: datetime
+) -> SignedReceipt:
+    """What anyone holding the consumer's public keys can check without the hub's records:
+    the signature, the shape of every claim, and that its times are possible."""
+    signed = verify_receipt_signature(token, jwks)
+    signed.claims.check_times(now)
+    return signed

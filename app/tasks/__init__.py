@@ -6,6 +6,7 @@ TASK_MODULES: list[str] = [
     "app.tasks.maintenance",
     "app.tasks.delivery",
     "app.tasks.consents",
+    "app.tasks.notices",
     "app.tasks.ledger",
 ]
 

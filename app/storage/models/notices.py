@@ -49,6 +49,13 @@ class Notice(Base):
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by: Mapped[str | None] = mapped_column(sa.String(200))
 
+    @classmethod
+    def overdue_at(
+        cls, moment: datetime | sa.BindParameter[datetime]
+    ) -> list[sa.ColumnElement[bool]]:
+        """Conditions of a notice still unacknowledged when its deadline has passed."""
+        return [cls.acknowledged_at.is_(None), cls.due_at <= moment]
+
 
 class DeletionObligation(Base):
     """A consent ended after its consumer fetched documents: a receipt is due at `due_at`.
@@ -78,6 +85,11 @@ class DeletionObligation(Base):
     due_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     receipt_id: Mapped[uuid.UUID | None]
+
+    @classmethod
+    def unfiled_at(cls, moment: datetime) -> list[sa.ColumnElement[bool]]:
+        """Conditions of a receipt due by `moment` and still not filed."""
+        return [cls.receipt_id.is_(None), cls.due_at <= moment]
 
 
 class DeletionReceipt(Base):
