@@ -193,6 +193,7 @@ def render(
 NAV = [
     ("overview", "Overview", "/", False),
     ("consents", "Consents", "/consents", False),
+    ("notices", "Notices", "/notices", False),
     ("documents", "Documents", "/documents", False),
     ("participants", "Participants", "/participants", False),
     ("deliveries", "Deliveries", "/deliveries", True),

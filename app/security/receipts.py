@@ -19,7 +19,12 @@ from app.domain.deletion_receipt import (
     ReceiptRejected,
     RejectReason,
 )
-from app.security.tokens import InvalidToken, compact_header, import_client_jwk
+from app.security.tokens import (
+    InvalidToken,
+    compact_header,
+    import_client_jwk,
+    require_canonical_segments,
+)
 
 MIN_RSA_BITS = 2048
 
@@ -67,9 +72,10 @@ def verify_receipt_signature(token: str, jwks: Iterable[Mapping[str, Any]]) -> S
     fail early. The claims are parsed but not judged: that needs the hub's records.
     """
     try:
+        require_canonical_segments(token)
         header = compact_header(token)
     except InvalidToken as exc:
-        raise ReceiptRejected(RejectReason.MALFORMED, str(exc)) from exc
+        raise ReceiptRejected(RejectReason.MALFORMED, f"the receipt {exc}") from exc
     algorithm = header.get("alg")
     if algorithm not in SIGNING_ALGORITHMS:
         raise ReceiptRejected(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import secrets
 import time
@@ -80,6 +81,25 @@ def compact_header(token: str) -> dict[str, Any]:
     if not isinstance(header, dict):
         raise InvalidToken("token header is not a JSON object")
     return header
+
+
+def require_canonical_segments(token: str) -> None:
+    """Refuse a compact JWS whose segments are not canonical base64url.
+
+    Otherwise a changed trailing character that only touches padding bits would still
+    decode to the signed bytes, and "any changed byte is detected" would not hold for the
+    token as text (whose SHA-256 the hub records).
+    """
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise InvalidToken("is not a compact JWS")
+    for part in parts:
+        try:
+            raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+        except (binascii.Error, ValueError) as exc:
+            raise InvalidToken("is not base64url") from exc
+        if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != part:
+            raise InvalidToken("is not canonical base64url")
 
 
 def _check_times(claims: dict[str, Any], now: int) -> None:

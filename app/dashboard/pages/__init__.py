@@ -9,11 +9,22 @@ from app.dashboard.pages import (
     deliveries,
     documents,
     ledger,
+    notices,
     overview,
     participants,
 )
 from app.dashboard.web import PREFIX
 
 ROUTER = APIRouter(prefix=PREFIX, include_in_schema=False)
-for module in (auth, overview, consents, participants, documents, deliveries, ledger, audit):
+for module in (
+    auth,
+    overview,
+    consents,
+    notices,
+    participants,
+    documents,
+    deliveries,
+    ledger,
+    audit,
+):
     ROUTER.include_router(module.router)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 import pytest
 
 from app.container import Container
+from app.tasks.consents import expire_consents
 from connectors.webhook.signing import generate_secret
 from tests.clock import FakeClock
 from tests.support import both_backends, subscribed_instance
@@ -101,8 +103,8 @@ def test_only_the_addressed_consumer_can_acknowledge(
     assert seen_by_owner.json()["state"] == "open"
 
 
-def test_expiry_and_pause_send_notices_but_approval_and_resumption_do_not(
-    client, clock, parties, active_consent, consent_action
+def test_a_pause_sends_a_notice_but_resumption_does_not(
+    client, parties, active_consent, consent_action
 ):
     consent = active_consent()
     consent_action(consent["id"], "pause")
@@ -112,6 +114,17 @@ def test_expiry_and_pause_send_notices_but_approval_and_resumption_do_not(
         for n in client.get("/v1/notices", headers=parties.h("bank_a")).json()["items"]
     ]
     assert statuses == ["PAUSED"]
+
+
+def test_the_expiry_sweep_sends_a_notice_due_a_day_later(
+    client, container, clock, parties, active_consent
+):
+    active_consent()
+    swept_at = clock.advance(days=31)
+    expire_consents(container)
+    (notice,) = client.get("/v1/notices", headers=parties.h("bank_a")).json()["items"]
+    assert notice["consent_status"] == "EXPIRED"
+    assert datetime.fromisoformat(notice["due_at"]) == swept_at + timedelta(hours=24)
 
 
 def test_a_notice_past_due_is_counted_in_metrics_until_acknowledged(

@@ -168,3 +168,13 @@ def test_a_signed_payload_that_is_not_an_object_is_malformed(ec_key):
     with pytest.raises(ReceiptRejected) as raised:
         verify_receipt_signature(token, [_public(ec_key)])
     assert raised.value.reason is RejectReason.MALFORMED
+
+
+def test_a_signature_respelled_in_its_padding_bits_is_malformed(claims, ec_key):
+    header, payload, signature = sign_receipt(claims, ec_key).split(".")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    respelled = signature[:-1] + alphabet[alphabet.index(signature[-1]) ^ 1]
+    assert base64.urlsafe_b64decode(respelled + "==") == base64.urlsafe_b64decode(signature + "==")
+    with pytest.raises(ReceiptRejected) as raised:
+        verify_receipt_signature(f"{header}.{payload}.{respelled}", [_public(ec_key)])
+    assert raised.value.reason is RejectReason.MALFORMED
