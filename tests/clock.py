@@ -1,4 +1,4 @@
-"""A clock tests move by hand, so deadlines pass without anyone sleeping."""
+"""A clock tests move forward by hand, so deadlines pass without anyone sleeping."""
 
 from __future__ import annotations
 
@@ -6,14 +6,19 @@ from datetime import UTC, datetime, timedelta
 
 
 class FakeClock:
-    """Starts at the real time (tokens and stored rows stay plausible) and only moves forward."""
+    """Real time plus an offset that only grows: untouched, it behaves like the real clock."""
 
-    def __init__(self, start: datetime | None = None) -> None:
-        self.now = start or datetime.now(UTC)
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
 
     def __call__(self) -> datetime:
-        return self.now
+        return datetime.now(UTC) + self.offset
+
+    @property
+    def now(self) -> datetime:
+        return self()
 
     def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
+        """Jump forward by `delta` (timedelta keywords); returns the new time."""
+        self.offset += timedelta(**delta)
+        return self()

@@ -13,18 +13,12 @@ from typer.testing import CliRunner
 from app.cli import cli
 from app.container import Container
 from app.tasks.ledger import anchor, sequence
-from tests.clock import FakeClock
 from tests.integration.consents.receipts_support import bank_receipt, file_receipt, request_nonce
 from tests.integration.ledger.conftest import local_tsa  # noqa: F401  (fixture)
 from tests.receipt_signing import sign_receipt
 from tests.support import both_backends
 
 pytestmark = [pytest.mark.integration]
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture

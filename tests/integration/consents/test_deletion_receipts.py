@@ -2,26 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from app.container import Container
-from tests.clock import FakeClock
-
 pytestmark = [pytest.mark.integration]
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def container(settings, clock) -> Iterator[Container]:
-    c = Container(settings, clock=clock)
-    yield c
-    c.close()
 
 
 def test_a_receipt_is_owed_only_for_ended_consents_with_fetches(

@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
 
-from app.container import Container
 from app.storage.models import Participant
-from tests.clock import FakeClock
 from tests.integration.dashboard.conftest import Browser
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def container(settings, clock) -> Iterator[Container]:
-    c = Container(settings, clock=clock)
-    yield c
-    c.close()
 
 
 @pytest.fixture

@@ -54,45 +54,36 @@ def test_an_expiry_swept_late_counts_from_valid_until(now):
     assert access_ended_at(ConsentStatus.REVOKED, now, now + timedelta(days=9)) == now
 
 
-def test_deletion_is_due_when_the_data_life_after_revocation_ends(now):
+LATER = timedelta(days=60)
+
+
+@pytest.mark.parametrize(
+    ("status", "valid_until", "delete_on_revocation", "due_after_end"),
+    [
+        (ConsentStatus.REVOKED, LATER, False, timedelta(days=30)),
+        (ConsentStatus.REVOKED, LATER, True, timedelta(0)),
+        (ConsentStatus.EXPIRED, -timedelta(days=1), True, timedelta(days=30)),
+    ],
+    ids=["data-life-after-revocation", "at-revocation", "expiry-ignores-revocation-rule"],
+)
+def test_deletion_falls_due_when_the_data_life_after_the_end_of_access_runs_out(
+    now, status, valid_until, delete_on_revocation, due_after_end
+):
     due = deletion_due_at(
-        ConsentStatus.REVOKED,
+        status,
         now,
-        valid_until=now + timedelta(days=60),
+        valid_until=now + valid_until,
         data_life_days=30,
-        delete_on_revocation=False,
+        delete_on_revocation=delete_on_revocation,
     )
-    assert due == now + timedelta(days=30)
-
-
-def test_a_purpose_can_make_deletion_due_at_revocation(now):
-    due = deletion_due_at(
-        ConsentStatus.REVOKED,
-        now,
-        valid_until=now + timedelta(days=60),
-        data_life_days=30,
-        delete_on_revocation=True,
-    )
-    assert due == now
-
-
-def test_deletion_after_expiry_counts_from_valid_until_even_with_delete_on_revocation(now):
-    valid_until = now - timedelta(days=1)
-    due = deletion_due_at(
-        ConsentStatus.EXPIRED,
-        now,
-        valid_until=valid_until,
-        data_life_days=7,
-        delete_on_revocation=True,
-    )
-    assert due == valid_until + timedelta(days=7)
+    assert due == access_ended_at(status, now, now + valid_until) + due_after_end
 
 
 def test_a_pause_owes_no_deletion(now):
     due = deletion_due_at(
         ConsentStatus.PAUSED,
         now,
-        valid_until=now + timedelta(days=1),
+        valid_until=now + LATER,
         data_life_days=0,
         delete_on_revocation=True,
     )

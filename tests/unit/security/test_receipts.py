@@ -51,6 +51,12 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+def _unsigned(algorithm: str, claims) -> tuple[str, str]:
+    """Header and payload segments of a receipt claiming `algorithm`, for forged signatures."""
+    header = _b64(json.dumps({"alg": algorithm, "typ": RECEIPT_TYP}).encode())
+    return header, _b64(json.dumps(claims.as_claims()).encode())
+
+
 @pytest.mark.parametrize(
     ("algorithm", "key_name"), [("ES256", "ec_key"), ("PS256", "rsa_key"), ("RS256", "rsa_key")]
 )
@@ -98,8 +104,7 @@ def test_a_tampered_payload_is_a_bad_signature(claims, ec_key):
 
 
 def test_hmac_with_the_public_key_as_secret_is_refused_before_any_key(claims, rsa_key):
-    header = _b64(json.dumps({"alg": "HS256", "typ": RECEIPT_TYP}).encode())
-    payload = _b64(json.dumps(claims.as_claims()).encode())
+    header, payload = _unsigned("HS256", claims)
     secret = json.dumps(_public(rsa_key)).encode()
     mac = _b64(hmac.new(secret, f"{header}.{payload}".encode(), hashlib.sha256).digest())
     with pytest.raises(ReceiptRejected) as raised:
@@ -109,8 +114,7 @@ def test_hmac_with_the_public_key_as_secret_is_refused_before_any_key(claims, rs
 
 @pytest.mark.parametrize("algorithm", ["none", "ES384", "RS512", "EdDSA"])
 def test_algorithms_outside_the_allow_list_are_refused(claims, ec_key, algorithm):
-    header = _b64(json.dumps({"alg": algorithm, "typ": RECEIPT_TYP}).encode())
-    payload = _b64(json.dumps(claims.as_claims()).encode())
+    header, payload = _unsigned(algorithm, claims)
     with pytest.raises(ReceiptRejected) as raised:
         verify_receipt_signature(f"{header}.{payload}.c2ln", [_public(ec_key)])
     assert raised.value.reason is RejectReason.ALGORITHM_NOT_ALLOWED
@@ -141,8 +145,7 @@ def test_a_short_rsa_key_is_not_trusted(claims):
 
 def test_an_ed25519_registration_serves_no_receipt(claims):
     okp = OKPKey.generate_key("Ed25519")
-    header = _b64(json.dumps({"alg": "ES256", "typ": RECEIPT_TYP}).encode())
-    payload = _b64(json.dumps(claims.as_claims()).encode())
+    header, payload = _unsigned("ES256", claims)
     with pytest.raises(ReceiptRejected) as raised:
         verify_receipt_signature(f"{header}.{payload}.c2ln", [_public(okp)])
     assert raised.value.reason is RejectReason.UNKNOWN_KEY
