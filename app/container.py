@@ -20,7 +20,7 @@ from app.storage.db import make_engine, make_session_factory
 from app.storage.uow import UnitOfWork, after_commit_when
 from app.tasks import load_task_modules
 from app.tasks.ledger import install as install_ledger
-from app.tasks.notices import NoticeMetrics
+from app.tasks.notice_metrics import NoticeMetrics
 from app.tasks.outbox_metrics import OutboxMetrics
 from app.tasks.runner import TaskRunner
 

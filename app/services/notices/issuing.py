@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import structlog
 from sqlalchemy.orm import Session
 
 from app.domain.consent import ConsentStatus
@@ -17,6 +18,8 @@ from app.services.common.outbox import enqueue
 from app.services.delivery.routing import NOTICE_TOPIC, notify
 from app.services.notices.obligations import SYSTEM_ACTOR, open_obligation
 from app.storage.models import Consent, Notice, OutboxMessage
+
+log = structlog.get_logger(__name__)
 
 
 def notice_data(notice: Notice, base_url: str) -> dict[str, Any]:
@@ -45,10 +48,16 @@ def on_consent_change(
     committed; deadlines count from the transition's own time, not from when this runs.
     """
     payload = message.payload
-    target = ConsentStatus(str(payload["to"]))
+    try:
+        target = ConsentStatus(str(payload["to"]))
+        consent_id, event_id = (uuid.UUID(str(payload[k])) for k in ("consent_id", "event_id"))
+    except (KeyError, ValueError):
+        # Queued before transitions carried their event id, or by another producer.
+        log.warning("notice_skipped_incomplete_announcement", message_key=message.key)
+        return None
     if not requires_notice(target):
         return None
-    consent = session.get(Consent, uuid.UUID(str(payload["consent_id"])))
+    consent = session.get(Consent, consent_id)
     if consent is None:
         return None
     at = datetime.fromisoformat(str(payload["at"]))
@@ -62,7 +71,7 @@ def on_consent_change(
         owner_id=consent.owner_id,
         consent_status=target.value,
         reason=payload.get("reason"),
-        event_id=uuid.UUID(str(payload["event_id"])),
+        event_id=event_id,
         issued_at=deadline.issued_at,
         due_at=deadline.due_at,
     )
