@@ -21,6 +21,7 @@ router = APIRouter(prefix="/v1/consents", tags=["consents"])
 
 JOSE = "application/jose"
 
+
 Reader = Annotated[Principal, Depends(require_any_scope("consents:read", "admin"))]
 Requester = Annotated[Principal, Depends(require_any_scope("consents:write", "admin"))]
 Manager = Annotated[Principal, Depends(require_any_scope("consents:manage", "admin"))]

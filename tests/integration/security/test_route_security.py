@@ -98,7 +98,7 @@ def test_scope_protected_operation_is_403_without_its_scope(client, parties, aut
 
 
 @pytest.fixture
-def tenant_objects(container, parties, active_consent, make_document) -> dict[str, Any]:
+def tenant_objects(client, container, parties, active_consent, make_document) -> dict[str, Any]:
     """One object of each kind a path can name, all belonging to bank A or to the owner."""
     instance_id = subscribed_instance(
         container,
@@ -111,6 +111,9 @@ def tenant_objects(container, parties, active_consent, make_document) -> dict[st
         },
     )
     consent = active_consent()
+    paused = active_consent()
+    client.post(f"/v1/consents/{paused['id']}/pause", headers=parties.h("owner"))
+    (notice,) = client.get("/v1/notices", headers=parties.h("bank_a")).json()["items"]
     document = make_document()
     with container.uow() as uow:
         grant_mandate(
@@ -139,6 +142,9 @@ def tenant_objects(container, parties, active_consent, make_document) -> dict[st
         "instance_id": instance_id,
         "subscription_id": subscription_id,
         "delivery_id": delivery(),
+        "notice_id": notice["id"],
+        # No receipt is filed here: under another tenant's consent any receipt id is unreachable.
+        "receipt_id": uuid.uuid4(),
     }
 
 
@@ -146,7 +152,7 @@ def _parties_of(path: str) -> set[str]:
     """Who may reach the object a path names; everyone else must find nothing."""
     if path.startswith("/v1/data/"):
         return {"bank_a"}
-    if "{consent_id}" in path:
+    if "{consent_id}" in path or "{notice_id}" in path:
         return {"bank_a", "owner"}
     if "{document_id}" in path:
         return {"owner", "provider"}
