@@ -35,6 +35,7 @@ TENANTS = ("owner", "other_owner", "provider", "other_provider", "bank_a", "bank
 #: Bodies that pass request validation, so a refusal comes from the object lookup.
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/consents/{consent_id}/revoke"): {"reason": "no longer needed"},
+    ("POST", "/v1/consents/{consent_id}/deletion-receipts"): {"jws": "e30.e30.c2ln"},
     ("POST", "/v1/participants/{participant_id}/clients"): {"name": "intruder"},
     ("POST", "/v1/participants/{provider_id}/mandates"): {"owner_id": str(uuid.uuid4())},
     ("PATCH", "/v1/connectors/instances/{instance_id}"): {"enabled": False},
