@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -13,10 +15,12 @@ from app.security.keys import KeyStore
 from app.security.rate_limits import limiter_for
 from app.services.common.outbox import OUTBOX_PENDING
 from app.settings import Settings
+from app.storage.base import utcnow
 from app.storage.db import make_engine, make_session_factory
 from app.storage.uow import UnitOfWork, after_commit_when
 from app.tasks import load_task_modules
 from app.tasks.ledger import install as install_ledger
+from app.tasks.notice_metrics import NoticeMetrics
 from app.tasks.outbox_metrics import OutboxMetrics
 from app.tasks.runner import TaskRunner
 
@@ -29,8 +33,16 @@ if TYPE_CHECKING:
 class Container:
     """Everything a request, a task or a CLI command needs, built once per process."""
 
-    def __init__(self, settings: Settings, *, keys: KeyStore | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        keys: KeyStore | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.settings = settings
+        #: The time deadlines are judged by (notices, receipts, consent validity); tests move it.
+        self.clock = clock
         self.engine: sa.Engine = make_engine(settings.effective_database_url)
         self.session_factory: sessionmaker[Session] = make_session_factory(self.engine)
         self.keys = keys or self._load_keys()
@@ -42,6 +54,7 @@ class Container:
         # After the ledger's trigger, as before: in inline mode events are sequenced first.
         after_commit_when(self.session_factory, OUTBOX_PENDING, self.runner.kick)
         self.metrics.register(OutboxMetrics(self))
+        self.metrics.register(NoticeMetrics(self))
 
     def _load_keys(self) -> KeyStore:
         if self.settings.env == "production":

@@ -86,6 +86,15 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = Field(
         default=16, ge=1, description="Attempts before a delivery is dead-lettered."
     )
+    deletion_receipt_grace_hours: float = Field(
+        default=72.0,
+        ge=0,
+        description="How long past its due date a deletion receipt may be missing before the "
+        "consumer is refused new consents.",
+    )
+    receipt_nonce_ttl_seconds: int = Field(
+        default=600, ge=30, le=3600, description="Lifetime of a nonce issued for a receipt."
+    )
     ledger_origin: str | None = Field(
         default=None, description="Checkpoint origin line and log key name; default from issuer."
     )
@@ -135,6 +144,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'tradegate.db').resolve()}"
+
+    @property
+    def deletion_receipt_grace(self) -> timedelta:
+        return timedelta(hours=self.deletion_receipt_grace_hours)
 
     @property
     def effective_keys_file(self) -> Path:

@@ -24,6 +24,7 @@ from app.storage.base import Base
 from app.storage.migrate import upgrade
 from app.storage.models import Participant
 from bench.support import PG_ADMIN_URL, REDIS_URL
+from tests.clock import FakeClock
 from tests.support import REFERENCE
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -126,8 +127,14 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def container(settings: Settings) -> Iterator[Container]:
-    c = Container(settings)
+def clock() -> FakeClock:
+    """The hub's clock in tests: real time until a test moves it forward."""
+    return FakeClock()
+
+
+@pytest.fixture
+def container(settings: Settings, clock: FakeClock) -> Iterator[Container]:
+    c = Container(settings, clock=clock)
     yield c
     c.close()
 

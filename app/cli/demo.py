@@ -177,6 +177,7 @@ def _trade(
             _acting(bank, "consumer"),
             request,
             catalogue=catalogue,
+            receipt_grace=container.settings.deletion_receipt_grace,
             idempotency_key=str(uuid.uuid4()),
         )
         if approve:

@@ -21,7 +21,7 @@ err = Console(stderr=True)
 EXIT_FAILED, EXIT_USAGE = 1, 2
 
 
-def _trust(values: list[str]) -> TrustAnchors:
+def trust_anchors(values: list[str]) -> TrustAnchors:
     """``--trust`` takes PEM files of TSA roots, or CHAIN_ID=RPC_URL for an EVM node."""
     trust = TrustAnchors()
     for value in values:
@@ -69,6 +69,6 @@ def verify(
     except ValidationError as exc:
         err.print(f"[red]error:[/red] {bundle} is not a proof bundle: {exc.error_count()} errors")
         raise typer.Exit(EXIT_USAGE) from exc
-    report = verify_bundle(file.read_bytes(), parsed, [verifier], _trust(trust or []))
+    report = verify_bundle(file.read_bytes(), parsed, [verifier], trust_anchors(trust or []))
     _print_report(report, as_json)
     raise typer.Exit(0 if report.ok else EXIT_FAILED)

@@ -193,6 +193,7 @@ def render(
 NAV = [
     ("overview", "Overview", "/", False),
     ("consents", "Consents", "/consents", False),
+    ("notices", "Notices", "/notices", False),
     ("documents", "Documents", "/documents", False),
     ("financing", "Financing", "/financing", False),
     ("participants", "Participants", "/participants", False),

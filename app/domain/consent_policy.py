@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from app.domain.consent import ConsentStatus, ConsentTerms, DocumentFacts, FetchType, FrequencyUnit
+from app.domain.notices import OverdueNotice
 from app.domain.purposes import PurposeTemplate
 
 
@@ -27,6 +28,7 @@ class DenyReason(StrEnum):
     PURPOSE_CAP_EXCEEDED = "purpose_cap_exceeded"
     ONETIME_ALREADY_FETCHED = "onetime_already_fetched"
     FREQUENCY_EXCEEDED = "frequency_exceeded"
+    NOTICE_UNACKNOWLEDGED = "notice_unacknowledged"
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,21 @@ _STATUS_REASONS = {
     ConsentStatus.REVOKED: DenyReason.CONSENT_REVOKED,
     ConsentStatus.EXPIRED: DenyReason.CONSENT_EXPIRED,
 }
+
+
+def check_notices(overdue: OverdueNotice | None) -> AccessDecision:
+    """Fail closed while the consumer leaves a notice unacknowledged past its deadline.
+
+    This holds for every consent of the consumer, not only the one the notice is about: a
+    consumer that does not process revocations cannot be trusted with any data.
+    """
+    if overdue is None:
+        return ALLOW
+    return AccessDecision(
+        DenyReason.NOTICE_UNACKNOWLEDGED,
+        f"notice {overdue.notice_id} was due for acknowledgement at "
+        f"{overdue.due_at.isoformat()}; acknowledge it to restore access",
+    )
 
 
 def check_consent(

@@ -9,6 +9,9 @@ from typing import Any
 
 from app.domain.consent import ConsentError, ConsentTerms, FetchType, Frequency, FrequencyUnit
 
+#: How long a consumer has to acknowledge a revocation, expiry or pause notice by default.
+DEFAULT_NOTICE_ACK_WINDOW = timedelta(hours=24)
+
 
 class UnknownPurpose(ConsentError):
     """The purpose code is not in the catalogue."""
@@ -48,7 +51,12 @@ class PurposeCapExceeded(ConsentError):
 
 @dataclass(frozen=True)
 class PurposeTemplate:
-    """Upper bounds for one purpose."""
+    """Upper bounds for one purpose, and the obligations a consumer takes on under it.
+
+    `notice_ack_window` is how long the consumer has to acknowledge a notice that a consent
+    ended or paused; `delete_on_revocation` makes deletion due at revocation rather than
+    when the data life runs out.
+    """
 
     code: str
     text: str
@@ -58,6 +66,8 @@ class PurposeTemplate:
     max_data_life_days: int
     document_types: frozenset[str]
     fetch_types: frozenset[FetchType]
+    notice_ack_window: timedelta = DEFAULT_NOTICE_ACK_WINDOW
+    delete_on_revocation: bool = False
 
     def violations(self, terms: ConsentTerms) -> list[CapViolation]:
         """Every cap `terms` exceeds; empty when the terms fit the purpose."""
@@ -168,6 +178,10 @@ def _template_from(entry: Any, index: int) -> PurposeTemplate:
                 _text(t, f"{where}.document_types") for t in entry["document_types"]
             ),
             fetch_types=frozenset(FetchType(f) for f in entry["fetch_types"]),
+            notice_ack_window=timedelta(
+                hours=_positive(entry.get("notice_ack_hours", _DEFAULT_ACK_HOURS), where)
+            ),
+            delete_on_revocation=_flag(entry.get("delete_on_revocation", False), where),
         )
     except KeyError as missing:
         raise InvalidCatalogue(f"{where} lacks {missing}") from None
@@ -176,6 +190,15 @@ def _template_from(entry: Any, index: int) -> PurposeTemplate:
     if not template.document_types or not template.fetch_types:
         raise InvalidCatalogue(f"{where} must allow at least one document type and fetch type")
     return template
+
+
+_DEFAULT_ACK_HOURS = int(DEFAULT_NOTICE_ACK_WINDOW / timedelta(hours=1))
+
+
+def _flag(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidCatalogue(f"{where}: delete_on_revocation must be true or false")
+    return value
 
 
 def _text(value: Any, where: str) -> str:

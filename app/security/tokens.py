@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import secrets
 import time
@@ -67,7 +68,8 @@ def issue_access_token(
     return IssuedToken(jwt.encode(header, claims, key), ttl, scope)
 
 
-def _header(token: str) -> dict[str, Any]:
+def compact_header(token: str) -> dict[str, Any]:
+    """The protected header of a compact JWS, read before anything is verified."""
     parts = token.split(".")
     if len(parts) != 3 or not all(parts):
         raise InvalidToken("token is not a compact JWS")
@@ -79,6 +81,25 @@ def _header(token: str) -> dict[str, Any]:
     if not isinstance(header, dict):
         raise InvalidToken("token header is not a JSON object")
     return header
+
+
+def require_canonical_segments(token: str) -> None:
+    """Refuse a compact JWS whose segments are not canonical base64url.
+
+    Otherwise a changed trailing character that only touches padding bits would still
+    decode to the signed bytes, and "any changed byte is detected" would not hold for the
+    token as text (whose SHA-256 the hub records).
+    """
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise InvalidToken("is not a compact JWS")
+    for part in parts:
+        try:
+            raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+        except (binascii.Error, ValueError) as exc:
+            raise InvalidToken("is not base64url") from exc
+        if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != part:
+            raise InvalidToken("is not canonical base64url")
 
 
 def _check_times(claims: dict[str, Any], now: int) -> None:
@@ -110,7 +131,7 @@ def verify_access_token(
     The algorithm is fixed to ES256 *before* any key is chosen, which is what defeats
     `alg=none` and the HS256-signed-with-the-public-key confusion attack.
     """
-    header = _header(token)
+    header = compact_header(token)
     if header.get("alg") != "ES256":
         raise InvalidToken("unsupported token algorithm")
     if header.get("typ") != ACCESS_TOKEN_TYP:
@@ -155,7 +176,7 @@ def import_client_jwk(jwk: dict[str, Any]) -> ECKey | RSAKey | OKPKey:
 
 def unverified_issuer(assertion: str) -> str:
     """The client id an assertion claims to come from, read before its key is known."""
-    _header(assertion)
+    compact_header(assertion)
     try:
         payload = assertion.split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
@@ -170,7 +191,7 @@ def verify_client_assertion(
     assertion: str, jwk: dict[str, Any], *, client_id: str, audiences: list[str]
 ) -> dict[str, Any]:
     """RFC 7523 §3 checks for a `private_key_jwt` client assertion."""
-    header = _header(assertion)
+    header = compact_header(assertion)
     key = import_client_jwk(jwk)
     allowed = ASSERTION_ALGORITHMS.get(str(jwk.get("kty")), [])
     if header.get("alg") not in allowed:

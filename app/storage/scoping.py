@@ -32,3 +32,12 @@ def readable(model: type[T], subject: TenantSubject, *columns: str) -> sa.Select
         raise TypeError(f"{model.__name__} declares no tenant columns")
     conditions: list[Any] = [getattr(model, name) == subject.participant_id for name in names]
     return stmt.where(sa.or_(*conditions))
+
+
+def own(model: type[T], subject: TenantSubject, column: str) -> sa.Select[T]:
+    """`select(model)` of rows where `column` is the caller itself, admin or not.
+
+    For acts only that party may take (a consumer acknowledging its notice, filing its
+    receipt): anyone else, an admin included, is told the row does not exist.
+    """
+    return sa.select(model).where(getattr(model, column) == subject.participant_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app.services.consents.transitions import expire_due_consents
-from app.storage.base import utcnow
 from app.storage.counters import purge_elapsed
 from app.tasks.registry import periodic
 
@@ -17,6 +16,7 @@ if TYPE_CHECKING:
 def expire_consents(ctx: TaskContext) -> None:
     """Access is already refused past valid-until; this records EXPIRED and notifies."""
     with ctx.uow() as uow:
-        expire_due_consents(uow.session, keys=ctx.keys, issuer=ctx.settings.issuer, now=utcnow())
-        purge_elapsed(uow.session, utcnow())
+        now = ctx.clock()
+        expire_due_consents(uow.session, keys=ctx.keys, issuer=ctx.settings.issuer, now=now)
+        purge_elapsed(uow.session, now)
         uow.commit()

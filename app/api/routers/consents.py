@@ -49,7 +49,9 @@ def request_consent(
         principal,
         body.to_request(),
         catalogue=catalogue_for(container.settings),
+        receipt_grace=container.settings.deletion_receipt_grace,
         idempotency_key=idempotency_key,
+        now=container.clock(),
     )
     uow.commit()
     response.headers["Location"] = str(request.url_for("get_consent", consent_id=consent.id))
@@ -117,6 +119,7 @@ def _transition(
         keys=container.keys,
         issuer=container.settings.issuer,
         reason=body.reason if body else None,
+        now=container.clock(),
     )
     uow.commit()
     return ConsentRead.of(consent, svc.transitions_of(uow.session, consent))

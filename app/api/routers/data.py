@@ -95,10 +95,17 @@ async def _fetch(
 ) -> Document:
     """One covered document, judged and audited as a fetch; `content` loads its bytes too."""
     catalogue = catalogue_for(container.settings)
+    now = container.clock()
     return await run_pull(
         container,
         lambda session: svc.fetch_document(
-            session, principal, consent_id, document_id, catalogue=catalogue, content=content
+            session,
+            principal,
+            consent_id,
+            document_id,
+            catalogue=catalogue,
+            content=content,
+            now=now,
         ),
     )
 
@@ -125,6 +132,7 @@ async def list_documents(
         received_to=received_to,
     )
     catalogue = catalogue_for(container.settings)
+    now = container.clock()
     page = await run_pull(
         container,
         lambda session: svc.list_documents(
@@ -135,6 +143,7 @@ async def list_documents(
             filters=filters,
             cursor=cursor,
             limit=limit,
+            now=now,
         ),
     )
     return ConsentedDocumentPage(

@@ -101,10 +101,11 @@ async def consented_document_proof(
     document_id: uuid.UUID, consent_id: ConsentId, principal: Consumer, container: ContainerDep
 ) -> ProofBundle:
     catalogue = catalogue_for(container.settings)
+    now = container.clock()
 
     def work(session: Session) -> ProofBundle:
         document = pull.fetch_document(
-            session, principal, consent_id, document_id, catalogue=catalogue
+            session, principal, consent_id, document_id, catalogue=catalogue, now=now
         )
         return svc.proof_bundle_of(session, document, container.settings, container.keys)
 

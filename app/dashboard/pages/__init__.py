@@ -10,6 +10,7 @@ from app.dashboard.pages import (
     documents,
     financing,
     ledger,
+    notices,
     overview,
     participants,
 )
@@ -20,6 +21,7 @@ for module in (
     auth,
     overview,
     consents,
+    notices,
     participants,
     documents,
     financing,

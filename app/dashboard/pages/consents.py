@@ -236,6 +236,7 @@ def apply_action(
             keys=container.keys,
             issuer=container.settings.issuer,
             reason=reason or None,
+            now=container.clock(),
         )
         uow.commit()
     except ProblemError as exc:

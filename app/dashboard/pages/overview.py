@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from app.api.deps import UowDep
+from app.api.deps import ContainerDep, UowDep
 from app.dashboard.charts import day_range, horizontal_bars, stacked_columns
 from app.dashboard.web import ViewerDep, render
 from app.services import overview
 from app.services.delivery.stats import instance_health
 from app.services.ledger.status import ledger_status
+from app.services.notices import acknowledgement, obligations
 from app.storage.base import utcnow
 
 router = APIRouter()
@@ -19,14 +20,23 @@ CHART_DAYS = 14
 
 
 @router.get("/", response_class=HTMLResponse)
-def overview_page(request: Request, viewer: ViewerDep, uow: UowDep) -> HTMLResponse:
+def overview_page(
+    request: Request, viewer: ViewerDep, uow: UowDep, container: ContainerDep
+) -> HTMLResponse:
     session, principal = uow.session, viewer.principal
+    now = container.clock()
     days = day_range(utcnow().date(), CHART_DAYS)
     ledger = ledger_status(session)
     return render(
         request,
         "overview.html",
         {
+            "escalations": {
+                "notices": acknowledgement.count_overdue(session, now),
+                "receipts": obligations.count_overdue(session, now),
+            }
+            if viewer.is_admin
+            else None,
             "totals": overview.totals(session, principal),
             "days": CHART_DAYS,
             "documents_chart": stacked_columns(

@@ -16,8 +16,10 @@ from app.domain.consent_policy import (
     Resource,
     check_consent,
     check_coverage,
+    check_notices,
     quota_slots,
 )
+from app.domain.notices import OverdueNotice
 from app.domain.purposes import PurposeCatalogue
 from app.errors import Forbidden, NotFound, ProblemError, TooManyRequests
 from app.security.principal import Principal
@@ -26,7 +28,7 @@ from app.services.common.events import append_statement, new_event
 from app.services.consents.service import terms_of
 from app.storage.base import utcnow
 from app.storage.counters import slot_claim
-from app.storage.models import Consent, Document
+from app.storage.models import Consent, Document, Notice
 from app.storage.together import insert_together
 
 ACCESS_EVENT = "data.accessed"
@@ -67,11 +69,23 @@ def _not_found_document(document_id: uuid.UUID) -> NotFound:
     return NotFound(f"no document {document_id}", slug="document-not-found")
 
 
-_CONSENT = sa.select(Consent).where(
+# The consumer's oldest notice left unacknowledged past its deadline: read with the consent,
+# so the fail-closed check costs no extra round trip on the hot path.
+_OVERDUE_NOTICE = (
+    sa.select(Notice.id)
+    .where(
+        Notice.consumer_id == sa.bindparam("consumer_id"),
+        *Notice.overdue_at(sa.bindparam("now", type_=Notice.due_at.type)),
+    )
+    .order_by(Notice.due_at)
+    .limit(1)
+    .scalar_subquery()
+)
+_CONSENT = sa.select(Consent, _OVERDUE_NOTICE).where(
     Consent.id == sa.bindparam("consent_id"), Consent.consumer_id == sa.bindparam("consumer_id")
 )
 _CONSENT_AND_DOCUMENT = (
-    sa.select(Consent, Document)
+    sa.select(Consent, _OVERDUE_NOTICE, Document)
     .outerjoin(
         Document,
         sa.and_(Document.id == sa.bindparam("document_id"), Document.owner_id == Consent.owner_id),
@@ -83,30 +97,44 @@ _CONSENT_AND_DOCUMENT = (
 _CONSENT_AND_CONTENT = _CONSENT_AND_DOCUMENT.options(undefer(Document.content))
 
 
+@dataclass(frozen=True)
+class _Loaded:
+    consent: Consent
+    overdue_notice: uuid.UUID | None
+    document: Document | None
+
+
 def _load(
     session: Session,
     principal: Principal,
     consent_id: uuid.UUID,
     document_id: uuid.UUID | None,
     with_content: bool,
-) -> tuple[Consent, Document | None]:
-    """The caller's consent and, when asked, the document, in one round trip.
+    now: datetime,
+) -> _Loaded:
+    """The caller's consent, its oldest overdue notice and, when asked, the document, in one
+    round trip.
 
     The document is joined only when its owner is the consent's owner: anything else is
     reported as absent, so a consent never reveals that another owner's document exists.
     The statements are built once: this runs on every pull.
     """
-    params = {"consent_id": consent_id, "consumer_id": principal.participant_id}
+    params = {"consent_id": consent_id, "consumer_id": principal.participant_id, "now": now}
     if document_id is None:
-        consent = session.execute(_CONSENT, params).scalar_one_or_none()
-        if consent is None:
+        bare = session.execute(_CONSENT, params).one_or_none()
+        if bare is None:
             raise NotFound(f"no consent {consent_id}", slug="consent-not-found")
-        return consent, None
+        return _Loaded(bare[0], bare[1], None)
     stmt = _CONSENT_AND_CONTENT if with_content else _CONSENT_AND_DOCUMENT
     row = session.execute(stmt, {**params, "document_id": document_id}).one_or_none()
     if row is None:
         raise NotFound(f"no consent {consent_id}", slug="consent-not-found")
-    return row[0], row[1]
+    return _Loaded(row[0], row[1], row[2])
+
+
+def _overdue(session: Session, notice_id: uuid.UUID | None) -> OverdueNotice | None:
+    notice = session.get(Notice, notice_id) if notice_id is not None else None
+    return OverdueNotice(notice.id, notice.due_at) if notice is not None else None
 
 
 def facts_of(document: Document) -> DocumentFacts:
@@ -135,9 +163,11 @@ def _authorise(
     now: datetime,
     document_id: uuid.UUID | None = None,
 ) -> tuple[Grant, Document | None]:
-    consent, document = _load(
-        session, principal, consent_id, document_id, resource is Resource.CONTENT
-    )
+    loaded = _load(session, principal, consent_id, document_id, resource is Resource.CONTENT, now)
+    consent, document = loaded.consent, loaded.document
+    decision = check_notices(_overdue(session, loaded.overdue_notice))
+    if not decision.allowed:
+        raise denial_problem(decision)
     terms = terms_of(consent)
     template = catalogue.get(consent.purpose_code)
     decision = check_consent(ConsentStatus(consent.status), terms, template, now)
@@ -212,7 +242,7 @@ def _date_bounds(start: datetime, end: datetime) -> tuple[date, date]:
     return first, end_utc.date()
 
 
-def _covered(terms: ConsentTerms) -> list[sa.ColumnElement[bool]]:
+def covered_conditions(terms: ConsentTerms) -> list[sa.ColumnElement[bool]]:
     """SQL form of `check_coverage`, so a listing shows exactly what a fetch would allow."""
     first, last = _date_bounds(terms.data_range.start, terms.data_range.end)
     conditions: list[sa.ColumnElement[bool]] = [
@@ -249,7 +279,7 @@ def list_documents(
     grant, _ = _authorise(session, principal, consent_id, Resource.LIST, catalogue, now)
     filters = filters or DocumentFilters()
     size = page_size(limit)
-    stmt = sa.select(Document).where(*_covered(grant.terms))
+    stmt = sa.select(Document).where(*covered_conditions(grant.terms))
     if filters.doc_type is not None:
         stmt = stmt.where(Document.doc_type == filters.doc_type)
     if filters.provider_id is not None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
     from app.security.keys import KeyStore
     from app.settings import Settings
     from app.storage.uow import UnitOfWork
@@ -18,5 +21,8 @@ class ServiceContext(Protocol):
 
     @property
     def keys(self) -> KeyStore: ...
+
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
 
     def uow(self) -> UnitOfWork: ...

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from typing import Any
 
@@ -14,6 +12,7 @@ from joserfc.jwk import KeySet
 from app.domain.consent_artefact import ARTEFACT_TYPE
 from app.domain.hashing import jcs, sha256_hex
 from app.security.keys import KeyStore
+from app.security.tokens import InvalidToken, require_canonical_segments
 
 
 class InvalidArtefact(Exception):
@@ -39,7 +38,10 @@ def verify_artefact(token: str, jwks: dict[str, Any]) -> dict[str, Any]:
     only touches padding bits would still decode to the signed bytes, and "any changed
     byte is detected" would not hold for the token as text.
     """
-    _require_canonical_segments(token)
+    try:
+        require_canonical_segments(token)
+    except InvalidToken as exc:
+        raise InvalidArtefact(f"the artefact {exc}") from exc
     try:
         key_set = KeySet.import_key_set(jwks)  # type: ignore[arg-type]
         obj = jws.deserialize_compact(token, key_set, algorithms=["ES256"])
@@ -54,16 +56,3 @@ def verify_artefact(token: str, jwks: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise InvalidArtefact("the artefact payload is not a JSON object")
     return payload
-
-
-def _require_canonical_segments(token: str) -> None:
-    parts = token.split(".")
-    if len(parts) != 3:
-        raise InvalidArtefact("the artefact is not a compact JWS")
-    for part in parts:
-        try:
-            raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
-        except (binascii.Error, ValueError) as exc:
-            raise InvalidArtefact("the artefact is not base64url") from exc
-        if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != part:
-            raise InvalidArtefact("the artefact is not canonical base64url")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +21,7 @@ from app.domain.consent import (
     Interval,
     InvalidConsentTerms,
 )
+from app.domain.consent_artefact import rfc3339
 from app.domain.consent_lifecycle import (
     ActorRole,
     IllegalTransition,
@@ -35,7 +36,14 @@ from app.services.common.cursors import Page, Position, decode_cursor, encode_cu
 from app.services.common.events import record_event
 from app.services.common.outbox import enqueue
 from app.storage.base import utcnow
-from app.storage.models import Consent, ConsentTransition, Participant, ParticipantRole, Role
+from app.storage.models import (
+    Consent,
+    ConsentTransition,
+    DeletionObligation,
+    Participant,
+    ParticipantRole,
+    Role,
+)
 from app.storage.scoping import readable
 
 
@@ -195,6 +203,29 @@ def _check_parties(session: Session, request: ConsentRequest) -> None:
             )
 
 
+def _refuse_if_receipts_overdue(
+    session: Session, consumer_id: uuid.UUID, grace: timedelta, now: datetime
+) -> None:
+    """409 while the consumer owes a deletion receipt past its due date plus the grace."""
+    oldest = session.execute(
+        sa.select(DeletionObligation.consent_id, DeletionObligation.due_at)
+        .where(
+            DeletionObligation.consumer_id == consumer_id,
+            *DeletionObligation.unfiled_at(now - grace),
+        )
+        .order_by(DeletionObligation.due_at)
+        .limit(1)
+    ).first()
+    if oldest is not None:
+        raise Conflict(
+            f"the deletion receipt for consent {oldest.consent_id} was due at "
+            f"{rfc3339(oldest.due_at)}; file it before requesting new consents",
+            slug="deletion-receipt-overdue",
+            consent_id=str(oldest.consent_id),
+            due_at=rfc3339(oldest.due_at),
+        )
+
+
 def _requester(
     session: Session, principal: Principal, consumer_id: uuid.UUID | None
 ) -> tuple[uuid.UUID, ActorRole]:
@@ -222,13 +253,15 @@ def request_consent(
     request: ConsentRequest,
     *,
     catalogue: PurposeCatalogue,
+    receipt_grace: timedelta,
     idempotency_key: str | None = None,
     now: datetime | None = None,
 ) -> tuple[Consent, bool]:
     """Record a PENDING consent for the owner to decide; returns (consent, newly created).
 
     A retry with the same Idempotency-Key and the same request returns the first consent;
-    the same key with a different request is refused, since the client is confused.
+    the same key with a different request is refused, since the client is confused. A
+    consumer that leaves a deletion receipt missing beyond `receipt_grace` gets no new one.
     """
     now = now or utcnow()
     consumer_id, role = _requester(session, principal, request.consumer_id)
@@ -247,6 +280,7 @@ def request_consent(
                     slug="idempotency-key-reused",
                 )
             return earlier, False
+    _refuse_if_receipts_overdue(session, consumer_id, receipt_grace, now)
     terms = _terms_from_request(request, consumer_id, catalogue)
     if terms.validity.end <= now:
         raise Unprocessable(

@@ -119,7 +119,12 @@ def apply_transition(
             event_id=event.id,
         )
     )
-    enqueue(session, topic=transition.topic, key=f"{transition.topic}:{event.id}", payload=payload)
+    enqueue(
+        session,
+        topic=transition.topic,
+        key=f"{transition.topic}:{event.id}",
+        payload={**payload, "event_id": str(event.id)},
+    )
 
 
 def _issue_artefact(

@@ -14,13 +14,13 @@ from sqlalchemy.orm import Session
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.security.principal import Principal
 from app.services.common.events import record_event
-from app.services.delivery.routing import CONSENT_TOPICS, FINANCING_DUPLICATE_TOPIC
+from app.services.delivery.routing import CONSENT_TOPICS, FINANCING_DUPLICATE_TOPIC, NOTICE_TOPIC
 from app.storage.models import ConnectorInstance, Participant, Subscription
 from app.storage.scoping import readable
 from connectors.registry import ConnectorRegistry, UnknownConnectorError, default_registry
 from connectors.spi import Connector, HealthStatus
 
-TOPICS = frozenset({"document.accepted", *CONSENT_TOPICS, FINANCING_DUPLICATE_TOPIC})
+TOPICS = frozenset({"document.accepted", NOTICE_TOPIC, *CONSENT_TOPICS, FINANCING_DUPLICATE_TOPIC})
 
 
 def _reveal(value: Any) -> Any:

@@ -32,6 +32,8 @@ from connectors.registry import UnknownConnectorError, default_registry
 log = structlog.get_logger(__name__)
 
 DELIVERY_TOPIC = "delivery.attempt"
+#: A consumer filed a deletion receipt; both parties of the consent hear of it.
+RECEIPT_TOPIC = "consent.deletion_receipt_filed"
 CONSENT_TOPICS = (
     "consent.requested",
     "consent.activated",
@@ -40,9 +42,12 @@ CONSENT_TOPICS = (
     "consent.resumed",
     "consent.revoked",
     "consent.expired",
+    RECEIPT_TOPIC,
 )
 #: Sent to each lender whose registration another lender's duplicates or resembles.
 FINANCING_DUPLICATE_TOPIC = "financing.duplicate_detected"
+#: A consent stopped giving access; the consumer must acknowledge it by its deadline.
+NOTICE_TOPIC = "notice.issued"
 
 
 def webhook_id(notification: Notification) -> str:

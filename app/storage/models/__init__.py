@@ -20,6 +20,12 @@ from app.storage.models.ledger import (
     LedgerSalts,
     LedgerState,
 )
+from app.storage.models.notices import (
+    DeletionObligation,
+    DeletionReceipt,
+    Notice,
+    ReceiptNonce,
+)
 from app.storage.models.participants import (
     ApiClient,
     ClientAssertion,
@@ -41,6 +47,8 @@ __all__ = [
     "ConsentTransition",
     "DashboardSession",
     "DashboardUser",
+    "DeletionObligation",
+    "DeletionReceipt",
     "Delivery",
     "DeliveryStatus",
     "Document",
@@ -51,6 +59,7 @@ __all__ = [
     "FinancingRegistration",
     "IdempotencyKey",
     "IdentifierScheme",
+    "Notice",
     "Notification",
     "LedgerAnchor",
     "LedgerCheckpoint",
@@ -63,6 +72,7 @@ __all__ = [
     "ParticipantIdentifier",
     "ParticipantRole",
     "ProviderMandate",
+    "ReceiptNonce",
     "Role",
     "Subscription",
     "TaskReceipt",

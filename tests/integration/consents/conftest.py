@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from joserfc.jwk import ECKey
 
 from app.storage.models import Document, Participant
 from tests.support import consent_request_body, save_document
@@ -129,3 +130,28 @@ def make_document(container, parties) -> Callable[..., Document]:
         )
 
     return make
+
+
+@pytest.fixture
+def bank_key(parties, make_client) -> ECKey:
+    """Bank A's private_key_jwt client key: it also signs the bank's receipts."""
+    key = ECKey.generate_key("P-256", parameters={"kid": "bank-a-1"})
+    make_client(parties.bank_a, public_jwk=key.as_dict(private=False))
+    return key
+
+
+@pytest.fixture
+def ended_consent(client, parties, active_consent, consent_action, make_document):
+    """A consent under which bank A fetched two documents, then revoked by the owner."""
+    documents = [make_document(), make_document(), make_document()]
+    consent = active_consent(data_life_days=7)
+    for document in documents[:2]:
+        for path in ("", "/content"):
+            fetched = client.get(
+                f"/v1/data/documents/{document.id}{path}",
+                headers=parties.h("bank_a", consent["id"]),
+            )
+            assert fetched.status_code == 200, fetched.text
+    revoked = consent_action(consent["id"], "revoke", reason="loan declined")
+    assert revoked.status_code == 200, revoked.text
+    return consent, documents

