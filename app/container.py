@@ -9,11 +9,13 @@ import sqlalchemy as sa
 from prometheus_client import CollectorRegistry
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.errors import SetupError
 from app.security.keys import KeyStore
 from app.security.rate_limits import limiter_for
 from app.services.common.outbox import OUTBOX_PENDING
 from app.settings import Settings
 from app.storage.db import make_engine, make_session_factory
+from app.storage.schema import ensure_schema
 from app.storage.uow import UnitOfWork, after_commit_when
 from app.tasks import load_task_modules
 from app.tasks.ledger import install as install_ledger
@@ -32,6 +34,11 @@ class Container:
     def __init__(self, settings: Settings, *, keys: KeyStore | None = None) -> None:
         self.settings = settings
         self.engine: sa.Engine = make_engine(settings.effective_database_url)
+        try:
+            ensure_schema(self.engine)
+        except SetupError:
+            self.engine.dispose()
+            raise
         self.session_factory: sessionmaker[Session] = make_session_factory(self.engine)
         self.keys = keys or self._load_keys()
         self.metrics = CollectorRegistry(auto_describe=True)

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from app.cli.support import refuse
 from app.container import bootstrap
 from app.services.consents.artefacts import InvalidArtefact, verify_artefact
 from app.settings import get_settings
@@ -16,7 +17,6 @@ from app.tasks.consents import expire_consents
 consents_cli = typer.Typer(help="Consent housekeeping and artefact checks.", no_args_is_help=True)
 
 EXIT_INVALID = 1
-EXIT_USAGE = 2
 
 
 @consents_cli.command("expire")
@@ -39,8 +39,7 @@ def verify_artefact_command(
         token = artefact.read_text("ascii").strip()
         keys = json.loads(jwks.read_text("utf-8"))
     except (OSError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_USAGE) from exc
+        refuse(str(exc))
     try:
         payload = verify_artefact(token, keys)
     except InvalidArtefact as exc:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.cli.server import serve
 from app.container import Container, bootstrap
 from app.domain.consent_lifecycle import Action
+from app.errors import SetupError
 from app.security.principal import Principal
 from app.services.consents.purposes import catalogue_for
 from app.services.consents.service import ConsentRequest, request_consent
@@ -27,7 +28,6 @@ from app.services.participants.mandates import grant_mandate
 from app.services.participants.service import add_client, add_user, create_participant
 from app.settings import Settings, get_settings
 from app.storage.base import utcnow
-from app.storage.migrate import upgrade
 from app.storage.models import Participant
 
 #: The sample transport documents are dated December 2023; the purpose caps a range at 730 days.
@@ -87,13 +87,15 @@ class DemoReport:
 
 
 def create_demo(settings: Settings) -> DemoReport:
-    """Wipe `settings.data_dir`, migrate a new SQLite database and register the cast."""
+    """Wipe `settings.data_dir`, create a new SQLite hub there and register the cast."""
     if settings.database_url is not None:
-        raise ValueError("the demo always uses its own SQLite file; unset TRADEGATE_DATABASE_URL")
+        raise SetupError(
+            "the demo always creates its own SQLite hub in --data-dir: unset "
+            "TRADEGATE_DATABASE_URL (to serve that database instead, run `tradegate serve`)"
+        )
     shutil.rmtree(settings.data_dir, ignore_errors=True)
     settings.data_dir.mkdir(parents=True)
-    upgrade(settings.effective_database_url)
-    container = bootstrap(settings)
+    container = bootstrap(settings)  # the new SQLite file migrates itself
     report = DemoReport(base_url=settings.issuer)
     cast: list[Participant] = []
     with container.uow() as uow:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from app.cli.support import EXIT_USAGE, err, open_container
+from app.cli.support import open_container, refuse
 
 keys_cli = typer.Typer(help="Rotate and retire the hub's signing keys.", no_args_is_help=True)
 console = Console()
@@ -37,7 +37,6 @@ def keys_retire(kid: str) -> None:
     try:
         container.keys.retire(kid)
     except KeyStoreError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(EXIT_USAGE) from exc
+        refuse(f"{exc}")
     container.keys.save()
     console.print(f"key {kid} retired")

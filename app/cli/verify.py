@@ -11,14 +11,13 @@ from cryptography import x509
 from pydantic import ValidationError
 from rich.console import Console
 
+from app.cli.support import EXIT_FAILED, refuse
 from app.domain.note import NoteError, NoteVerifier
 from app.ledger.bundle import ProofBundle
 from app.ledger.sinks import TrustAnchors
 from app.ledger.verify import Report, verify_bundle
 
 console = Console()
-err = Console(stderr=True)
-EXIT_FAILED, EXIT_USAGE = 1, 2
 
 
 def _trust(values: list[str]) -> TrustAnchors:
@@ -32,8 +31,7 @@ def _trust(values: list[str]) -> TrustAnchors:
         try:
             trust.certificates += x509.load_pem_x509_certificates(Path(value).read_bytes())
         except (OSError, ValueError) as exc:
-            err.print(f"[red]error:[/red] --trust {value}: {exc}")
-            raise typer.Exit(EXIT_USAGE) from exc
+            refuse(f"--trust {value}: {exc}")
     return trust
 
 
@@ -62,13 +60,11 @@ def verify(
     try:
         verifier = NoteVerifier.from_vkey(log_key)
     except NoteError as exc:
-        err.print(f"[red]error:[/red] --log-key: {exc}")
-        raise typer.Exit(EXIT_USAGE) from exc
+        refuse(f"--log-key: {exc}")
     try:
         parsed = ProofBundle.model_validate_json(bundle.read_bytes())
     except ValidationError as exc:
-        err.print(f"[red]error:[/red] {bundle} is not a proof bundle: {exc.error_count()} errors")
-        raise typer.Exit(EXIT_USAGE) from exc
+        refuse(f"{bundle} is not a proof bundle: {exc.error_count()} errors")
     report = verify_bundle(file.read_bytes(), parsed, [verifier], _trust(trust or []))
     _print_report(report, as_json)
     raise typer.Exit(0 if report.ok else EXIT_FAILED)

@@ -13,10 +13,12 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from joserfc.jwk import ECKey, OKPKey
 
+from app.errors import SetupError
+
 ACTIVE, RETIRING, RETIRED = "active", "retiring", "retired"
 
 
-class KeyStoreError(Exception):
+class KeyStoreError(SetupError):
     """The key file is missing, unreadable or holds no usable key."""
 
 
