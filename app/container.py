@@ -40,7 +40,7 @@ class Container:
             self.engine.dispose()
             raise
         self.session_factory: sessionmaker[Session] = make_session_factory(self.engine)
-        self.keys = keys or self._load_keys()
+        self.keys = keys or KeyStore.of(settings)
         self.metrics = CollectorRegistry(auto_describe=True)
         self.rate_limiter = limiter_for(settings.effective_rate_limit_url)
         load_task_modules(settings.task_modules)
@@ -49,12 +49,6 @@ class Container:
         # After the ledger's trigger, as before: in inline mode events are sequenced first.
         after_commit_when(self.session_factory, OUTBOX_PENDING, self.runner.kick)
         self.metrics.register(OutboxMetrics(self))
-
-    def _load_keys(self) -> KeyStore:
-        if self.settings.env == "production":
-            assert self.settings.keys_file is not None
-            return KeyStore.load(self.settings.keys_file)
-        return KeyStore.load_or_create(self.settings.effective_keys_file)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self._tracked_sessions)

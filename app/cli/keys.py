@@ -1,11 +1,13 @@
-"""`tradegate keys list|rotate|retire`: the hub's signing keys."""
+"""`tradegate keys list|rotate|retire`: the hub's signing keys, in its key file alone."""
 
 from __future__ import annotations
 
 import typer
 from rich.console import Console
 
-from app.cli.support import open_container, refuse
+from app.cli.support import refuse
+from app.security.keys import KeyStore, KeyStoreError
+from app.settings import get_settings
 
 keys_cli = typer.Typer(help="Rotate and retire the hub's signing keys.", no_args_is_help=True)
 console = Console()
@@ -14,29 +16,26 @@ console = Console()
 @keys_cli.command("list")
 def keys_list() -> None:
     """Show the signing keys and their status."""
-    container = open_container()
-    for k in container.keys.describe():
+    for k in KeyStore.of(get_settings()).describe():
         console.print(f"{k['kid']}  {k['status']}  {k['created']}")
 
 
 @keys_cli.command("rotate")
 def keys_rotate() -> None:
     """Add a new signing key; the old one keeps verifying until it is retired."""
-    container = open_container()
-    kid = container.keys.rotate()
-    container.keys.save()
+    keys = KeyStore.of(get_settings())
+    kid = keys.rotate()
+    keys.save()
     console.print(f"new active key {kid}; restart the API replicas to pick it up")
 
 
 @keys_cli.command("retire")
 def keys_retire(kid: str) -> None:
     """Stop publishing and accepting a rotated key (after its tokens have expired)."""
-    from app.security.keys import KeyStoreError
-
-    container = open_container()
+    keys = KeyStore.of(get_settings())
     try:
-        container.keys.retire(kid)
+        keys.retire(kid)
     except KeyStoreError as exc:
         refuse(f"{exc}")
-    container.keys.save()
+    keys.save()
     console.print(f"key {kid} retired")

@@ -32,9 +32,6 @@ NEEDS_SCHEMA: dict[str, list[str]] = {
     "participants list": [],
     "clients add": ["Acme"],
     "users add": ["Acme", "ops@acme.example", "--password", "a-long-password"],
-    "keys list": [],
-    "keys rotate": [],
-    "keys retire": ["es256-old"],
     "connectors instances": [],
     "connectors add": ["Acme", "webhook", "--name", "main", "--config", "{}"],
     "connectors subscribe": [ID, "--topic", "document.accepted"],
@@ -76,6 +73,9 @@ OWN_MISTAKES: dict[str, tuple[list[str], dict[str, str], str]] = {
         "error: [Errno 2] No such file or directory",
     ),
     "connectors list": (["extra"], {}, "unexpected extra argument"),
+    "keys list": ([], {"TRADEGATE_KEYS_FILE": "broken.json"}, "error: cannot read key file"),
+    "keys rotate": ([], {"TRADEGATE_KEYS_FILE": "broken.json"}, "error: cannot read key file"),
+    "keys retire": (["es256-old"], {}, "error: no key es256-old"),
     "ledger deploy-evm": (
         ["--rpc", "http://127.0.0.1:1"],
         {},
@@ -131,7 +131,8 @@ def test_a_command_on_an_unmigrated_postgresql_says_to_migrate(command, run, unm
 
 
 @pytest.mark.parametrize("command", sorted(OWN_MISTAKES))
-def test_a_command_answers_its_own_mistake_without_a_traceback(command, run):
+def test_a_command_answers_its_own_mistake_without_a_traceback(command, run, tmp_path):
+    (tmp_path / "broken.json").write_text("{")
     args, env, said = OWN_MISTAKES[command]
     _, stdout, stderr = run(command, args, env)
     assert said in stdout + stderr
