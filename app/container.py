@@ -13,6 +13,7 @@ from app.errors import SetupError
 from app.security.keys import KeyStore
 from app.security.rate_limits import limiter_for
 from app.services.common.outbox import OUTBOX_PENDING
+from app.services.hub.identity import establish_identity
 from app.settings import Settings
 from app.storage.db import make_engine, make_session_factory
 from app.storage.schema import ensure_schema
@@ -34,13 +35,14 @@ class Container:
     def __init__(self, settings: Settings, *, keys: KeyStore | None = None) -> None:
         self.settings = settings
         self.engine: sa.Engine = make_engine(settings.effective_database_url)
+        self.session_factory: sessionmaker[Session] = make_session_factory(self.engine)
         try:
             ensure_schema(self.engine)
+            self.keys = keys or KeyStore.of(settings)
+            self.settings = self._identified(settings)
         except SetupError:
             self.engine.dispose()
             raise
-        self.session_factory: sessionmaker[Session] = make_session_factory(self.engine)
-        self.keys = keys or KeyStore.of(settings)
         self.metrics = CollectorRegistry(auto_describe=True)
         self.rate_limiter = limiter_for(settings.effective_rate_limit_url)
         load_task_modules(settings.task_modules)
@@ -49,6 +51,13 @@ class Container:
         # After the ledger's trigger, as before: in inline mode events are sequenced first.
         after_commit_when(self.session_factory, OUTBOX_PENDING, self.runner.kick)
         self.metrics.register(OutboxMetrics(self))
+
+    def _identified(self, settings: Settings) -> Settings:
+        """The settings under the identity stored with the hub's data (stored if new)."""
+        with self.session_factory() as session:
+            identified = establish_identity(session, settings, self.keys)
+            session.commit()
+        return identified
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self._tracked_sessions)

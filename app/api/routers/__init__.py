@@ -32,4 +32,5 @@ ROUTERS: list[APIRouter] = [
     mandates.router,
     documents.router,
     ledger.router,
+    ledger.well_known,
 ]

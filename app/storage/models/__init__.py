@@ -6,6 +6,7 @@ from app.storage.models.dashboard import DashboardSession
 from app.storage.models.deliveries import Delivery, DeliveryStatus, FeedCursor, Notification
 from app.storage.models.documents import Document
 from app.storage.models.events import ChainHead, Event, OutboxMessage, TaskReceipt
+from app.storage.models.identity import HubIdentity
 from app.storage.models.intake import IdempotencyKey, ProviderMandate
 from app.storage.models.ledger import (
     LedgerAnchor,
@@ -41,6 +42,7 @@ __all__ = [
     "Document",
     "Event",
     "FeedCursor",
+    "HubIdentity",
     "IdempotencyKey",
     "IdentifierScheme",
     "Notification",
