@@ -10,6 +10,7 @@ import typer
 from cryptography import x509
 from pydantic import ValidationError
 from rich.console import Console
+from rich.text import Text
 
 from app.cli.support import EXIT_FAILED, refuse
 from app.domain.note import NoteError, NoteVerifier
@@ -40,10 +41,16 @@ def _print_report(report: Report, as_json: bool) -> None:
         typer.echo(json.dumps(report.as_dict(), indent=2))
         return
     for check in report.checks:
-        verdict = "[green]ok  [/green]" if check.ok else "[red]FAIL[/red]"
+        if check.ok:
+            verdict = "[green]ok  [/green]"
+        else:
+            verdict = "[yellow]--  [/yellow]" if check.skipped else "[red]FAIL[/red]"
         reason = f" [bold]{check.reason}[/bold]" if check.reason else ""
-        console.print(f"{verdict} {check.name:<10}{reason} {check.detail}", highlight=False)
-    console.print("[green]VERIFIED[/green]" if report.ok else "[red]NOT VERIFIED[/red]")
+        console.print(
+            f"{verdict} {check.name:<10}{reason} {check.detail}", soft_wrap=True, highlight=False
+        )
+    colour = "green" if report.ok else "red"
+    console.print(Text(report.verdict, style=colour), soft_wrap=True, highlight=False)
 
 
 def verify(
@@ -55,6 +62,10 @@ def verify(
         typer.Option("--trust", help="TSA root PEM file, or CHAIN_ID=RPC_URL; repeatable"),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable verdicts")] = False,
+    require_anchor: Annotated[
+        bool,
+        typer.Option("--require-anchor", help="Fail unless an external anchor receipt verifies"),
+    ] = False,
 ) -> None:
     """Verify a document offline: hash, leaf, inclusion, checkpoint signature, anchors."""
     try:
@@ -65,6 +76,12 @@ def verify(
         parsed = ProofBundle.model_validate_json(bundle.read_bytes())
     except ValidationError as exc:
         refuse(f"{bundle} is not a proof bundle: {exc.error_count()} errors")
-    report = verify_bundle(file.read_bytes(), parsed, [verifier], _trust(trust or []))
+    report = verify_bundle(
+        file.read_bytes(),
+        parsed,
+        [verifier],
+        _trust(trust or []),
+        require_anchor=require_anchor,
+    )
     _print_report(report, as_json)
     raise typer.Exit(0 if report.ok else EXIT_FAILED)
