@@ -206,11 +206,11 @@ def demo(
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the API")] = True,
 ) -> None:
     """Create a fresh demo hub (shipper, carrier, two banks, admin), print credentials, serve."""
-    os.environ["TRADEGATE_DATA_DIR"] = str(data_dir)
-    os.environ.setdefault("TRADEGATE_ISSUER", f"http://127.0.0.1:{port}")
-    get_settings.cache_clear()
-    settings: Settings = get_settings()
-    report = create_demo(settings)
+    issuer = os.environ.get("TRADEGATE_ISSUER", f"http://127.0.0.1:{port}")
+    report = create_demo(Settings(data_dir=data_dir, issuer=issuer))
     typer.echo(report.render())
     if serve_after:
+        # The server reads its settings from the environment, and the issuer from the hub.
+        os.environ["TRADEGATE_DATA_DIR"] = str(data_dir)
+        get_settings.cache_clear()
         serve(host="127.0.0.1", port=port, workers=1)

@@ -55,7 +55,21 @@ ProofReader = Annotated[Principal, Depends(require_any_scope("ledger:read", "doc
 @router.get(
     "/ledger/checkpoint",
     summary="The latest signed checkpoint (C2SP tlog-checkpoint as a signed note)",
-    responses={200: {"content": {"text/plain": {}, "application/json": {}}}},
+    responses={
+        200: {
+            "content": {"text/plain": {}, "application/json": {}},
+            "headers": {
+                LOG_KEY_HEADER: {
+                    "description": "The log's verifier key (text answer)",
+                    "schema": {"type": "string"},
+                },
+                "Link": {
+                    "description": f"{LOG_KEY_DOCUMENT}, which describes the log",
+                    "schema": {"type": "string"},
+                },
+            },
+        }
+    },
 )
 def checkpoint(request: Request, uow: UowDep, container: ContainerDep) -> Response:
     current = svc.current_checkpoint(uow.session)

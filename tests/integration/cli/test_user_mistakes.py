@@ -73,6 +73,11 @@ OWN_MISTAKES: dict[str, tuple[list[str], dict[str, str], str]] = {
         "error: [Errno 2] No such file or directory",
     ),
     "connectors list": (["extra"], {}, "unexpected extra argument"),
+    "openapi": (
+        ["--out", "no-such-dir/openapi.json"],
+        {},
+        "error: cannot write no-such-dir/openapi.json: No such file or directory",
+    ),
     "keys list": ([], {"TRADEGATE_KEYS_FILE": "broken.json"}, "error: cannot read key file"),
     "keys rotate": ([], {"TRADEGATE_KEYS_FILE": "broken.json"}, "error: cannot read key file"),
     "keys retire": (["es256-old"], {}, "error: no key es256-old"),
