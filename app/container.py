@@ -11,12 +11,15 @@ import sqlalchemy as sa
 from prometheus_client import CollectorRegistry
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.errors import SetupError
 from app.security.keys import KeyStore
 from app.security.rate_limits import limiter_for
 from app.services.common.outbox import OUTBOX_PENDING
+from app.services.hub.identity import establish_identity
 from app.settings import Settings
 from app.storage.base import utcnow
 from app.storage.db import make_engine, make_session_factory
+from app.storage.schema import ensure_schema
 from app.storage.uow import UnitOfWork, after_commit_when
 from app.tasks import load_task_modules
 from app.tasks.ledger import install as install_ledger
@@ -45,7 +48,13 @@ class Container:
         self.clock = clock
         self.engine: sa.Engine = make_engine(settings.effective_database_url)
         self.session_factory: sessionmaker[Session] = make_session_factory(self.engine)
-        self.keys = keys or self._load_keys()
+        try:
+            ensure_schema(self.engine)
+            self.keys = keys or KeyStore.of(settings)
+            self.settings = self._identified(settings)
+        except SetupError:
+            self.engine.dispose()
+            raise
         self.metrics = CollectorRegistry(auto_describe=True)
         self.rate_limiter = limiter_for(settings.effective_rate_limit_url)
         load_task_modules(settings.task_modules)
@@ -56,11 +65,12 @@ class Container:
         self.metrics.register(OutboxMetrics(self))
         self.metrics.register(NoticeMetrics(self))
 
-    def _load_keys(self) -> KeyStore:
-        if self.settings.env == "production":
-            assert self.settings.keys_file is not None
-            return KeyStore.load(self.settings.keys_file)
-        return KeyStore.load_or_create(self.settings.effective_keys_file)
+    def _identified(self, settings: Settings) -> Settings:
+        """The settings under the identity stored with the hub's data (stored if new)."""
+        with self.session_factory() as session:
+            identified = establish_identity(session, settings, self.keys)
+            session.commit()
+        return identified
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self._tracked_sessions)

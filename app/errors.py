@@ -90,3 +90,12 @@ class TooManyRequests(ProblemError):
 
 class ServiceUnavailable(ProblemError):
     status, slug, title = 503, "service-unavailable", "Service unavailable"
+
+
+class SetupError(Exception):
+    """The hub cannot run as configured; the message is one line that says what to do.
+
+    Raised before any request is served (an unmigrated database, a configuration that
+    contradicts the stored identity, an unusable key file), so commands print it instead
+    of a traceback and the server refuses to start.
+    """

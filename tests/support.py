@@ -4,6 +4,7 @@ import hashlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -185,8 +186,8 @@ class ManagedProcess:
     #: How long `stop` lets the process finish its work before killing it.
     stop_timeout: float = 20
 
-    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
-        self.args, self.env, self.log = args, env, log
+    def __init__(self, args: list[str], env: dict[str, str], log: Path, cwd: Path = REPO) -> None:
+        self.args, self.env, self.log, self.cwd = args, env, log, cwd
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -194,7 +195,7 @@ class ManagedProcess:
         self.proc = subprocess.Popen(
             self.args,
             env=self.env,
-            cwd=REPO,
+            cwd=self.cwd,
             stdout=handle,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -238,6 +239,13 @@ class WorkerProcess(ManagedProcess):
             settings_env(settings),
             log or (settings.data_dir / "worker.log"),
         )
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def wait_until(predicate, timeout: float = 30.0, interval: float = 0.1) -> bool:  # type: ignore[no-untyped-def]

@@ -35,6 +35,7 @@ PUBLIC_OPERATIONS = frozenset(
         ("POST", "/oauth/token"),
         ("GET", "/.well-known/jwks.json"),
         ("GET", "/.well-known/oauth-authorization-server"),
+        ("GET", "/.well-known/tradegate-log"),
         ("GET", "/v1/ledger/checkpoint"),
         ("GET", "/v1/ledger/proof/inclusion"),
         ("GET", "/v1/ledger/proof/consistency"),

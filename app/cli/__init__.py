@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
 from app.cli.audit import audit_cli
@@ -19,13 +17,13 @@ from app.cli.mandates import mandates_cli
 from app.cli.openapi import openapi
 from app.cli.participants import participants_cli
 from app.cli.server import PASSTHROUGH, beat, migrate, serve, worker
-from app.cli.support import EXIT_USAGE, err
+from app.cli.support import Commands
 from app.cli.users import users_cli
 from app.cli.validate import validate_command
 from app.cli.verify import verify
-from app.errors import ProblemError
 
 cli = typer.Typer(
+    cls=Commands,
     help="Tradegate trade-document interchange hub.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -52,8 +50,4 @@ cli.add_typer(financing_cli, name="financing")
 
 
 def main() -> None:
-    try:
-        cli()
-    except ProblemError as exc:  # from commands that do not use operator_session
-        err.print(f"[red]error:[/red] {exc.detail}")
-        sys.exit(EXIT_USAGE)
+    cli()

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from app.cli.support import EXIT_USAGE, err, operator_session
+from app.cli.support import operator_session, refuse
 
 clients_cli = typer.Typer(help="Manage OAuth API clients.", no_args_is_help=True)
 
@@ -28,8 +28,7 @@ def clients_add(
         try:
             public_jwk = json.loads(jwk.read_text())
         except (OSError, ValueError) as exc:
-            err.print(f"[red]error:[/red] cannot read JWK: {exc}")
-            raise typer.Exit(EXIT_USAGE) from exc
+            refuse(f"cannot read JWK: {exc}")
     with operator_session() as session:
         p = find_participant(session, participant)
         new = add_client(session, p, name=name, scopes=scope, public_jwk=public_jwk, actor="cli")

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from app.cli.support import EXIT_USAGE, err, operator_session, parse_uuid
+from app.cli.support import operator_session, parse_uuid, refuse
 from app.container import bootstrap
 from app.security.principal import SYSTEM
 from app.settings import get_settings
@@ -28,11 +28,9 @@ def _config(raw: str) -> dict[str, Any]:
         text = Path(raw[1:]).read_text() if raw.startswith("@") else raw
         value = json.loads(text)
     except (OSError, ValueError) as exc:
-        err.print(f"[red]error:[/red] config is not readable JSON: {exc}")
-        raise typer.Exit(EXIT_USAGE) from exc
+        refuse(f"config is not readable JSON: {exc}")
     if not isinstance(value, dict):
-        err.print("[red]error:[/red] config must be a JSON object")
-        raise typer.Exit(EXIT_USAGE)
+        refuse("config must be a JSON object")
     return value
 
 

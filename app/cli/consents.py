@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
+from app.cli.support import refuse
 from app.cli.verify import trust_anchors
 from app.container import bootstrap
 from app.domain.deletion_receipt import ReceiptRejected
@@ -25,7 +26,6 @@ from app.tasks.consents import expire_consents
 consents_cli = typer.Typer(help="Consent housekeeping and artefact checks.", no_args_is_help=True)
 
 EXIT_INVALID = 1
-EXIT_USAGE = 2
 
 
 @consents_cli.command("expire")
@@ -48,8 +48,7 @@ def verify_artefact_command(
         token = artefact.read_text("ascii").strip()
         keys = json.loads(jwks.read_text("utf-8"))
     except (OSError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_USAGE) from exc
+        refuse(str(exc))
     try:
         payload = verify_artefact(token, keys)
     except InvalidArtefact as exc:
@@ -106,8 +105,7 @@ def verify_receipt_command(
         keys = _keys(jwks)
         verifiers = [NoteVerifier.from_vkey(log_key)] if log_key else []
     except (OSError, ValueError, ValidationError, NoteError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_USAGE) from exc
+        refuse(str(exc))
     try:
         moment = (at if at.tzinfo else at.replace(tzinfo=UTC)) if at else datetime.now(UTC)
         signed = verify_receipt_offline(token, keys, moment)

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from app.cli.support import EXIT_USAGE, err, open_container, operator_session, parse_uuid
+from app.cli.support import open_container, operator_session, parse_uuid, refuse
 from app.security.principal import SYSTEM
 from app.storage.models import DeliveryStatus
 
@@ -48,8 +48,7 @@ def deliveries_retry(
     from app.services.delivery.deliveries import replay_dead, replay_delivery
 
     if (delivery is None) == (not dead):
-        err.print("[red]error:[/red] give a delivery id or --dead (not both)")
-        raise typer.Exit(EXIT_USAGE)
+        refuse("give a delivery id or --dead (not both)")
     with operator_session() as session:
         if dead:
             count = replay_dead(session, SYSTEM)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.cli.server import serve
 from app.container import Container, bootstrap
 from app.domain.consent_lifecycle import Action
+from app.errors import SetupError
 from app.security.principal import Principal
 from app.services.consents.purposes import catalogue_for
 from app.services.consents.service import ConsentRequest, request_consent
@@ -27,8 +28,8 @@ from app.services.participants.mandates import grant_mandate
 from app.services.participants.service import add_client, add_user, create_participant
 from app.settings import Settings, get_settings
 from app.storage.base import utcnow
-from app.storage.migrate import upgrade
 from app.storage.models import Participant
+from app.tasks.ledger import anchor, sequence
 
 #: The sample transport documents are dated December 2023; the purpose caps a range at 730 days.
 DEMO_DATA_FROM = datetime(2023, 1, 1, tzinfo=UTC)
@@ -87,13 +88,15 @@ class DemoReport:
 
 
 def create_demo(settings: Settings) -> DemoReport:
-    """Wipe `settings.data_dir`, migrate a new SQLite database and register the cast."""
+    """Wipe `settings.data_dir`, create a new SQLite hub there and register the cast."""
     if settings.database_url is not None:
-        raise ValueError("the demo always uses its own SQLite file; unset TRADEGATE_DATABASE_URL")
+        raise SetupError(
+            "the demo always creates its own SQLite hub in --data-dir: unset "
+            "TRADEGATE_DATABASE_URL (to serve that database instead, run `tradegate serve`)"
+        )
     shutil.rmtree(settings.data_dir, ignore_errors=True)
     settings.data_dir.mkdir(parents=True)
-    upgrade(settings.effective_database_url)
-    container = bootstrap(settings)
+    container = bootstrap(settings)  # the new SQLite file migrates itself
     report = DemoReport(base_url=settings.issuer)
     cast: list[Participant] = []
     with container.uow() as uow:
@@ -122,6 +125,9 @@ def create_demo(settings: Settings) -> DemoReport:
         report.active_consent = _trade(container, uow.session, shipper, carrier, bank_a, bank_b)
         uow.commit()
     container.runner.drain()
+    # The demo's log starts integrated and anchored, so its documents verify at once.
+    sequence(container)
+    anchor(container)
     container.close()
     return report
 
@@ -201,11 +207,11 @@ def demo(
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the API")] = True,
 ) -> None:
     """Create a fresh demo hub (shipper, carrier, two banks, admin), print credentials, serve."""
-    os.environ["TRADEGATE_DATA_DIR"] = str(data_dir)
-    os.environ.setdefault("TRADEGATE_ISSUER", f"http://127.0.0.1:{port}")
-    get_settings.cache_clear()
-    settings: Settings = get_settings()
-    report = create_demo(settings)
+    issuer = os.environ.get("TRADEGATE_ISSUER", f"http://127.0.0.1:{port}")
+    report = create_demo(Settings(data_dir=data_dir, issuer=issuer))
     typer.echo(report.render())
     if serve_after:
+        # The server reads its settings from the environment, and the issuer from the hub.
+        os.environ["TRADEGATE_DATA_DIR"] = str(data_dir)
+        get_settings.cache_clear()
         serve(host="127.0.0.1", port=port, workers=1)

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from app.cli.support import open_container
+from app.cli.support import open_container, refuse
 
 ledger_cli = typer.Typer(help="Inspect, sequence, anchor and audit the transparency log.")
 console = Console()
@@ -137,9 +137,15 @@ def deploy_evm(
     ] = None,
 ) -> None:
     """Deploy the CheckpointAnchor contract and print the sink URL to configure."""
+    from app.ledger.sinks import AnchorError
     from app.ledger.sinks.evm import connect, deploy_contract
 
     web3 = connect(rpc)
-    address = deploy_contract(web3, private_key=private_key)
+    if not web3.is_connected():
+        refuse(f"no JSON-RPC node answers at {rpc}: check --rpc")
+    try:
+        address = deploy_contract(web3, private_key=private_key)
+    except AnchorError as exc:
+        refuse(f"the contract was not deployed: {exc}")
     scheme, rest = rpc.split("://", 1)
     typer.echo(f"evm+{scheme}://{rest}?chain_id={web3.eth.chain_id}&contract={address}")

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from app.api.openapi import render
+from app.cli.support import refuse
 from app.main import create_app
 from app.settings import Settings
 from app.storage.migrate import upgrade
@@ -27,5 +28,8 @@ def openapi(
         app.state.container.close()
     if out is None:
         sys.stdout.write(text)
-    else:
+        return
+    try:
         out.write_text(text)
+    except OSError as exc:
+        refuse(f"cannot write {out}: {exc.strerror or exc}")

@@ -10,15 +10,15 @@ import typer
 from cryptography import x509
 from pydantic import ValidationError
 from rich.console import Console
+from rich.text import Text
 
+from app.cli.support import EXIT_FAILED, refuse
 from app.domain.note import NoteError, NoteVerifier
 from app.ledger.bundle import ProofBundle
 from app.ledger.sinks import TrustAnchors
 from app.ledger.verify import Report, verify_bundle
 
 console = Console()
-err = Console(stderr=True)
-EXIT_FAILED, EXIT_USAGE = 1, 2
 
 
 def trust_anchors(values: list[str]) -> TrustAnchors:
@@ -32,8 +32,7 @@ def trust_anchors(values: list[str]) -> TrustAnchors:
         try:
             trust.certificates += x509.load_pem_x509_certificates(Path(value).read_bytes())
         except (OSError, ValueError) as exc:
-            err.print(f"[red]error:[/red] --trust {value}: {exc}")
-            raise typer.Exit(EXIT_USAGE) from exc
+            refuse(f"--trust {value}: {exc}")
     return trust
 
 
@@ -42,10 +41,16 @@ def _print_report(report: Report, as_json: bool) -> None:
         typer.echo(json.dumps(report.as_dict(), indent=2))
         return
     for check in report.checks:
-        verdict = "[green]ok  [/green]" if check.ok else "[red]FAIL[/red]"
+        if check.ok:
+            verdict = "[green]ok  [/green]"
+        else:
+            verdict = "[yellow]--  [/yellow]" if check.skipped else "[red]FAIL[/red]"
         reason = f" [bold]{check.reason}[/bold]" if check.reason else ""
-        console.print(f"{verdict} {check.name:<10}{reason} {check.detail}", highlight=False)
-    console.print("[green]VERIFIED[/green]" if report.ok else "[red]NOT VERIFIED[/red]")
+        console.print(
+            f"{verdict} {check.name:<10}{reason} {check.detail}", soft_wrap=True, highlight=False
+        )
+    colour = "green" if report.ok else "red"
+    console.print(Text(report.verdict, style=colour), soft_wrap=True, highlight=False)
 
 
 def verify(
@@ -57,18 +62,26 @@ def verify(
         typer.Option("--trust", help="TSA root PEM file, or CHAIN_ID=RPC_URL; repeatable"),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable verdicts")] = False,
+    require_anchor: Annotated[
+        bool,
+        typer.Option("--require-anchor", help="Fail unless an external anchor receipt verifies"),
+    ] = False,
 ) -> None:
     """Verify a document offline: hash, leaf, inclusion, checkpoint signature, anchors."""
     try:
         verifier = NoteVerifier.from_vkey(log_key)
     except NoteError as exc:
-        err.print(f"[red]error:[/red] --log-key: {exc}")
-        raise typer.Exit(EXIT_USAGE) from exc
+        refuse(f"--log-key: {exc}")
     try:
         parsed = ProofBundle.model_validate_json(bundle.read_bytes())
     except ValidationError as exc:
-        err.print(f"[red]error:[/red] {bundle} is not a proof bundle: {exc.error_count()} errors")
-        raise typer.Exit(EXIT_USAGE) from exc
-    report = verify_bundle(file.read_bytes(), parsed, [verifier], trust_anchors(trust or []))
+        refuse(f"{bundle} is not a proof bundle: {exc.error_count()} errors")
+    report = verify_bundle(
+        file.read_bytes(),
+        parsed,
+        [verifier],
+        trust_anchors(trust or []),
+        require_anchor=require_anchor,
+    )
     _print_report(report, as_json)
     raise typer.Exit(0 if report.ok else EXIT_FAILED)

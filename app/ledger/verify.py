@@ -2,7 +2,9 @@
 
 ``verify_inclusion`` and ``verify_consistency`` are the strict RFC 9162 §2.1.3.2 / §2.1.4.2
 verifiers; ``verify_bundle`` checks a document against a proof bundle and says, check by
-check, what holds and why not.
+check, what holds and why not. A bundle without an external anchor (a hub anchoring to
+``none://``, or a leaf not anchored yet) verifies on the hub's signed checkpoint alone and says
+so; a verifier that requires an external witness asks for it with ``require_anchor``.
 """
 
 from __future__ import annotations
@@ -60,14 +62,27 @@ __all__ = [
 ]
 
 
+#: Receipt kind of the ``none://`` sink, which records that nothing was anchored.
+NO_ANCHOR_KIND = "none"
+
+
+#: How a verdict names a check whose id alone would not say what it covers.
+_SAID = {"checkpoint": "signed checkpoint", "log": "live log"}
+
+
 @dataclass(frozen=True)
 class Check:
-    """One verdict: ``ok`` or not, a stable ``reason`` code when not, and a human detail."""
+    """One verdict: ``ok`` or not, a stable ``reason`` code when not, and a human detail.
+
+    A ``skipped`` check had nothing to verify (no external anchor): it neither passes nor
+    fails the report, and its ``reason`` says why it was skipped.
+    """
 
     name: str
     ok: bool
     reason: str | None = None
     detail: str = ""
+    skipped: bool = False
 
 
 @dataclass
@@ -78,21 +93,46 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        """True when every check passed."""
-        return bool(self.checks) and all(c.ok for c in self.checks)
+        """True when every check passed or had nothing to verify."""
+        return bool(self.checks) and all(c.ok or c.skipped for c in self.checks)
+
+    @property
+    def anchored(self) -> bool:
+        """True when an external anchor receipt verified."""
+        return any(c.name == "anchor" and c.ok for c in self.checks)
 
     @property
     def reasons(self) -> list[str]:
         """Reason codes of the failed checks."""
-        return [c.reason for c in self.checks if not c.ok and c.reason]
+        return [c.reason for c in self.checks if not (c.ok or c.skipped) and c.reason]
+
+    @property
+    def verdict(self) -> str:
+        """One sentence for a person: what was verified, or why not."""
+        if not self.ok:
+            return f"NOT VERIFIED: {', '.join(self.reasons) or 'nothing was checked'}"
+        passed = ", ".join(_SAID.get(c.name, c.name) for c in self.checks if c.ok)
+        if self.anchored:
+            return f"VERIFIED: {passed}"
+        unanchored = next((c for c in self.checks if c.name == "anchor" and c.skipped), None)
+        why = unanchored.detail if unanchored else "no anchor was checked"
+        return f"VERIFIED: {passed}; not anchored outside the hub: {why}"
 
     def as_dict(self) -> dict[str, Any]:
         """JSON shape used by the API and the CLI."""
         return {
             "verified": self.ok,
+            "anchored": self.anchored,
+            "verdict": self.verdict,
             "reasons": self.reasons,
             "checks": [
-                {"check": c.name, "ok": c.ok, "reason": c.reason, "detail": c.detail}
+                {
+                    "check": c.name,
+                    "ok": c.ok,
+                    "skipped": c.skipped,
+                    "reason": c.reason,
+                    "detail": c.detail,
+                }
                 for c in self.checks
             ],
         }
@@ -187,17 +227,36 @@ def _check_inclusion(bundle: ProofBundle, digest: bytes, checkpoint: Checkpoint)
     return Check("inclusion", True, detail=f"leaf {bundle.leaf.index} of {checkpoint.size}")
 
 
+def _unanchored(bundle: ProofBundle, require_anchor: bool) -> Check:
+    """The verdict on a bundle with no external anchor receipt to check."""
+    if bundle.anchors:
+        reason = "no_external_anchor"
+        detail = (
+            "no external anchor is configured (the hub anchors to none://), so the hub's "
+            "signed checkpoint is the only witness"
+        )
+    else:
+        reason = "anchor_missing"
+        detail = (
+            "the bundle carries no anchor receipt yet (or the hub anchors nowhere), so the "
+            "hub's signed checkpoint is the only witness"
+        )
+    return Check("anchor", False, reason, detail, skipped=not require_anchor)
+
+
 def _check_anchors(
     bundle: ProofBundle,
     checkpoint: Checkpoint,
     verifiers: Sequence[NoteVerifier],
     trust: TrustAnchors,
+    require_anchor: bool,
 ) -> Check:
-    if not bundle.anchors:
-        return Check("anchor", False, "anchor_missing", "the bundle carries no anchor receipt")
+    external = [a for a in bundle.anchors if a.receipt.get("kind") != NO_ANCHOR_KIND]
+    if not external:
+        return _unanchored(bundle, require_anchor)
     problems: list[str] = []
     reasons: list[str] = []
-    for anchor in bundle.anchors:
+    for anchor in external:
         try:
             anchored = _open(anchor.checkpoint, verifiers, bundle.origin)
         except NoteError as exc:
@@ -235,11 +294,14 @@ def verify_bundle(
     bundle: ProofBundle,
     verifiers: Sequence[NoteVerifier],
     trust: TrustAnchors | None = None,
+    *,
+    require_anchor: bool = False,
 ) -> Report:
     """Check a document (or, with ``content=None``, the event alone) against its bundle.
 
     Order matters for the reasons a user sees: document, event, leaf, checkpoint signature,
-    inclusion, then at least one anchor whose checkpoint the bundle's tree grew into.
+    inclusion, then at least one anchor whose checkpoint the bundle's tree grew into. Without
+    an external anchor receipt the anchor check is skipped, or fails with ``require_anchor``.
     """
     trust = trust or TrustAnchors()
     report = Report()
@@ -261,5 +323,5 @@ def verify_bundle(
     )
     if digest is not None:
         report.checks.append(_check_inclusion(bundle, digest, checkpoint))
-    report.checks.append(_check_anchors(bundle, checkpoint, verifiers, trust))
+    report.checks.append(_check_anchors(bundle, checkpoint, verifiers, trust, require_anchor))
     return report

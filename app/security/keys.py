@@ -15,13 +15,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from joserfc.jwk import ECKey, OKPKey
 
 from app.domain.fingerprints import FingerprintKey, Keyring
+from app.errors import SetupError
+from app.settings import Settings
 
 ACTIVE, RETIRING, RETIRED = "active", "retiring", "retired"
 #: JWK ``use`` of the symmetric secrets that key document fingerprints.
 FINGERPRINT_USE = "fingerprint"
 
 
-class KeyStoreError(Exception):
+class KeyStoreError(SetupError):
     """The key file is missing, unreadable or holds no usable key."""
 
 
@@ -114,6 +116,15 @@ class KeyStore:
         if path is not None:
             store.save()
         return store
+
+    @classmethod
+    def of(cls, settings: Settings) -> KeyStore:
+        """The hub's keys: the configured file in production, else created on first use."""
+        if settings.env == "production":
+            if settings.keys_file is None:
+                raise KeyStoreError("TRADEGATE_KEYS_FILE must be set in production")
+            return cls.load(settings.keys_file)
+        return cls.load_or_create(settings.effective_keys_file)
 
     @classmethod
     def load_or_create(cls, path: Path) -> KeyStore:

@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.errors import SetupError
+
 #: A pooled connection idle for longer than this is pinged before it is handed out.
 PING_AFTER_IDLE_SECONDS = 1.0
 _IDLE_SINCE = "tradegate.idle_since"
@@ -16,7 +18,11 @@ _IDLE_SINCE = "tradegate.idle_since"
 
 def make_engine(url: str, **kwargs: Any) -> sa.Engine:
     """Create an engine; SQLite gets WAL, foreign keys and writer-serialising transactions."""
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+        parsed.get_dialect()
+    except sa.exc.ArgumentError as exc:
+        raise SetupError(f"the database URL is not usable (TRADEGATE_DATABASE_URL): {exc}") from exc
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             from pathlib import Path

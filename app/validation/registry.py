@@ -29,7 +29,7 @@ from app.validation.xml_schema import XmlSchemaValidator
 DEFAULT_SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas"
 
 #: Version of the business rules and facts extraction; part of every document's provenance.
-RULESET_VERSION = "2026.11.1"
+RULESET_VERSION = "2026.12.1"
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import uuid
@@ -26,7 +25,7 @@ from app.storage.migrate import upgrade
 from app.storage.models import Participant
 from tests.conftest import service_missing
 from tests.integration.dashboard.conftest import transport_document
-from tests.support import REPO, settings_env, wait_until
+from tests.support import REPO, free_port, settings_env, wait_until
 
 PASSWORD = "e2e password long enough"
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
@@ -39,12 +38,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -88,7 +81,7 @@ class Hub:
 @pytest.fixture(scope="session")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     data_dir = tmp_path_factory.mktemp("e2e-hub")
-    port = _free_port()
+    port = free_port()
     settings = Settings(
         env="test",
         data_dir=data_dir,

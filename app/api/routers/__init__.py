@@ -38,4 +38,5 @@ ROUTERS: list[APIRouter] = [
     documents.router,
     financing.router,
     ledger.router,
+    ledger.well_known,
 ]

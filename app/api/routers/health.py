@@ -13,7 +13,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from app.api.deps import ContainerDep
 from app.api.problems import problem_body, problem_response
 from app.container import Container
+from app.errors import SetupError
 from app.services.ledger.log import anchoring_health
+from app.storage.schema import schema_status
 
 router = APIRouter(tags=["operations"])
 ReadinessCheck = Callable[[Container], str | None]
@@ -26,6 +28,13 @@ def _database(container: Container) -> str | None:
     except Exception as exc:
         return f"database unreachable: {type(exc).__name__}"
     return None
+
+
+def _schema(container: Container) -> str | None:
+    try:
+        return schema_status(container.engine).problem
+    except SetupError as exc:
+        return str(exc)
 
 
 def _broker(container: Container) -> str | None:
@@ -52,6 +61,7 @@ def _ledger(container: Container) -> str | None:
 # Other components add their own checks here (a check returns None or why it fails).
 READINESS_CHECKS: dict[str, ReadinessCheck] = {
     "database": _database,
+    "schema": _schema,
     "broker": _broker,
     "ledger": _ledger,
 }
@@ -62,7 +72,10 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Readiness: database and broker reachable, writes accepted")
+@router.get(
+    "/readyz",
+    summary="Readiness: database reachable and migrated, broker reachable, writes accepted",
+)
 def readyz(container: ContainerDep) -> Response:
     checks = {name: check(container) for name, check in READINESS_CHECKS.items()}
     failed = {name: reason for name, reason in checks.items() if reason}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import uuid
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
@@ -23,7 +24,25 @@ from app.services.ledger import log as svc
 from app.services.ledger.verification import parse_bundle, verify_upload
 
 router = APIRouter(prefix="/v1", tags=["ledger"])
+well_known = APIRouter(tags=["ledger"])
 NOTE_TYPE = "text/plain; charset=utf-8"
+#: Where the hub publishes its log's name and verifier key for verifiers to pin.
+LOG_KEY_DOCUMENT = "/.well-known/tradegate-log"
+#: The checkpoint's text answer names the key that verifies it, and where it is described.
+LOG_KEY_HEADER = "Tradegate-Log-Key"
+
+
+@well_known.get(LOG_KEY_DOCUMENT, summary="The log's origin and verifier key, to pin")
+def log_key_document(container: ContainerDep) -> dict[str, Any]:
+    settings = container.settings
+    return {
+        "issuer": settings.issuer,
+        "origin": settings.effective_ledger_origin,
+        "log_key": svc.log_verifier(settings, container.keys).vkey,
+        "signature": "C2SP signed-note, Ed25519",
+        "checkpoint": f"{settings.issuer}/v1/ledger/checkpoint",
+        "anchor_sinks": [urlsplit(url).scheme for url in settings.ledger_anchor_urls],
+    }
 
 
 def _b64(hashes: list[bytes]) -> list[str]:
@@ -36,7 +55,21 @@ ProofReader = Annotated[Principal, Depends(require_any_scope("ledger:read", "doc
 @router.get(
     "/ledger/checkpoint",
     summary="The latest signed checkpoint (C2SP tlog-checkpoint as a signed note)",
-    responses={200: {"content": {"text/plain": {}, "application/json": {}}}},
+    responses={
+        200: {
+            "content": {"text/plain": {}, "application/json": {}},
+            "headers": {
+                LOG_KEY_HEADER: {
+                    "description": "The log's verifier key (text answer)",
+                    "schema": {"type": "string"},
+                },
+                "Link": {
+                    "description": f"{LOG_KEY_DOCUMENT}, which describes the log",
+                    "schema": {"type": "string"},
+                },
+            },
+        }
+    },
 )
 def checkpoint(request: Request, uow: UowDep, container: ContainerDep) -> Response:
     current = svc.current_checkpoint(uow.session)
@@ -51,7 +84,14 @@ def checkpoint(request: Request, uow: UowDep, container: ContainerDep) -> Respon
                 "log_key": svc.log_verifier(settings, keys).vkey,
             }
         )
-    return PlainTextResponse(current.note, media_type=NOTE_TYPE)
+    return PlainTextResponse(
+        current.note,
+        media_type=NOTE_TYPE,
+        headers={
+            LOG_KEY_HEADER: svc.log_verifier(container.settings, container.keys).vkey,
+            "Link": f'<{LOG_KEY_DOCUMENT}>; rel="describedby"',
+        },
+    )
 
 
 @router.get("/ledger/proof/inclusion", summary="RFC 9162 inclusion proof (audit path)")

@@ -11,6 +11,7 @@ from app.storage.models.financing import (
     FinancingProbe,
     FinancingRegistration,
 )
+from app.storage.models.identity import HubIdentity
 from app.storage.models.intake import IdempotencyKey, ProviderMandate
 from app.storage.models.ledger import (
     LedgerAnchor,
@@ -57,6 +58,7 @@ __all__ = [
     "FinancingFingerprint",
     "FinancingProbe",
     "FinancingRegistration",
+    "HubIdentity",
     "IdempotencyKey",
     "IdentifierScheme",
     "Notice",

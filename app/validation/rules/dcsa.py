@@ -1,7 +1,10 @@
-"""DCSA eBL 3.0.3 Transport Document rules the JSON Schema cannot express (R01-R18, W01-W03).
+"""DCSA eBL 3.0.3 Transport Document rules the JSON Schema cannot express (R01-R22, W01-W05).
 
-Each rule restates a condition written in the descriptions of DCSA's ``EBL_v3.0.3.yaml``.
-W01-W03 are warnings because DCSA's own published examples break them.
+Each rule restates a condition written in the descriptions of DCSA's ``EBL_v3.0.3.yaml``;
+``schemas/README.md`` maps every ``**Condition:**`` sentence there to its rule, or says why it
+has none. W01-W03 are warnings because DCSA's own published examples break them; W04 and W05
+because the specification itself leaves room (carriers may allow more lines; a document need
+not name the mode of a pre- or on-carriage the carrier organises).
 """
 
 from __future__ import annotations
@@ -348,6 +351,80 @@ def _references_unique(doc: TransportDocument) -> Hits:
             seen.add(key)
 
 
+def _consignee_or_endorsee(doc: TransportDocument) -> Hits:
+    # On a straight document the endorsee is wrong by itself (R09); say it once.
+    if (
+        doc.fields.get("isToOrder") is not False
+        and "consignee" in doc.parties
+        and "endorsee" in doc.parties
+    ):
+        yield Violation(
+            ("documentParties", "endorsee"),
+            "consignee and endorsee are mutually exclusive: a to-order document names one or "
+            "the other",
+        )
+
+
+def _packagings(doc: TransportDocument) -> Iterator[tuple[JsonPath, TD, bool]]:
+    """Every cargo item's outer packaging with its path, and whether it holds dangerous goods."""
+    for i, j, cargo in doc.cargo_items:
+        packaging = _dict(cargo.get("outerPackaging"))
+        yield (
+            _cargo_path(i, j, "outerPackaging"),
+            packaging,
+            bool(_list(packaging.get("dangerousGoods"))),
+        )
+
+
+def _imo_packaging_only_for_dangerous_goods(doc: TransportDocument) -> Hits:
+    for path, packaging, dangerous in _packagings(doc):
+        if "imoPackagingCode" in packaging and not dangerous:
+            yield Violation(
+                (*path, "imoPackagingCode"),
+                "an IMO packaging code applies only to dangerous goods: use packageCode",
+            )
+
+
+def _package_code_only_without_imo_code(doc: TransportDocument) -> Hits:
+    for path, packaging, dangerous in _packagings(doc):
+        if dangerous and "imoPackagingCode" in packaging and "packageCode" in packaging:
+            yield Violation(
+                (*path, "packageCode"),
+                "dangerous goods with an imoPackagingCode take no packageCode",
+            )
+
+
+#: Locations whose description expects every way they are given to point at the same place,
+#: with the member that holds their country code.
+_LOCATIONS = (
+    ("placeOfReceipt", "address"),
+    ("portOfLoading", "city"),
+    ("portOfDischarge", "city"),
+    ("placeOfDelivery", "address"),
+    ("onwardInlandRouting", "address"),
+)
+#: ISO 3166 user-assigned code DCSA allows when the country is unknown.
+_UNKNOWN_COUNTRY = "ZZ"
+
+
+def _location_country_agrees(doc: TransportDocument) -> Hits:
+    for name, holder in _LOCATIONS:
+        location = _dict(doc.transports.get(name))
+        code = location.get("UNLocationCode")
+        country = _dict(location.get(holder)).get("countryCode")
+        if (
+            isinstance(code, str)
+            and isinstance(country, str)
+            and country != _UNKNOWN_COUNTRY
+            and code[:2] != country
+        ):
+            yield Violation(
+                ("transports", name, holder, "countryCode"),
+                f"{name} is in {country} by its {holder} but in {code[:2]} by its "
+                f"UNLocationCode {code}",
+            )
+
+
 def _issued_has_issue_date(doc: TransportDocument) -> Hits:
     td = doc.fields
     if td.get("transportDocumentStatus") in ISSUED_STATUSES and "issueDate" not in td:
@@ -373,6 +450,37 @@ def _party_identified(doc: TransportDocument) -> Hits:
             yield Violation(path, "the party should have an address or an identifying code")
 
 
+#: Lines of a displayed address a paper document prints (an electronic one allows 6, which the
+#: schema's ``maxItems`` already enforces).
+_PAPER_ADDRESS_LINES = 2
+
+
+def _paper_displayed_address(doc: TransportDocument) -> Hits:
+    if doc.fields.get("isElectronic") is not False:
+        return
+    for path, party in doc.all_parties:
+        lines = party.get("displayedAddress")
+        if isinstance(lines, list) and len(lines) > _PAPER_ADDRESS_LINES:
+            yield Violation(
+                (*path, "displayedAddress"),
+                f"a paper document displays at most {_PAPER_ADDRESS_LINES} address lines, "
+                f"not {len(lines)}, unless the carrier allows more",
+            )
+
+
+def _carrier_haulage_places(doc: TransportDocument) -> Hits:
+    for place, carriage in (
+        ("placeOfReceipt", "preCarriageBy"),
+        ("placeOfDelivery", "onCarriageBy"),
+    ):
+        if place in doc.transports and carriage not in doc.transports:
+            yield Violation(
+                ("transports", place),
+                f"{place} is given only when the carrier organises the carriage, which "
+                f"{carriage} would say",
+            )
+
+
 E, W = Severity.ERROR, Severity.WARNING
 
 RULES: tuple[Rule[TransportDocument, JsonPath], ...] = (
@@ -394,9 +502,25 @@ RULES: tuple[Rule[TransportDocument, JsonPath], ...] = (
     Rule("R16", E, "dangerous goods have a package code", _dangerous_goods_packaging),
     Rule("R17", E, "party functions are unique", _party_functions_unique),
     Rule("R18", E, "(countryCode, type) references are unique", _references_unique),
+    Rule("R19", E, "consignee and endorsee are mutually exclusive", _consignee_or_endorsee),
+    Rule(
+        "R20",
+        E,
+        "IMO packaging codes only for dangerous goods",
+        _imo_packaging_only_for_dangerous_goods,
+    ),
+    Rule(
+        "R21",
+        E,
+        "dangerous goods: packageCode only without an IMO code",
+        _package_code_only_without_imo_code,
+    ),
+    Rule("R22", E, "a location's UN/LOCODE and country agree", _location_country_agrees),
     Rule("W01", W, "issued documents have an issueDate", _issued_has_issue_date),
     Rule("W02", W, "to-order BLs name a notify party", _to_order_has_notify_party),
     Rule("W03", W, "parties have an address or identifying code", _party_identified),
+    Rule("W04", W, "paper documents display at most 2 address lines", _paper_displayed_address),
+    Rule("W05", W, "places of receipt/delivery only with carrier haulage", _carrier_haulage_places),
 )
 
 RULE_SET = JsonRuleSet(read=TransportDocument.read, rules=RULES)

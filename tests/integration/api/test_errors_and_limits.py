@@ -1,5 +1,9 @@
 """Every error is problem+json; body and depth limits hold; operations endpoints answer."""
 
+import sqlalchemy as sa
+
+from tests.support import both_backends
+
 PROBLEM = "application/problem+json"
 
 
@@ -118,3 +122,19 @@ def test_api_docs_are_served_without_a_cdn(client):
     js = client.get("/static/api/vendor/swagger-ui/swagger-ui-bundle.js")
     assert js.status_code == 200 and len(js.content) > 100_000
     assert client.get("/openapi.json").json()["info"]["title"] == "Tradegate"
+
+
+@both_backends
+def test_readyz_says_not_migrated_when_the_schema_is_behind(client, container):
+    set_version = sa.text("UPDATE alembic_version SET version_num = :v")
+    with container.engine.begin() as conn:
+        head = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
+        conn.execute(set_version, {"v": "0007"})
+    try:
+        r = client.get("/readyz")
+    finally:  # the PostgreSQL database is shared by the whole run
+        with container.engine.begin() as conn:
+            conn.execute(set_version, {"v": head})
+    assert r.status_code == 503
+    assert r.json()["checks"]["schema"].startswith("the database is not migrated (at 0007")
+    assert "run `tradegate migrate`" in r.json()["detail"]

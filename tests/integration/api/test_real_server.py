@@ -10,23 +10,17 @@ import httpx
 import pytest
 
 from app.storage.migrate import upgrade
-from tests.support import REPO, settings_env, wait_until
+from tests.support import REPO, free_port, settings_env, wait_until
 
 pytestmark = pytest.mark.integration
 BODY_TIMEOUT = 2
 FORM = b"application/x-www-form-urlencoded"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(settings):
     upgrade(settings.effective_database_url)
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
         env={**settings_env(settings), "TRADEGATE_BODY_TIMEOUT_SECONDS": str(BODY_TIMEOUT)},

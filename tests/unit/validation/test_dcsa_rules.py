@@ -131,8 +131,55 @@ def r18(td: TD) -> None:
     ]
 
 
+def r19(td: TD) -> None:
+    td["documentParties"]["consignee"] = dict(PARTY)
+    td["documentParties"]["endorsee"] = dict(PARTY, partyName="Bank of Holders")
+
+
+def _packaging(td: TD) -> TD:
+    packaging: TD = td["consignmentItems"][0]["cargoItems"][0]["outerPackaging"]
+    return packaging
+
+
+def r20(td: TD) -> None:
+    _packaging(td)["imoPackagingCode"] = "1A1"
+
+
+def r21(td: TD) -> None:
+    _dg(_packaging(td))["imoPackagingCode"] = "1A1"
+
+
+def r22(td: TD) -> None:
+    td["transports"]["portOfLoading"]["city"] = {"city": "Aarhus", "countryCode": "DE"}
+
+
+def r22_place(td: TD) -> None:
+    td["transports"]["onCarriageBy"] = "TRUCK"
+    td["transports"]["placeOfDelivery"] = {
+        "UNLocationCode": "DEHAM",
+        "address": {"street": "Dammtorwall", "city": "Hamburg", "countryCode": "NL"},
+    }
+
+
 def w01(td: TD) -> None:
     td["transportDocumentStatus"] = "ISSUED"
+
+
+def w04(td: TD) -> None:
+    td["isElectronic"] = False
+    td["documentParties"]["shipper"]["displayedAddress"] = [
+        "DCSA CTK",
+        "Strawinskylaan 4117",
+        "1077 ZX Amsterdam",
+    ]
+
+
+def w05(td: TD) -> None:
+    td["transports"]["placeOfReceipt"] = {"UNLocationCode": "DKAAR"}
+
+
+def w05_delivery(td: TD) -> None:
+    td["transports"]["placeOfDelivery"] = {"UNLocationCode": "DEBRV"}
 
 
 def _no_warnings_baseline(td: TD) -> TD:
@@ -163,7 +210,15 @@ NEGATIVE: list[tuple[str, Callable[[TD], None]]] = [
     ("R16", r16),
     ("R17", r17),
     ("R18", r18),
+    ("R19", r19),
+    ("R20", r20),
+    ("R21", r21),
+    ("R22", r22),
+    ("R22", r22_place),
     ("W01", w01),
+    ("W04", w04),
+    ("W05", w05),
+    ("W05", w05_delivery),
 ]
 
 
@@ -226,7 +281,7 @@ def test_every_rule_id_has_a_negative_test() -> None:
 
 def test_rule_ids_are_unique_and_stable() -> None:
     ids = [rule.id for rule in RULES]
-    assert ids == [f"R{n:02d}" for n in range(1, 19)] + ["W01", "W02", "W03"]
+    assert ids == [f"R{n:02d}" for n in range(1, 23)] + [f"W{n:02d}" for n in range(1, 6)]
 
 
 def test_rule_finding_points_at_the_offending_value_with_its_line(reefer_td: TD) -> None:
@@ -254,6 +309,63 @@ def test_rules_apply_inside_a_notification(reefer_td: TD) -> None:
     assert [(e.rule, e.location) for e in report.errors] == [
         ("R07", "/data/transportDocument/declaredValue")
     ]
+
+
+def test_to_order_document_may_name_its_consignee(reefer_td: TD) -> None:
+    td = _no_warnings_baseline(reefer_td)
+    td["documentParties"]["consignee"] = dict(PARTY)
+    assert _findings(td) == (set(), set())
+
+
+def test_straight_document_with_endorsee_is_reported_once(reefer_td: TD) -> None:
+    td = _no_warnings_baseline(reefer_td)
+    r09(td)
+    report = validate(json.dumps(td).encode())
+    assert [(e.rule, e.location) for e in report.errors] == [("R09", "/documentParties/endorsee")]
+
+
+def test_dangerous_goods_with_only_an_imo_packaging_code_are_accepted(reefer_td: TD) -> None:
+    td = _no_warnings_baseline(reefer_td)
+    packaging = _dg(_packaging(td))
+    del packaging["packageCode"]
+    packaging["imoPackagingCode"] = "1A1"
+    assert _findings(td) == (set(), set())
+
+
+@pytest.mark.parametrize("country", ["DK", "ZZ"])
+def test_location_country_that_agrees_or_is_unknown_is_accepted(
+    country: str, reefer_td: TD
+) -> None:
+    td = _no_warnings_baseline(reefer_td)
+    td["transports"]["portOfLoading"]["city"] = {"city": "Aarhus", "countryCode": country}
+    assert _findings(td) == (set(), set())
+
+
+def test_location_mismatch_points_at_the_country_code(reefer_td: TD) -> None:
+    td = _no_warnings_baseline(reefer_td)
+    r22(td)
+    report = validate(json.dumps(td).encode())
+    assert [(e.rule, e.location) for e in report.errors] == [
+        ("R22", "/transports/portOfLoading/city/countryCode")
+    ]
+    assert "DKAAR" in report.errors[0].message
+
+
+def test_places_with_carrier_haulage_are_accepted(reefer_td: TD) -> None:
+    td = _no_warnings_baseline(reefer_td)
+    td["transports"] |= {
+        "preCarriageBy": "TRUCK",
+        "placeOfReceipt": {"UNLocationCode": "DKAAR"},
+        "onCarriageBy": "RAIL",
+        "placeOfDelivery": {"UNLocationCode": "DEBRV"},
+    }
+    assert _findings(td) == (set(), set())
+
+
+def test_electronic_document_may_display_six_address_lines(reefer_td: TD) -> None:
+    td = _no_warnings_baseline(reefer_td)
+    td["documentParties"]["shipper"]["displayedAddress"] = [f"line {n}" for n in range(6)]
+    assert _findings(td) == (set(), set())
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""The hub as a whole: the identity it was created with."""
