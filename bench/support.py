@@ -90,7 +90,7 @@ def stop(proc: subprocess.Popen[bytes], timeout: float) -> None:
 
 @contextmanager
 def http_server(
-    command: list[str], env: dict[str, str], port: int, log: Path, *, startup_seconds: float = 180
+    command: list[str], env: dict[str, str], port: int, log: Path, *, startup_seconds: float = 300
 ) -> Iterator[Running]:
     """An HTTP server in a subprocess, ready once `/healthz` answers 200, stopped afterwards."""
     with open(log, "ab") as handle:
