@@ -16,9 +16,7 @@ import argparse
 import json
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,14 +30,22 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import redis
 import sqlalchemy as sa
 
 from app.security.keys import KeyStore
 from app.security.tokens import issue_access_token
 from app.storage.migrate import upgrade
 from app.storage.models import Consent, Document, Participant, ParticipantRole
-from bench.support import REDIS_URL, REPO, private_database, worker_command
+from bench.support import (
+    REDIS_URL,
+    REPO,
+    free_port,
+    http_server,
+    percentile,
+    private_database,
+    serve_command,
+    worker,
+)
 
 ISSUER = "http://bench"
 OWNERS = 100
@@ -51,6 +57,7 @@ DOC_TYPE = "dcsa.transport-document"
 class Seeded:
     """What the timed requests pick from: consents with their bank and owner's documents."""
 
+    provider: uuid.UUID  # the provider of every seeded document
     consents: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID]]  # consent, bank, owner
     documents: dict[uuid.UUID, list[uuid.UUID]]  # owner -> document ids
 
@@ -103,7 +110,7 @@ def seed(url: str, documents: int, consents: int) -> Seeded:
         conn.execute(sa.insert(Consent), consent_rows)
         conn.execute(sa.text("ANALYZE"))
     engine.dispose()
-    return Seeded(picked, by_owner)
+    return Seeded(provider, picked, by_owner)
 
 
 def insert_participants(
@@ -120,13 +127,13 @@ def insert_participants(
     conn.execute(sa.insert(ParticipantRole), [{"participant_id": p, "role": r} for p, r in people])
 
 
-def bank_token(keys: KeyStore, bank: uuid.UUID, scope: str) -> str:
-    """A 15-minute access token of a bench bank's client with one scope."""
+def bank_token(keys: KeyStore, bank: uuid.UUID, scope: str, *, ttl: int = 900) -> str:
+    """An access token (15 minutes unless said) of a bench bank's client with one scope."""
     return issue_access_token(
         keys,
         issuer=ISSUER,
         audience="tradegate",
-        ttl=900,
+        ttl=ttl,
         client_id=f"bench-{bank}",
         participant_id=str(bank),
         scopes=[scope],
@@ -199,75 +206,13 @@ def bench_catalogue(path: Path) -> None:
     path.write_text(json.dumps(document))
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def server(
     env: dict[str, str], port: int, log: Path, *, startup_seconds: float = 30
 ) -> Iterator[str]:
     """`tradegate serve` in a subprocess, stopped by its own process id afterwards."""
-    with open(log, "ab") as handle:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-            env=env,
-            cwd=REPO,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + startup_seconds
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"server did not start; see {log}")
-            time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-@contextmanager
-def worker(env: dict[str, str], log: Path, *, enabled: bool) -> Iterator[None]:
-    """The production shape: a Celery worker sequences and anchors the access events."""
-    if not enabled:
-        yield
-        return
-    queue = env["TRADEGATE_CELERY_QUEUE"]
-    with open(log, "ab") as handle:
-        proc = subprocess.Popen(
-            worker_command(queue, "--without-heartbeat"),
-            env=env,
-            cwd=REPO,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        yield
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        redis.Redis.from_url(REDIS_URL).delete(queue)
+    with http_server(serve_command(port), env, port, log, startup_seconds=startup_seconds) as hub:
+        yield hub.base
 
 
 def run(

@@ -28,6 +28,9 @@ class LedgerWriteGuard:
         self._checked_at = -CACHE_SECONDS
         self._reason: str | None = None
 
+    def _fresh(self) -> bool:
+        return time.monotonic() - self._checked_at < CACHE_SECONDS
+
     def _health(self) -> str | None:
         now = time.monotonic()
         if now - self._checked_at >= CACHE_SECONDS:
@@ -48,7 +51,8 @@ class LedgerWriteGuard:
             and path.startswith("/v1/")
             and not path.startswith(EXEMPT_PATHS)
         ):
-            reason = await run_in_threadpool(self._health)
+            # The cached verdict needs no thread: only a stale one is read from the database.
+            reason = self._reason if self._fresh() else await run_in_threadpool(self._health)
             if reason is not None:
                 body = json.dumps(
                     problem_body(503, reason, "ledger-anchoring-stalled", instance=path)

@@ -34,8 +34,13 @@ class TaskRunner:
         return self._ctx.settings.embedded
 
     def kick(self) -> None:
-        """Called after a commit that wrote outbox rows."""
-        if not self.embedded or self._inline or self._thread is None:
+        """Called after a commit that wrote outbox rows: wake the relay thread, or relay now.
+
+        A serving process (see :meth:`start`) answers its request without waiting for the
+        broker; a process without the thread (a worker, a command, a test) relays in the
+        committing thread. Either way a crash before the relay leaves the rows to the sweep.
+        """
+        if self._inline or self._thread is None:
             self.relay_once()
         else:
             self._wake.set()
@@ -75,8 +80,9 @@ class TaskRunner:
                     log.exception("periodic_job_failed", job=name)
 
     def start(self) -> None:
-        """Embedded mode: one background thread for the outbox and the periodic jobs."""
-        if not self.embedded or self._thread is not None:
+        """One background thread per serving process: the outbox relay after commits and,
+        when embedded, the periodic jobs (in production Celery beat runs those)."""
+        if self._thread is not None:
             return
         self._thread = threading.Thread(target=self._loop, name="tradegate-tasks", daemon=True)
         self._thread.start()
@@ -89,13 +95,15 @@ class TaskRunner:
             self._thread = None
 
     def _loop(self) -> None:
+        # Embedded, the thread is also the scheduler; in production only a commit wakes it.
+        poll = 0.5 if self.embedded else None
         while not self._stop.is_set():
-            self._wake.wait(timeout=0.5)
+            self._wake.wait(timeout=poll)
             self._wake.clear()
             try:
                 while self.relay_once():
                     pass
-                if self._ctx.settings.embedded_scheduler:
+                if self.embedded and self._ctx.settings.embedded_scheduler:
                     self.run_due_jobs()
             except Exception:
-                log.exception("embedded_task_loop_failed")
+                log.exception("task_loop_failed")

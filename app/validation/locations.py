@@ -24,6 +24,12 @@ def pointer(base: str, path: Iterable[str | int]) -> str:
     return base + "".join("/" + escape_token(token) for token in path)
 
 
+@functools.lru_cache(maxsize=4096)
+def located(base: str, path: tuple[str | int, ...]) -> str:
+    """:func:`pointer` for the paths rules report, which recur from document to document."""
+    return pointer(base, path)
+
+
 @functools.lru_cache(maxsize=1024)
 def _tokens(ptr: str) -> tuple[str, ...]:
     """The unescaped reference tokens of a JSON Pointer, parsed once per distinct pointer."""

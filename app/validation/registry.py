@@ -66,12 +66,9 @@ class DocumentType:
     ruleset: str | None
     facts: str | None
     licence: str
+    #: The media type stored with and served for documents of this type (the first one).
+    media_type: str
     fingerprints: FingerprintSet | None = None
-
-    @property
-    def media_type(self) -> str:
-        """The media type stored with and served for documents of this type."""
-        return str(self.media_types[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,18 +198,20 @@ def _document_type(
         raise RegistryError(f"{entry['id']}: unknown fingerprint set {fingerprints!r}")
     if fingerprints is not None and fingerprint_sets[fingerprints].syntax != syntax:
         raise RegistryError(f"{entry['id']}: fingerprint set {fingerprints!r} is not {syntax}")
+    media_types = tuple(parse_media_type(m) for m in entry["media_types"])
     return DocumentType(
         id=entry["id"],
         version=entry["version"],
         title=entry.get("title", entry["id"]),
         syntax=syntax,
-        media_types=tuple(parse_media_type(m) for m in entry["media_types"]),
+        media_types=media_types,
         schema_digests=dict(entry["schema"]["files"]),
         shapes=tuple(_shape(s) for s in entry.get("shapes", ())),
         xml_root=XmlRoot(root["namespace"], root["local_name"]) if root else None,
         ruleset=entry.get("ruleset"),
         facts=entry.get("facts"),
         licence=entry["licence"],
+        media_type=str(media_types[0]),
         fingerprints=fingerprint_sets[fingerprints] if fingerprints is not None else None,
     )
 

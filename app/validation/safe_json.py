@@ -25,8 +25,9 @@ _BELOW_F0 = bytes(range(0xF0))  # UTF-8 lead bytes of astral characters are F0-F
 # astral characters, and an escaped colon is the one way a parsed string holds a colon that
 # the received text does not show (see _may_have_merged_members).
 _RARE_ESCAPE = re.compile(r"\\u(?:[dD][89a-fA-F]|003[aA])")
-# The bytes whose numbers the checks below need: one pass keeps only them, then counts are cheap.
-_NOT_COUNTED = bytes(b for b in range(256) if b not in b"[{:")
+# The bytes the checks below look at: one pass keeps only them, then counts are cheap and a
+# backslash (the only way to an escape, rare or not) is found in a short string.
+_NOT_COUNTED = bytes(b for b in range(256) if b not in b"[{:\\")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +99,7 @@ def parse_json(raw: bytes, *, max_depth: int) -> ParsedJson:
     # Objects and integers are built by the C scanner itself: duplicate keys are caught from
     # the canonical form (see _may_have_merged_members) and integers beyond 2**53 have none.
     value = _loads(text, parse_constant=_constant, parse_float=number)
-    rare_escape = _RARE_ESCAPE.search(text) is not None
+    rare_escape = b"\\" in counted and _RARE_ESCAPE.search(text) is not None
     if rare_escape or (not text.isascii() and raw.translate(None, _BELOW_F0)):
         plain = False
     try:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app import errors
@@ -19,6 +19,7 @@ from app.services.common.events import record_event
 from app.services.common.outbox import enqueue
 from app.services.documents.metadata import document_metadata
 from app.storage.base import utcnow
+from app.storage.db import is_postgresql
 from app.storage.models import (
     Document,
     IdempotencyKey,
@@ -101,6 +102,17 @@ def request_digest(
     return h.hexdigest()
 
 
+def _claim_statement(session: Session, row: dict[str, Any]) -> sa.Insert:
+    """``INSERT .. ON CONFLICT DO NOTHING RETURNING``: a row back means the key is ours."""
+    insert = postgresql.insert if is_postgresql(session) else sqlite.insert
+    return (
+        insert(IdempotencyKey)
+        .values(row)
+        .on_conflict_do_nothing(index_elements=["provider_id", "key"])
+        .returning(IdempotencyKey.key)
+    )
+
+
 def claim_idempotency_key(
     session: Session, principal: Principal, key: str, digest: str
 ) -> StoredResponse | None:
@@ -108,28 +120,30 @@ def claim_idempotency_key(
 
     Returns the stored response for a completed retry; raises 422 when the key was used for a
     different request and 409 while the first request is still in flight.
+    A fresh key costs one statement. A concurrent first use of the same key waits for the
+    other claim's commit (PostgreSQL) or the write lock (SQLite), then finds it in flight.
     """
-    row = session.get(IdempotencyKey, (principal.participant_id, key), with_for_update=True)
     now = utcnow()
-    if row is None:
-        try:
-            # A concurrent first use of the same key wins the primary key; this one waits for
-            # it (PostgreSQL) or the write lock (SQLite) and then fails: it is in flight.
-            with session.begin_nested():
-                session.add(
-                    IdempotencyKey(
-                        provider_id=principal.participant_id,
-                        key=key,
-                        request_sha256=digest,
-                        created_at=now,
-                    )
-                )
-        except IntegrityError as exc:
-            raise errors.Conflict(
-                "a request with this Idempotency-Key is being processed",
-                slug="idempotency-key-in-flight",
-            ) from exc
+    claim = _claim_statement(
+        session,
+        {
+            "provider_id": principal.participant_id,
+            "key": key,
+            "request_sha256": digest,
+            "created_at": now,
+        },
+    )
+    if session.execute(claim).first() is not None:
         return None
+    row = session.get(IdempotencyKey, (principal.participant_id, key), with_for_update=True)
+    if row is None:
+        # Released in between (that request was rejected): the key is free again.
+        if session.execute(claim).first() is not None:
+            return None
+        raise errors.Conflict(
+            "a request with this Idempotency-Key is being processed",
+            slug="idempotency-key-in-flight",
+        )
     if row.request_sha256 != digest:
         raise errors.Unprocessable(
             "this Idempotency-Key was already used for a different request",
@@ -360,11 +374,11 @@ def complete_idempotency_key(
     session: Session, principal: Principal, key: str, status_code: int, body: dict[str, Any]
 ) -> None:
     """Store the answer with the key, in the same transaction as the document."""
-    row = session.get(IdempotencyKey, (principal.participant_id, key))
-    if row is not None:
-        row.completed_at = utcnow()
-        row.status_code = status_code
-        row.response = body
+    session.execute(
+        sa.update(IdempotencyKey)
+        .where(IdempotencyKey.provider_id == principal.participant_id, IdempotencyKey.key == key)
+        .values(completed_at=utcnow(), status_code=status_code, response=body)
+    )
 
 
 def record_rejection(

@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 
 from lxml import etree
 
-from app.validation.locations import JsonLineIndex, pointer
+from app.validation.locations import JsonLineIndex, located
 from app.validation.report import Finding, Severity
 
 Subject = TypeVar("Subject")
@@ -50,30 +50,33 @@ class JsonRuleSet(Generic[Subject]):
     rules: tuple[Rule[Subject, JsonPath], ...]
 
 
-def run_json_rules(
-    ruleset: JsonRuleSet[Any], subject: Any, *, at: str, text: str
-) -> Iterator[Finding]:
+def run_json_rules(ruleset: JsonRuleSet[Any], subject: Any, *, at: str, text: str) -> list[Finding]:
     """Run ``ruleset`` on a JSON ``subject`` found at pointer ``at`` of the received ``text``.
 
-    Errors carry their line; warnings only their pointer, so an accepted document never pays
-    for tokenizing its text a second time.
+    The ruleset reads the document once; each rule then costs one call, and a finding is
+    located only when a rule complains. Errors carry their line; warnings only their
+    pointer, so an accepted document never pays for tokenizing its text a second time.
     """
     lines: JsonLineIndex | None = None
     document = ruleset.read(subject)
+    findings: list[Finding] = []
     for rule in ruleset.rules:
         for violation in rule.check(document):
-            location = pointer(at, violation.where)
+            location = located(at, violation.where)
             line = None
             if rule.severity is Severity.ERROR:
                 lines = lines or JsonLineIndex(text)
                 line = lines.line(location)
-            yield Finding(
-                rule=rule.id,
-                severity=rule.severity,
-                location=location,
-                line=line,
-                message=violation.message,
+            findings.append(
+                Finding(
+                    rule=rule.id,
+                    severity=rule.severity,
+                    location=location,
+                    line=line,
+                    message=violation.message,
+                )
             )
+    return findings
 
 
 def run_xml_rules(rules: Iterable[XmlRule], tree: etree._ElementTree) -> Iterator[Finding]:

@@ -19,7 +19,7 @@ from app.storage.models import OutboxMessage
 from app.tasks.dispatch import dispatch_message
 from app.tasks.registry import _HANDLERS, on_outbox
 from app.tasks.relay import redeliver_lost, relay_to_broker
-from tests.support import both_backends
+from tests.support import both_backends, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -165,3 +165,15 @@ def test_a_message_the_broker_lost_is_published_again_until_dispatched(broker_co
     assert relay_to_broker(container, publisher, limit=10) == 0
     assert _gauge(container, "tradegate_outbox_in_flight") == 0
     assert _gauge(container, "tradegate_outbox_in_flight_oldest_seconds") == 0
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_serving_process_relays_committed_rows_from_its_own_thread(broker_container, probe):
+    container, queue = broker_container
+    name = container.settings.celery_queue
+    container.runner.start()  # what the API does at start-up
+    _enqueue(container, "served")
+    # The commit woke the relay thread and returned: the request did not wait for Redis.
+    assert wait_until(lambda: queue.llen(name) == 1, timeout=10)
+    row = _row(container, "served")
+    assert row.published_at is not None and row.publish_attempts == 1
