@@ -183,6 +183,9 @@ def server_env(url: str, data_dir: Path) -> dict[str, str]:
             "TRADEGATE_ISSUER": ISSUER,
             "TRADEGATE_LOG_LEVEL": "WARNING",
             "TRADEGATE_EMBEDDED_SCHEDULER": "false",
+            # Benchmarks measure capacity: the load generator is one client far above 100/s.
+            "TRADEGATE_RATE_LIMIT_CLIENT": "0",
+            "TRADEGATE_RATE_LIMIT_PARTICIPANT": "0",
         }
     )
     return env
