@@ -18,6 +18,7 @@ from app.cli.mandates import mandates_cli
 from app.cli.participants import participants_cli
 from app.cli.server import PASSTHROUGH, beat, migrate, serve, worker
 from app.cli.support import EXIT_USAGE, err
+from app.cli.trust import trust_cli
 from app.cli.users import users_cli
 from app.cli.validate import validate_command
 from app.cli.verify import verify
@@ -45,6 +46,7 @@ cli.add_typer(audit_cli, name="audit")
 cli.add_typer(consents_cli, name="consents")
 cli.add_typer(mandates_cli, name="mandates")
 cli.add_typer(ledger_cli, name="ledger")
+cli.add_typer(trust_cli, name="trust")
 
 
 def main() -> None:

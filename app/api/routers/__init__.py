@@ -16,6 +16,7 @@ from app.api.routers import (
     oauth,
     participants,
     purposes,
+    trust,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -32,4 +33,5 @@ ROUTERS: list[APIRouter] = [
     mandates.router,
     documents.router,
     ledger.router,
+    trust.router,
 ]

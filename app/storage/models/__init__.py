@@ -25,8 +25,22 @@ from app.storage.models.participants import (
     ParticipantRole,
     Role,
 )
+from app.storage.models.pint import (
+    PintAccount,
+    PintAdditionalDocument,
+    PintChainEntry,
+    PintEnvelope,
+)
+from app.storage.models.trust import EblProvenance, EblVersion, TrustedKey
 
 __all__ = [
+    "TrustedKey",
+    "PintEnvelope",
+    "PintChainEntry",
+    "PintAdditionalDocument",
+    "PintAccount",
+    "EblVersion",
+    "EblProvenance",
     "ApiClient",
     "ChainHead",
     "ClientAssertion",
