@@ -62,6 +62,17 @@ def protected_header(token: str) -> dict[str, Any]:
     return header
 
 
+def unverified_payload(token: str) -> bytes:
+    """The payload of a compact JWS, read before its signer is known (verify it after)."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise SignatureRefused("malformed", "not a compact JWS")
+    try:
+        return urlsafe_b64decode(parts[1].encode())
+    except ValueError as exc:
+        raise SignatureRefused("malformed", "the JWS payload is not base64url") from exc
+
+
 def checked_algorithm(header: dict[str, Any]) -> str:
     """The header's ``alg`` when allowed; ``none``, ``HS*`` and anything else are refused."""
     alg = header.get("alg")
