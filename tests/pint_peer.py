@@ -51,6 +51,12 @@ class Signatory:
         return jws.serialize_compact(protected, body, self.key, algorithms=[protected["alg"]])
 
 
+def resign(signer: Signatory, token: str) -> str:
+    """The same payload signed again (a new signature: another checksum, the same entry)."""
+    payload = jws.extract_compact(token.encode()).payload
+    return signer.sign(payload)
+
+
 def hs256_forgery(payload: Any, secret: bytes, kid: str) -> str:
     """A JWS "signed" with HS256, the key confusion attack on a public key used as a secret."""
     key = OctKey.import_key(secret)
