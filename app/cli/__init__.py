@@ -16,6 +16,7 @@ from app.cli.keys import keys_cli
 from app.cli.ledger import ledger_cli
 from app.cli.mandates import mandates_cli
 from app.cli.participants import participants_cli
+from app.cli.pint import pint_cli
 from app.cli.server import PASSTHROUGH, beat, migrate, serve, worker
 from app.cli.support import EXIT_USAGE, err
 from app.cli.trust import trust_cli
@@ -47,6 +48,7 @@ cli.add_typer(consents_cli, name="consents")
 cli.add_typer(mandates_cli, name="mandates")
 cli.add_typer(ledger_cli, name="ledger")
 cli.add_typer(trust_cli, name="trust")
+cli.add_typer(pint_cli, name="pint")
 
 
 def main() -> None:

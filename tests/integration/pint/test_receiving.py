@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -227,3 +228,43 @@ def test_caps_on_size_and_documents(client, container, peer):  # noqa: ANN001
     assert _refused(client, peer, peer.envelope(documents=many))["reason"]
     huge = b"x" * (limits.pint_max_envelope_bytes + 1)
     assert client.post(BASE, content=huge).status_code == 413
+
+
+def test_an_unfinished_transfer_expires(client, container, peer):  # noqa: ANN001
+    env = peer.envelope(documents={"a.pdf": PDF})
+    reference = _start(client, env).json()["envelopeReference"]
+    with container.uow() as uow:
+        row = uow.session.get(PintEnvelope, uuid.UUID(reference))
+        row.expires_at = row.created_at
+        uow.commit()
+    assert _upload(client, reference, PDF).status_code == 404
+    assert _finish(client, reference).status_code == 404
+    # a new start opens a fresh transfer; the expired one is closed for good
+    assert _start(client, env).status_code == 201
+    with container.uow() as uow:
+        states = sorted(uow.session.scalars(sa.select(PintEnvelope.state)))
+    assert states == ["expired", "open"]
+
+
+def test_accounts_are_managed_from_the_cli(container, make_participant):  # noqa: ANN001
+    from typer.testing import CliRunner
+
+    from app.cli import cli
+    from tests.support import settings_env
+
+    buyer = make_participant("Buyer", roles=("owner",))
+    env = {**settings_env(container.settings), "TRADEGATE_PINT_PLATFORM_CODE": HUB}
+    runner = CliRunner()
+    r = runner.invoke(
+        cli,
+        ["pint", "accounts", "add", str(buyer.id), "--party-code", "BUY-9", "--name", "Buyer"],
+        env=env,
+    )
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["code_list_provider"] == HUB
+    listed = json.loads(runner.invoke(cli, ["pint", "accounts", "list"], env=env).output)
+    assert [a["party_code"] for a in listed] == ["BUY-9"]
+    status = json.loads(runner.invoke(cli, ["pint", "status"], env=env).output)
+    assert status["platform_code"] == HUB and status["endpoints"].endswith("/pint/v3")
+    r = runner.invoke(cli, ["pint", "accounts", "remove", listed[0]["id"]], env=env)
+    assert r.exit_code == 0
