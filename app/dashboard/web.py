@@ -196,6 +196,7 @@ NAV = [
     ("documents", "Documents", "/documents", False),
     ("participants", "Participants", "/participants", False),
     ("deliveries", "Deliveries", "/deliveries", True),
+    ("trust", "Trust", "/trust", True),
     ("ledger", "Ledger", "/ledger", False),
     ("audit", "Audit", "/audit", False),
 ]

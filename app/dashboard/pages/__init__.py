@@ -11,9 +11,10 @@ from app.dashboard.pages import (
     ledger,
     overview,
     participants,
+    trust,
 )
 from app.dashboard.web import PREFIX
 
 ROUTER = APIRouter(prefix=PREFIX, include_in_schema=False)
-for module in (auth, overview, consents, participants, documents, deliveries, ledger, audit):
+for module in (auth, overview, consents, participants, documents, deliveries, trust, ledger, audit):
     ROUTER.include_router(module.router)

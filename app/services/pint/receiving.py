@@ -510,3 +510,12 @@ def validate_receiver(ctx: ServiceContext, code: dict[str, Any]) -> PintAnswer:
                 "no account with this identifying code", slug="pint-party-unknown"
             )
         return PintAnswer(200, {"partyName": account.party_name})
+
+
+def recent_envelopes(session: Session, limit: int = 50) -> list[PintEnvelope]:
+    """The latest envelope transfers, newest first (admin view)."""
+    return list(
+        session.scalars(
+            sa.select(PintEnvelope).order_by(PintEnvelope.created_at.desc()).limit(limit)
+        )
+    )

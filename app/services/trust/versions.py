@@ -104,8 +104,7 @@ def track_version(
     return step
 
 
-def list_versions(session: Session, *, conflicted_only: bool = False) -> list[EblVersion]:
+def list_versions(session: Session, limit: int = 200) -> list[EblVersion]:
     """Tracked eBLs, most recently changed first (admin view)."""
-    stmt = sa.select(EblVersion).order_by(EblVersion.updated_at.desc())
-    rows = list(session.scalars(stmt))
-    return [r for r in rows if r.conflicts] if conflicted_only else rows
+    stmt = sa.select(EblVersion).order_by(EblVersion.updated_at.desc()).limit(limit)
+    return list(session.scalars(stmt))
