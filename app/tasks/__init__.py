@@ -7,6 +7,7 @@ TASK_MODULES: list[str] = [
     "app.tasks.delivery",
     "app.tasks.consents",
     "app.tasks.ledger",
+    "app.tasks.pint",
 ]
 
 

@@ -15,6 +15,7 @@ from app.api.routers import (
     mandates,
     oauth,
     participants,
+    pint_transfers,
     purposes,
     trust,
 )
@@ -34,4 +35,5 @@ ROUTERS: list[APIRouter] = [
     documents.router,
     ledger.router,
     trust.router,
+    pint_transfers.router,
 ]

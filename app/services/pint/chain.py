@@ -10,7 +10,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.domain.hashing import json_sha256
-from app.security.signed_content import SignatureRefused, unverified_payload
+from app.security.keys import KeyStore
+from app.security.signed_content import (
+    SignatureRefused,
+    checked_algorithm,
+    protected_header,
+    unverified_payload,
+    verify_compact,
+)
 from app.services.trust.provenance import ManifestProblem, check_issuance_manifest
 from app.services.trust.store import Signer, verify_signed
 
@@ -91,28 +98,54 @@ def _claims(token: str, what: str) -> dict[str, Any]:
     return value
 
 
-def _verified(session: Session, token: str, platform: Any, what: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class OwnPlatform:
+    """This hub's platform code and keys: entries it signed itself verify against its own key."""
+
+    code: str
+    keys: KeyStore
+
+
+def _verify_own(token: str, own: OwnPlatform) -> None:
+    header = protected_header(token)
+    alg = checked_algorithm(header)
+    key = own.keys.verification_key(str(header.get("kid", "")))
+    if key is None:
+        raise SignatureRefused("unknown-key", f"no key of this platform ({own.code}) signed it")
+    verify_compact(token, alg, key)
+
+
+def _verified(
+    session: Session, token: str, platform: Any, what: str, own: OwnPlatform
+) -> dict[str, Any]:
     """The payload of ``token`` after checking it against ``platform``'s registered key."""
     if not isinstance(platform, str) or not platform:
         raise EnvelopeRefused(BENV, "platform-missing", f"the {what} names no eBL platform")
     try:
-        verify_signed(session, token, Signer.platform(platform))
+        if platform == own.code:
+            _verify_own(token, own)
+        else:
+            verify_signed(session, token, Signer.platform(platform))
     except SignatureRefused as exc:
         raise EnvelopeRefused(BSIG, exc.reason, f"{what}: {exc.detail}") from exc
     return _claims(token, what)
 
 
-def verify_signatures(session: Session, envelope: dict[str, Any]) -> VerifiedEnvelope:
+def verify_signatures(
+    session: Session, envelope: dict[str, Any], own: OwnPlatform
+) -> VerifiedEnvelope:
     """Every JWS of the envelope against the key of the party that signed it (else ``BSIG``)."""
     chain_tokens = envelope["envelopeTransferChain"]
     entries: list[ChainEntry] = []
     for position, token in enumerate(chain_tokens):
         what = f"transfer chain entry {position}"
         claimed = _claims(token, what)
-        payload = _verified(session, token, claimed.get("eblPlatform"), what)
+        payload = _verified(session, token, claimed.get("eblPlatform"), what, own)
         entries.append(ChainEntry(token, checksum(token), payload, json_sha256(payload)))
     sender = entries[-1].platform
-    manifest = _verified(session, envelope["envelopeManifestSignedContent"], sender, "manifest")
+    manifest = _verified(
+        session, envelope["envelopeManifestSignedContent"], sender, "manifest", own
+    )
     document = envelope["transportDocument"]
     issue = entries[0].transactions[0] if entries[0].transactions else {}
     try:

@@ -24,6 +24,7 @@ from app.services.pint.accounts import find_account
 from app.services.pint.chain import (
     BENV,
     EnvelopeRefused,
+    OwnPlatform,
     VerifiedEnvelope,
     check_consistency,
     verify_signatures,
@@ -362,7 +363,7 @@ def start_transfer(ctx: ServiceContext, raw: bytes) -> PintAnswer:
         try:
             value, breach = _schema_checked(ctx, raw)
             last_checksum = chain_checksum(value["envelopeTransferChain"][-1])
-            envelope = verify_signatures(session, value)
+            envelope = verify_signatures(session, value, OwnPlatform(platform, ctx.keys))
             sender = envelope.sending_platform
             check_consistency(envelope, platform_code=platform)
             if breach is not None:

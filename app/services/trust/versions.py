@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.domain.ebl_versions import Step, Version, judge
 from app.domain.hashing import json_sha256
 from app.services.common.events import record_event
-from app.services.trust.provenance import Verdict
+from app.services.trust.provenance import Label, Verdict, verdict_for
 from app.storage.base import utcnow
 from app.storage.models import Document, EblVersion
 
@@ -108,3 +108,36 @@ def list_versions(session: Session, limit: int = 200) -> list[EblVersion]:
     """Tracked eBLs, most recently changed first (admin view)."""
     stmt = sa.select(EblVersion).order_by(EblVersion.updated_at.desc()).limit(limit)
     return list(session.scalars(stmt))
+
+
+def set_holder(
+    session: Session,
+    transport_document: dict[str, Any],
+    holder: dict[str, Any],
+    platform: str,
+    *,
+    actor: str,
+) -> None:
+    """Record who holds title to an eBL now (after a transfer to another platform)."""
+    facts = verdict_for(transport_document, Label.CHAIN_VERIFIED, "holder")
+    row = session.scalars(
+        sa.select(EblVersion).where(
+            EblVersion.carrier_code == facts.carrier_code,
+            EblVersion.carrier_code_list_provider == (facts.carrier_code_list_provider or ""),
+            EblVersion.transport_document_reference == facts.reference,
+        )
+    ).first()
+    if row is None:
+        return
+    row.holder, row.holder_platform, row.updated_at = holder, platform, utcnow()
+    record_event(
+        session,
+        kind="ebl.holder_changed",
+        actor=actor,
+        subject=f"ebl:{row.id}",
+        payload={
+            "transport_document_reference": row.transport_document_reference,
+            "holder": holder,
+            "holder_platform": platform,
+        },
+    )

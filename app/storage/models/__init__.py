@@ -30,12 +30,14 @@ from app.storage.models.pint import (
     PintAdditionalDocument,
     PintChainEntry,
     PintEnvelope,
+    PintTransfer,
 )
 from app.storage.models.trust import EblProvenance, EblVersion, TrustedKey
 
 __all__ = [
     "TrustedKey",
     "PintEnvelope",
+    "PintTransfer",
     "PintChainEntry",
     "PintAdditionalDocument",
     "PintAccount",

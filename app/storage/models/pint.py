@@ -89,3 +89,34 @@ class PintChainEntry(Base):
     envelope_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("pint_envelopes.id", ondelete="CASCADE")
     )
+
+
+class PintTransfer(Base):
+    """An eBL this hub sends to another platform: the signed envelope and how it went."""
+
+    __tablename__ = "pint_transfers"
+    __tenant_columns__ = ("participant_id",)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    participant_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    document_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("documents.id", ondelete="CASCADE")
+    )
+    instance_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("connector_instances.id", ondelete="CASCADE")
+    )
+    transport_document_checksum: Mapped[str] = mapped_column(sa.String(64), index=True)
+    target_platform: Mapped[str] = mapped_column(sa.String(4))
+    action_code: Mapped[str] = mapped_column(sa.String(50))
+    recipient: Mapped[dict[str, Any]]
+    last_entry_checksum: Mapped[str] = mapped_column(sa.String(64))
+    envelope: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    state: Mapped[str] = mapped_column(sa.String(16))
+    response_code: Mapped[str | None] = mapped_column(sa.String(4))
+    response: Mapped[str | None] = mapped_column(sa.Text)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]

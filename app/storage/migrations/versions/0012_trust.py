@@ -112,6 +112,33 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_pint_envelopes_last_entry_checksum'), ['last_entry_checksum'], unique=False)
         batch_op.create_index('ix_pint_envelopes_td_state', ['transport_document_checksum', 'state'], unique=False)
 
+    op.create_table('pint_transfers',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('participant_id', sa.Uuid(), nullable=False),
+    sa.Column('document_id', sa.Uuid(), nullable=False),
+    sa.Column('instance_id', sa.Uuid(), nullable=False),
+    sa.Column('transport_document_checksum', sa.String(length=64), nullable=False),
+    sa.Column('target_platform', sa.String(length=4), nullable=False),
+    sa.Column('action_code', sa.String(length=50), nullable=False),
+    sa.Column('recipient', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('last_entry_checksum', sa.String(length=64), nullable=False),
+    sa.Column('envelope', sa.LargeBinary(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('response_code', sa.String(length=4), nullable=True),
+    sa.Column('response', sa.Text(), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.String(length=500), nullable=True),
+    sa.Column('created_at', app.storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', app.storage.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_pint_transfers_document_id_documents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['instance_id'], ['connector_instances.id'], name=op.f('fk_pint_transfers_instance_id_connector_instances'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['participant_id'], ['participants.id'], name=op.f('fk_pint_transfers_participant_id_participants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pint_transfers'))
+    )
+    with op.batch_alter_table('pint_transfers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pint_transfers_participant_id'), ['participant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pint_transfers_transport_document_checksum'), ['transport_document_checksum'], unique=False)
+
     op.create_table('pint_additional_documents',
     sa.Column('envelope_id', sa.Uuid(), nullable=False),
     sa.Column('checksum', sa.String(length=64), nullable=False),
@@ -146,6 +173,11 @@ def downgrade() -> None:
 
     op.drop_table('pint_chain_entries')
     op.drop_table('pint_additional_documents')
+    with op.batch_alter_table('pint_transfers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pint_transfers_transport_document_checksum'))
+        batch_op.drop_index(batch_op.f('ix_pint_transfers_participant_id'))
+
+    op.drop_table('pint_transfers')
     with op.batch_alter_table('pint_envelopes', schema=None) as batch_op:
         batch_op.drop_index('ix_pint_envelopes_td_state')
         batch_op.drop_index(batch_op.f('ix_pint_envelopes_last_entry_checksum'))
