@@ -1,4 +1,4 @@
-"""``tradegate pint accounts add|list|remove``: who may receive eBLs on this PINT platform."""
+"""``tradegate pint status|send|accounts``: this hub as a PINT platform, its accounts, sending."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ from typing import Annotated, Any
 
 import typer
 
-from app.cli.support import operator_session, parse_uuid
+from app.cli.support import fail, open_container, operator_session, parse_uuid
+from app.errors import ProblemError
+from app.security.principal import SYSTEM
 from app.services.pint import accounts as svc
+from app.services.pint import sending
 from app.settings import get_settings
 from app.storage.models import PintAccount
 
@@ -92,3 +95,46 @@ def remove(
     with operator_session() as session:
         svc.remove_account(session, parse_uuid(account_id), actor="cli")
     typer.echo(json.dumps({"id": account_id, "removed": True}))
+
+
+@pint_cli.command("send")
+def send(
+    document: Annotated[str, typer.Argument(help="Id of the eBL as received here over PINT")],
+    peer: Annotated[str, typer.Option("--peer", help="pint connector instance of the peer")],
+    party_code: Annotated[str, typer.Option("--to-code", help="Recipient's party code")],
+    code_list: Annotated[str, typer.Option("--to-code-list", help="Its code list provider")],
+    name: Annotated[str, typer.Option("--to-name", help="Recipient's party name")],
+    platform: Annotated[str, typer.Option("--to-platform", help="Recipient's platform code")],
+    action: Annotated[str, typer.Option("--action", help="TRANSFER, ENDORSE, ...")] = "TRANSFER",
+) -> None:
+    """Send an eBL held here to a party on another platform (through the outbox)."""
+    recipient = {
+        "partyName": name,
+        "eblPlatform": platform,
+        "identifyingCodes": [{"codeListProvider": code_list, "partyCode": party_code}],
+    }
+    container = open_container()
+    try:
+        with container.uow() as uow:
+            try:
+                transfer = sending.begin_transfer(
+                    uow.session,
+                    SYSTEM,
+                    settings=container.settings,
+                    keys=container.keys,
+                    document_id=parse_uuid(document),
+                    instance_id=parse_uuid(peer),
+                    action_code=action,
+                    recipient=recipient,
+                )
+            except ProblemError as exc:
+                fail(exc)
+            uow.commit()
+            row = {
+                "id": str(transfer.id),
+                "state": transfer.state,
+                "target": transfer.target_platform,
+            }
+    finally:
+        container.close()
+    typer.echo(json.dumps(row))

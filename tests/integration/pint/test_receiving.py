@@ -268,3 +268,7 @@ def test_accounts_are_managed_from_the_cli(container, make_participant):  # noqa
     assert status["platform_code"] == HUB and status["endpoints"].endswith("/pint/v3")
     r = runner.invoke(cli, ["pint", "accounts", "remove", listed[0]["id"]], env=env)
     assert r.exit_code == 0
+    unknown = str(uuid.uuid4())
+    send = ["pint", "send", unknown, "--peer", unknown, "--to-code", "X", "--to-code-list", "BOLE"]
+    r = runner.invoke(cli, [*send, "--to-name", "X", "--to-platform", "BOLE"], env=env)
+    assert r.exit_code == 2 and "no eBL received over PINT" in r.output
