@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 
 from app.container import Container
 from app.security.principal import SYSTEM
@@ -22,8 +23,21 @@ from app.services.pint.accounts import add_account
 from app.services.trust import store
 from app.settings import Settings
 from app.storage.migrate import upgrade
-from tests.pint_peer import party
-from tests.support import ManagedProcess, settings_env, wait_until
+from app.storage.models import PintEnvelope
+from tests.pint_peer import (
+    Signatory,
+    b64,
+    entry,
+    envelope,
+    issuance_manifest,
+    party,
+    sha,
+    transaction,
+)
+from tests.support import ManagedProcess, reefer_transport_document, settings_env, wait_until
+
+#: The platform the carrier issues on, before the eBL comes to the hubs.
+ISSUER = "WAVE"
 
 
 def free_port() -> int:
@@ -148,3 +162,89 @@ def running_hub(tmp: Path, code: str, account_code: str) -> Iterator[Hub]:
             yield Hub(code, container, base, account, holder_id)
         finally:
             container.close()
+
+
+@dataclass
+class Linked:
+    """Two hubs that trust each other, the issuing platform and carrier, and their peer links."""
+
+    a: Hub
+    b: Hub
+    to_b: Any
+    to_a: Any
+    platform: Signatory
+    carrier: Signatory
+
+    def issue_to_a(self, documents: dict[str, bytes]) -> Any:
+        """The issuing platform sends a fresh eBL to A's account; returns A's document id."""
+        document = reefer_transport_document(
+            "5493001KJTIIGC8Y1R12",
+            transportDocumentStatus="ISSUED",
+            issueDate="2023-12-21",
+            transportDocumentReference=uuid.uuid4().hex[:20].upper(),
+        )
+        shipper = party("Exporter", ISSUER, "EXP-7")
+        carrier_party = {
+            "partyName": "Carrier",
+            "eblPlatform": ISSUER,
+            "identifyingCodes": [{"codeListProvider": "SMDG", "partyCode": "MSC"}],
+        }
+        first = entry(
+            self.platform,
+            ISSUER,
+            document,
+            [
+                transaction("ISSUE", carrier_party, shipper),
+                transaction("TRANSFER", shipper, self.a.account),
+            ],
+            issuance_manifest=issuance_manifest(self.carrier, document, shipper),
+        )
+        env = envelope(self.platform, document, [first], documents)
+        started = httpx.post(f"{self.a.pint_url}/v3/envelopes", content=env.raw()).json()
+        url = f"{self.a.pint_url}/v3/envelopes/{started['envelopeReference']}"
+        for content in documents.values():
+            httpx.put(f"{url}/additional-documents/{sha(content)}", content=b64(content))
+        assert httpx.put(f"{url}/finish-transfer").status_code == 200
+        with self.a.container.uow() as uow:
+            row = uow.session.scalars(
+                sa.select(PintEnvelope).where(PintEnvelope.last_entry_checksum == env.last_checksum)
+            ).one()
+            return row.document_id
+
+
+def transfer(hub: Hub, document_id: Any, instance_id: Any, recipient: dict[str, Any]) -> dict:
+    """Ask the hub over its API to send the eBL on, and wait for the peer's verdict."""
+    headers = hub.admin_headers()
+    r = httpx.post(
+        f"{hub.base}/v1/pint/transfers",
+        json={
+            "document_id": str(document_id),
+            "instance_id": str(instance_id),
+            "action_code": "TRANSFER",
+            "recipient": recipient,
+        },
+        headers=headers,
+    )
+    if r.status_code != 202:
+        return dict(r.json())
+    url = f"{hub.base}/v1/pint/transfers/{r.json()['id']}"
+    assert wait_until(lambda: httpx.get(url, headers=headers).json()["state"] != "pending", 60)
+    return dict(httpx.get(url, headers=headers).json())
+
+
+@contextmanager
+def linked_hubs(tmp: Path) -> Iterator[Linked]:
+    """Hubs TGTA and TGTB on loopback, each trusting the other, the platform WAVE and MSC."""
+    (tmp / "a").mkdir()
+    (tmp / "b").mkdir()
+    platform, carrier = Signatory("wave-1", alg="RS256"), Signatory("msc-1")
+    with (
+        running_hub(tmp / "a", "TGTA", "IMP-001") as a,
+        running_hub(tmp / "b", "TGTB", "BANK-9") as b,
+    ):
+        for hub in (a, b):
+            hub.trust("platform", ISSUER, platform.jwks())
+            hub.trust("carrier", "MSC", carrier.jwks(), provider="SMDG")
+        a.trust("platform", b.code, b.jwks())
+        b.trust("platform", a.code, a.jwks())
+        yield Linked(a, b, a.peer_instance(b), b.peer_instance(a), platform, carrier)

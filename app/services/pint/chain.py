@@ -132,9 +132,13 @@ def _verified(
 
 
 def verify_signatures(
-    session: Session, envelope: dict[str, Any], own: OwnPlatform
+    session: Session, envelope: dict[str, Any], own: OwnPlatform, document_checksum: str
 ) -> VerifiedEnvelope:
-    """Every JWS of the envelope against the key of the party that signed it (else ``BSIG``)."""
+    """Every JWS of the envelope against the key of the party that signed it (else ``BSIG``).
+
+    ``document_checksum`` is the RFC 8785 SHA-256 of the transport document, as intake's
+    validation computed it.
+    """
     chain_tokens = envelope["envelopeTransferChain"]
     entries: list[ChainEntry] = []
     for position, token in enumerate(chain_tokens):
@@ -153,12 +157,13 @@ def verify_signatures(
             session,
             entries[0].payload.get("issuanceManifestSignedContent"),
             document,
+            document_checksum,
             issue.get("recipient"),
         )
     except ManifestProblem as problem:
         code = BSIG if problem.signature else BENV
         raise EnvelopeRefused(code, problem.reason, problem.detail) from problem
-    return VerifiedEnvelope(document, json_sha256(document), manifest, entries, carrier_kid)
+    return VerifiedEnvelope(document, document_checksum, manifest, entries, carrier_kid)
 
 
 def check_consistency(envelope: VerifiedEnvelope, *, platform_code: str) -> None:

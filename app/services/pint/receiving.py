@@ -87,11 +87,11 @@ def _reject(
 
 def _schema_checked(
     ctx: ServiceContext, raw: bytes
-) -> tuple[dict[str, Any], EnvelopeRefused | None]:
-    """The envelope after the schema check (a failure is an unsigned 400), and any rule breach.
+) -> tuple[dict[str, Any], str, EnvelopeRefused | None]:
+    """The envelope, its document's checksum and any rule breach, after the schema check.
 
-    A breach of the DCSA business rules by the transport document is a ``BENV``, answered once
-    the signatures are checked.
+    A schema failure is an unsigned 400. A breach of the DCSA business rules by the transport
+    document is a ``BENV``, answered once the signatures are checked.
     """
     try:
         report = validate_only(
@@ -116,7 +116,7 @@ def _schema_checked(
         )
     value = json.loads(raw)
     assert isinstance(value, dict)
-    return value, breach
+    return value, report.subject_sha256, breach
 
 
 def _declared(ctx: ServiceContext, envelope: VerifiedEnvelope) -> list[tuple[str, dict[str, Any]]]:
@@ -295,7 +295,9 @@ def _accept(session: Session, ctx: ServiceContext, row: PintEnvelope, raw: bytes
     principal = Principal(
         participant_id=account.participant_id, client_id=row.sending_platform, kind="pint"
     )
-    verdict = verdict_for(document, Label.CHAIN_VERIFIED, "transfer-chain-verified")
+    verdict = verdict_for(
+        document, row.transport_document_checksum, Label.CHAIN_VERIFIED, "transfer-chain-verified"
+    )
     try:
         stored = submit_document(
             session,
@@ -361,9 +363,10 @@ def start_transfer(ctx: ServiceContext, raw: bytes) -> PintAnswer:
         last_checksum = "0" * 64
         sender: str | None = None
         try:
-            value, breach = _schema_checked(ctx, raw)
+            value, digest, breach = _schema_checked(ctx, raw)
             last_checksum = chain_checksum(value["envelopeTransferChain"][-1])
-            envelope = verify_signatures(session, value, OwnPlatform(platform, ctx.keys))
+            own = OwnPlatform(platform, ctx.keys)
+            envelope = verify_signatures(session, value, own, digest)
             sender = envelope.sending_platform
             check_consistency(envelope, platform_code=platform)
             if breach is not None:

@@ -85,13 +85,13 @@ def _carrier(document: dict[str, Any]) -> Signer | None:
 
 
 def check_issuance_manifest(
-    session: Session, manifest: Any, document: dict[str, Any], issue_to: Any
+    session: Session, manifest: Any, document: dict[str, Any], checksum: str, issue_to: Any
 ) -> str:
     """Verify the carrier-signed issuance manifest of ``document``; returns the signing kid.
 
     The manifest must be signed by a key registered for the document's carrier, its
-    ``documentChecksum`` must be the SHA-256 of the document's RFC 8785 form and its
-    ``issueToChecksum`` that of the issue-to party.
+    ``documentChecksum`` must be ``checksum`` (the SHA-256 of the document's RFC 8785 form,
+    as intake computed it) and its ``issueToChecksum`` that of the issue-to party.
     """
     if not isinstance(manifest, str):
         raise ManifestProblem("no-issuance-manifest", "no carrier-signed issuance manifest")
@@ -112,7 +112,7 @@ def check_issuance_manifest(
         claims = None
     if not isinstance(claims, dict):
         raise ManifestProblem("issuance-manifest-malformed", "the manifest is not a JSON object")
-    if claims.get("documentChecksum") != json_sha256(document):
+    if claims.get("documentChecksum") != checksum:
         raise ManifestProblem(
             "document-checksum-mismatch", "the carrier signed a different transport document"
         )
@@ -166,14 +166,18 @@ def transport_document(shape: str, value: Any) -> dict[str, Any]:
 
 
 def verdict_for(
-    document: dict[str, Any], label: Label, reason: str, signer_kid: str | None = None
+    document: dict[str, Any],
+    checksum: str,
+    label: Label,
+    reason: str,
+    signer_kid: str | None = None,
 ) -> Verdict:
-    """A verdict about ``document`` with the identifying facts read off it."""
+    """A verdict about ``document`` (whose RFC 8785 SHA-256 is ``checksum``)."""
     carrier = _carrier(document)
     return Verdict(
         label=label,
         reason=reason,
-        document_checksum=json_sha256(document),
+        document_checksum=checksum,
         carrier_code=carrier.code if carrier else _string(document.get("carrierCode")),
         carrier_code_list_provider=carrier.code_list_provider if carrier else None,
         reference=_string(document.get("transportDocumentReference")),
@@ -187,11 +191,14 @@ def assess(session: Session, report: ValidationReport, value: Any) -> Verdict | 
     if report.doc_type not in EBL_TYPES or not isinstance(value, dict):
         return None
     document, manifest, issue_to = _parts(report.shape, value)
+    checksum = report.subject_sha256
     try:
-        kid = check_issuance_manifest(session, manifest, document, issue_to)
+        kid = check_issuance_manifest(session, manifest, document, checksum, issue_to)
     except ManifestProblem as problem:
-        return verdict_for(document, Label.UNVERIFIED, problem.reason)
-    return verdict_for(document, Label.CARRIER_ATTESTED, "carrier-signature-verified", kid)
+        return verdict_for(document, checksum, Label.UNVERIFIED, problem.reason)
+    return verdict_for(
+        document, checksum, Label.CARRIER_ATTESTED, "carrier-signature-verified", kid
+    )
 
 
 def record_verdict(session: Session, document: Document, verdict: Verdict) -> EblProvenance:

@@ -119,7 +119,7 @@ def set_holder(
     actor: str,
 ) -> None:
     """Record who holds title to an eBL now (after a transfer to another platform)."""
-    facts = verdict_for(transport_document, Label.CHAIN_VERIFIED, "holder")
+    facts = verdict_for(transport_document, "", Label.CHAIN_VERIFIED, "holder")
     row = session.scalars(
         sa.select(EblVersion).where(
             EblVersion.carrier_code == facts.carrier_code,
