@@ -6,11 +6,18 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 import rfc8785
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from joserfc import jws
 from joserfc.jwk import ECKey, OctKey, RSAKey
+
+from app.services.trust import store
 
 Key = RSAKey | ECKey
 
@@ -161,3 +168,41 @@ def envelope(
 def b64(content: bytes) -> bytes:
     """An additional document as PINT puts it on the wire: a JSON string of base64."""
     return json.dumps(base64.b64encode(content).decode()).encode()
+
+
+def trust(
+    container: Any,
+    signer: Signatory,
+    kind: str = "carrier",
+    code: str = "MSC",
+    provider: str = "SMDG",
+) -> Any:
+    """Register ``signer``'s public key in a hub's trust store, as an operator would."""
+    with container.uow() as uow:
+        key = store.add_key(
+            uow.session,
+            kind=kind,
+            code=code,
+            code_list_provider=provider if kind == "carrier" else None,
+            material=signer.public_jwk(),
+            actor="test",
+        )
+        uow.commit()
+    return key
+
+
+def self_signed_certificate(start: datetime, days: int = 3650) -> bytes:
+    """A P-256 X.509 certificate in PEM, valid from ``start`` for ``days``."""
+    private = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "eBL signing")])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(private.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=days))
+        .sign(private, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.PEM)

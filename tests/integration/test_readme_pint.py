@@ -10,12 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
-from tests.pint_peer import Signatory
+from tests.pint_peer import Signatory, self_signed_certificate
 from tests.support import REPO
 
 pytestmark = pytest.mark.integration
@@ -27,26 +23,10 @@ def _walkthrough() -> str:
     return after.split("```sh\n", 1)[1].split("```", 1)[0]
 
 
-def _certificate() -> bytes:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "MSC eBL signing")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365))
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM)
-
-
 def test_the_readme_pint_setup_runs_as_written(tmp_path: Path) -> None:
     (tmp_path / "wave-jwks.json").write_text(json.dumps(Signatory("wave-2026").jwks()))
-    (tmp_path / "msc-certificate.pem").write_bytes(_certificate())
+    yesterday = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    (tmp_path / "msc-certificate.pem").write_bytes(self_signed_certificate(yesterday, 365))
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRADEGATE_")}
     env.update(
         {

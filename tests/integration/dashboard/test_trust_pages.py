@@ -7,9 +7,8 @@ import uuid
 
 import pytest
 
-from app.services.trust import store
 from tests.integration.dashboard.conftest import new_lei
-from tests.pint_peer import Signatory
+from tests.pint_peer import Signatory, trust
 from tests.support import reefer_transport_document
 
 pytestmark = pytest.mark.integration
@@ -18,16 +17,7 @@ pytestmark = pytest.mark.integration
 def test_trust_page_lists_keys_and_flags_a_rewritten_ebl(
     admin_browser, container, client, make_participant, auth_headers
 ):  # noqa: ANN001
-    with container.uow() as uow:
-        store.add_key(
-            uow.session,
-            kind="carrier",
-            code="MSC",
-            code_list_provider="SMDG",
-            material=Signatory("msc-dash").public_jwk(),
-            actor="test",
-        )
-        uow.commit()
+    trust(container, Signatory("msc-dash"))
     lei = new_lei()
     make_participant("Exporter", roles=("owner",), identifiers=(f"LEI:{lei}",))
     headers = auth_headers(make_participant("Carrier", roles=("provider",)))

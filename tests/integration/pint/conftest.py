@@ -20,6 +20,7 @@ from tests.pint_peer import (
     issuance_manifest,
     party,
     transaction,
+    trust,
 )
 from tests.support import reefer_transport_document
 
@@ -93,14 +94,6 @@ def peer(container, client, make_participant) -> Peer:  # noqa: ANN001
             jwks=platform.jwks(),
             actor="test",
         )
-        store.add_key(
-            uow.session,
-            kind="carrier",
-            code="MSC",
-            code_list_provider="SMDG",
-            material=carrier.public_jwk(),
-            actor="test",
-        )
         add_account(
             uow.session,
             participant_id=importer.id,
@@ -110,5 +103,6 @@ def peer(container, client, make_participant) -> Peer:  # noqa: ANN001
             actor="test",
         )
         uow.commit()
+    trust(container, carrier)
     jwks = client.get("/.well-known/jwks.json").json()
     return Peer(platform, carrier, jwks, importer)

@@ -9,9 +9,8 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from app.services.trust import store
 from app.storage.models import EblProvenance, EblVersion, Event
-from tests.pint_peer import Signatory, issuance_manifest
+from tests.pint_peer import Signatory, issuance_manifest, trust
 from tests.support import both_backends, push, reefer_transport_document
 
 pytestmark = pytest.mark.integration
@@ -27,16 +26,7 @@ ISSUE_TO = {
 @pytest.fixture
 def carrier(container) -> Signatory:  # noqa: ANN001
     signer = Signatory("msc-2026")
-    with container.uow() as uow:
-        store.add_key(
-            uow.session,
-            kind="carrier",
-            code="MSC",
-            code_list_provider="SMDG",
-            material=signer.public_jwk(),
-            actor="test",
-        )
-        uow.commit()
+    trust(container, signer)
     return signer
 
 

@@ -6,17 +6,13 @@ import datetime as dt
 import json
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from typer.testing import CliRunner
 
 from app.cli import cli
 from app.security.signed_content import SignatureRefused
 from app.services.trust import store
 from app.storage.base import utcnow
-from tests.pint_peer import Signatory, hs256_forgery
+from tests.pint_peer import Signatory, hs256_forgery, self_signed_certificate, trust
 from tests.support import both_backends, settings_env
 
 pytestmark = pytest.mark.integration
@@ -25,17 +21,7 @@ PAYLOAD = {"documentChecksum": "0" * 64}
 
 
 def _trust(container, signer: Signatory, kind="carrier", code="MSCU", provider="SMDG"):  # noqa: ANN001
-    with container.uow() as uow:
-        key = store.add_key(
-            uow.session,
-            kind=kind,
-            code=code,
-            code_list_provider=provider if kind == "carrier" else None,
-            material=signer.public_jwk(),
-            actor="test",
-        )
-        uow.commit()
-    return key
+    return trust(container, signer, kind, code, provider)
 
 
 def _verify(container, token: str, signer: store.Signer) -> store.Verified:  # noqa: ANN001
@@ -112,26 +98,15 @@ def test_revoked_and_expired_keys_stop_verifying(container):  # noqa: ANN001
 
 
 def test_a_certificate_brings_its_validity_window(container):  # noqa: ANN001
-    private = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "carrier")])
     start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(private.public_key())
-        .serial_number(1)
-        .not_valid_before(start)
-        .not_valid_after(start + dt.timedelta(days=3650))
-        .sign(private, hashes.SHA256())
-    )
+    pem = self_signed_certificate(start)
     with container.uow() as uow:
         key = store.add_key(
             uow.session,
             kind="carrier",
             code="HLCU",
             code_list_provider="SMDG",
-            material=cert.public_bytes(serialization.Encoding.PEM).decode(),
+            material=pem.decode(),
             kid="hl-2026",
             actor="test",
         )
