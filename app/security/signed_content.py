@@ -54,11 +54,12 @@ def protected_header(token: str) -> dict[str, Any]:
     if len(parts) != 3:
         raise SignatureRefused("malformed", "not a compact JWS")
     try:
-        header = json.loads(urlsafe_b64decode(parts[0].encode()))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise SignatureRefused("malformed", "the JWS header is not JSON") from exc
-    if not isinstance(header, dict):
-        raise SignatureRefused("malformed", "the JWS header is not an object")
+        raw = urlsafe_b64decode(parts[0].encode())
+    except ValueError as exc:
+        raise SignatureRefused("malformed", "the JWS header is not base64url") from exc
+    header = json_object(raw)
+    if header is None:
+        raise SignatureRefused("malformed", "the JWS header is not a JSON object")
     return header
 
 
@@ -73,10 +74,19 @@ def unverified_payload(token: str) -> bytes:
         raise SignatureRefused("malformed", "the JWS payload is not base64url") from exc
 
 
+def json_object(data: bytes) -> dict[str, Any] | None:
+    """A signed payload parsed as a JSON object; ``None`` for anything else, however hostile."""
+    try:
+        value = json.loads(data)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
 def checked_algorithm(header: dict[str, Any]) -> str:
     """The header's ``alg`` when allowed; ``none``, ``HS*`` and anything else are refused."""
     alg = header.get("alg")
-    if alg not in ALLOWED_ALGORITHMS:
+    if not isinstance(alg, str) or alg not in ALLOWED_ALGORITHMS:
         raise SignatureRefused("alg-not-allowed", f"the algorithm {alg!r} is not accepted")
     if "crit" in header:
         raise SignatureRefused("malformed", "critical JWS header parameters are not supported")

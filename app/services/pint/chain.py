@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +13,7 @@ from app.security.keys import KeyStore
 from app.security.signed_content import (
     SignatureRefused,
     checked_algorithm,
+    json_object,
     protected_header,
     unverified_payload,
     verify_compact,
@@ -90,10 +90,10 @@ class VerifiedEnvelope:
 
 def _claims(token: str, what: str) -> dict[str, Any]:
     try:
-        value = json.loads(unverified_payload(token))
-    except (SignatureRefused, ValueError, UnicodeDecodeError) as exc:
+        value = json_object(unverified_payload(token))
+    except SignatureRefused as exc:
         raise EnvelopeRefused(BSIG, "malformed-jws", f"the {what} is not a readable JWS") from exc
-    if not isinstance(value, dict):
+    if value is None:
         raise EnvelopeRefused(BENV, "malformed-payload", f"the {what} payload is not an object")
     return value
 

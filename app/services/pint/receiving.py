@@ -426,7 +426,7 @@ def _decoded(body: bytes) -> bytes:
         if not isinstance(text, str):
             raise ValueError("not a string")
         return base64.b64decode(text, validate=True)
-    except (ValueError, binascii.Error) as exc:
+    except (ValueError, binascii.Error, RecursionError) as exc:
         raise errors.BadRequest(
             "an additional document is a JSON string of base64", slug="pint-document-invalid"
         ) from exc

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app import errors
 from app.security.keys import KeyStore
 from app.security.principal import Principal
-from app.security.signed_content import SignatureRefused, sign_compact
+from app.security.signed_content import SignatureRefused, json_object, sign_compact
 from app.services.common.events import record_event
 from app.services.common.outbox import enqueue
 from app.services.pint.chain import checksum
@@ -244,9 +244,9 @@ def _finish(
 def _verified_answer(session: Session, transfer: PintTransfer, token: str) -> dict[str, Any]:
     """The peer's signed answer, checked against its registered key and this transfer."""
     verified = verify_signed(session, token, Signer.platform(transfer.target_platform))
-    answer = json.loads(verified.payload)
+    answer = json_object(verified.payload)
     if (
-        not isinstance(answer, dict)
+        answer is None
         or answer.get("lastEnvelopeTransferChainEntrySignedContentChecksum")
         != transfer.last_entry_checksum
     ):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.domain.hashing import json_sha256
-from app.security.signed_content import SignatureRefused, unverified_payload
+from app.security.signed_content import SignatureRefused, json_object, unverified_payload
 from app.services.trust.store import Signer, verify_signed
 from app.storage.models import Document, EblProvenance
 from app.validation.report import ValidationReport
@@ -106,11 +105,8 @@ def check_issuance_manifest(
         raise ManifestProblem(
             f"carrier-signature-{exc.reason}", exc.detail, signature=True
         ) from exc
-    try:
-        claims = json.loads(verified.payload)
-    except ValueError:
-        claims = None
-    if not isinstance(claims, dict):
+    claims = json_object(verified.payload)
+    if claims is None:
         raise ManifestProblem("issuance-manifest-malformed", "the manifest is not a JSON object")
     if claims.get("documentChecksum") != checksum:
         raise ManifestProblem(
@@ -132,10 +128,10 @@ def _envelope_issuance(envelope: dict[str, Any]) -> tuple[Any, Any]:
     if not isinstance(first, str):
         return None, None
     try:
-        entry = json.loads(unverified_payload(first))
-    except (SignatureRefused, ValueError, UnicodeDecodeError):
+        entry = json_object(unverified_payload(first))
+    except SignatureRefused:
         return None, None
-    if not isinstance(entry, dict):
+    if entry is None:
         return None, None
     transactions = entry.get("transactions")
     issue = transactions[0] if isinstance(transactions, list) and transactions else None

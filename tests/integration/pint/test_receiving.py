@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 
@@ -28,6 +29,12 @@ from tests.support import REFERENCE, both_backends
 pytestmark = pytest.mark.integration
 
 BASE = "/pint/v3/envelopes"
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
 PDF = b"%PDF-1.7 commercial invoice 4711"
 
 
@@ -272,3 +279,13 @@ def test_accounts_are_managed_from_the_cli(container, make_participant):  # noqa
     send = ["pint", "send", unknown, "--peer", unknown, "--to-code", "X", "--to-code-list", "BOLE"]
     r = runner.invoke(cli, [*send, "--to-name", "X", "--to-platform", "BOLE"], env=env)
     assert r.exit_code == 2 and "no eBL received over PINT" in r.output
+
+
+def test_hostile_jws_contents_are_refused_not_crashed_on(client, peer):  # noqa: ANN001
+    document = peer.document()
+    deep = peer.platform.sign(b"[" * 50_000 + b"]" * 50_000)
+    assert _refused(client, peer, envelope(peer.platform, document, [deep]))["reason"]
+    odd_alg = peer.platform.sign({"eblPlatform": SENDER}).split(".")
+    header = b64url(json.dumps({"alg": ["ES256"], "kid": "wave-2026"}).encode())
+    token = ".".join([header, *odd_alg[1:]])
+    _refused(client, peer, envelope(peer.platform, document, [token]), "BSIG")
