@@ -13,7 +13,7 @@ from app.api.ledger_guard import LedgerWriteGuard
 from app.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.api.openapi import install_openapi
 from app.api.problems import install_problem_handlers
-from app.api.routers import ROUTERS
+from app.api.routers import ROUTERS, pint
 from app.container import Container, bootstrap
 from app.dashboard import install_dashboard
 from app.logs import configure_logging
@@ -55,6 +55,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     install_openapi(app)
     for router in ROUTERS:
         app.include_router(router)
+    if settings.pint_platform_code:
+        app.include_router(pint.router, prefix=settings.pint_base_path)
     install_dashboard(app)
     app.add_middleware(LedgerWriteGuard, container=container)
     app.add_middleware(

@@ -127,6 +127,27 @@ class Settings(BaseSettings):
         description="Distinct unreadable documents a lender may check per day before 429.",
     )
 
+    pint_platform_code: str | None = Field(
+        default=None,
+        pattern=r"^\S{1,4}$",
+        description="DCSA platform code this hub receives eBLs as; unset disables PINT.",
+    )
+    pint_base_path: str = Field(
+        default="/pint",
+        pattern=r"^(/[A-Za-z0-9._~-]+)*$",
+        description="Where the PINT endpoints are served (e.g. /pint/v3/envelopes).",
+    )
+    pint_max_envelope_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    pint_max_documents: int = Field(
+        default=20, ge=0, description="Supporting documents one envelope may declare."
+    )
+    pint_max_document_bytes: int = Field(
+        default=5 * 1024 * 1024, ge=1, description="Largest supporting document accepted."
+    )
+    pint_transfer_ttl_seconds: float = Field(
+        default=3600.0, gt=0, description="An envelope transfer left unfinished expires after this."
+    )
+
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
         if self.env == "production":

@@ -19,6 +19,7 @@ ENTRY_POINT_GROUP = "tradegate.connectors"
 BUILTIN_CONNECTORS: Mapping[str, str] = {
     "webhook": "connectors.webhook.connector:WebhookConnector",
     "folder": "connectors.folder.connector:FolderConnector",
+    "pint": "connectors.pint.connector:PintConnector",
 }
 
 

@@ -16,8 +16,10 @@ from app.cli.ledger import ledger_cli
 from app.cli.mandates import mandates_cli
 from app.cli.openapi import openapi
 from app.cli.participants import participants_cli
+from app.cli.pint import pint_cli
 from app.cli.server import PASSTHROUGH, beat, migrate, serve, worker
 from app.cli.support import Commands
+from app.cli.trust import trust_cli
 from app.cli.users import users_cli
 from app.cli.validate import validate_command
 from app.cli.verify import verify
@@ -47,6 +49,8 @@ cli.add_typer(consents_cli, name="consents")
 cli.add_typer(mandates_cli, name="mandates")
 cli.add_typer(ledger_cli, name="ledger")
 cli.add_typer(financing_cli, name="financing")
+cli.add_typer(trust_cli, name="trust")
+cli.add_typer(pint_cli, name="pint")
 
 
 def main() -> None:

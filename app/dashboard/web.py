@@ -198,6 +198,7 @@ NAV = [
     ("financing", "Financing", "/financing", False),
     ("participants", "Participants", "/participants", False),
     ("deliveries", "Deliveries", "/deliveries", True),
+    ("trust", "Trust", "/trust", True),
     ("ledger", "Ledger", "/ledger", False),
     ("audit", "Audit", "/audit", False),
 ]

@@ -9,6 +9,7 @@ TASK_MODULES: list[str] = [
     "app.tasks.financing",
     "app.tasks.notices",
     "app.tasks.ledger",
+    "app.tasks.pint",
 ]
 
 

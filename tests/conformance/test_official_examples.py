@@ -26,7 +26,7 @@ EXPECTED = {
         {"W01", "W02", "W03"},
     ),
     "dcsa/examples/IssuanceRequest_regularSTD.json": ("dcsa.transport-document", {"W02", "W03"}),
-    "dcsa/examples/EblEnvelope_regularSTD.json": ("dcsa.pint.envelope", set()),
+    "dcsa/examples/EblEnvelope_regularSTD.json": ("dcsa.pint.envelope", {"W02", "W03"}),
     "uncefact/examples/CII_example1.xml": ("uncefact.cii.invoice", set()),
     "uncefact/examples/CII_example2.xml": ("uncefact.cii.invoice", set()),
     "uncefact/examples/CII_example3.xml": ("uncefact.cii.invoice", set()),

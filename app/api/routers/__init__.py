@@ -18,7 +18,9 @@ from app.api.routers import (
     notices,
     oauth,
     participants,
+    pint_transfers,
     purposes,
+    trust,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -39,4 +41,6 @@ ROUTERS: list[APIRouter] = [
     financing.router,
     ledger.router,
     ledger.well_known,
+    trust.router,
+    pint_transfers.router,
 ]

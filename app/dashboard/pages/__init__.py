@@ -13,6 +13,7 @@ from app.dashboard.pages import (
     notices,
     overview,
     participants,
+    trust,
 )
 from app.dashboard.web import PREFIX
 
@@ -26,6 +27,7 @@ for module in (
     documents,
     financing,
     deliveries,
+    trust,
     ledger,
     audit,
 ):

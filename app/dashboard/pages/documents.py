@@ -109,6 +109,7 @@ def document_detail(
             "subject_sha256": provenance.pop("subject_sha256", None),
             "shape": provenance.pop("shape", None),
             "schemas": provenance.pop("schemas", {}),
+            "ebl": provenance.pop("ebl", None),
             "provenance": provenance,
             "download_name": _download_name(document),
         },

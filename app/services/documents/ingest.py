@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,14 @@ from app.security.principal import Principal
 from app.services.common.events import record_event
 from app.services.common.outbox import enqueue
 from app.services.documents.metadata import document_metadata
+from app.services.trust.provenance import (
+    EBL_TYPES,
+    Attestation,
+    assess,
+    record_verdict,
+    transport_document,
+)
+from app.services.trust.versions import track_version
 from app.storage.base import utcnow
 from app.storage.db import is_postgresql
 from app.storage.models import (
@@ -243,9 +252,12 @@ def submit_document(
     declared_type: str | None,
     explicit_owner: uuid.UUID | None,
     max_bytes: int,
+    attestation: Attestation | None = None,
 ) -> Document:
     """Validate and store one document with its ``document.accepted`` event and outbox row.
 
+    An eBL's provenance is judged on the way in (or comes with ``attestation`` when a PINT
+    transfer already proved it) and is stored, shown and bound into the acceptance event.
     Raises :class:`DocumentRejected` (nothing written) for an invalid document; the caller
     records the rejection with :func:`record_rejection` in its own unit of work.
     """
@@ -255,6 +267,12 @@ def submit_document(
     if not report.valid:
         raise DocumentRejected(report)
     owner_id = resolve_owner(session, principal, report, explicit_owner)
+    # Already parsed safely by the validation above: a plain parse is enough here.
+    value = json.loads(raw) if report.doc_type in EBL_TYPES else None
+    verdict = attestation.verdict if attestation else assess(session, report, value)
+    provenance = dict(report.provenance, subject_sha256=report.subject_sha256, shape=report.shape)
+    if verdict is not None:
+        provenance["ebl"] = verdict.summary()
     document = Document(
         doc_type=report.doc_type,
         version=report.version,
@@ -268,14 +286,12 @@ def submit_document(
         sha256=report.sha256,
         canonical_sha256=report.canonical_sha256,
         content=raw,
-        provenance=dict(
-            report.provenance, subject_sha256=report.subject_sha256, shape=report.shape
-        ),
+        provenance=provenance,
         warnings=[f.as_dict() for f in report.warnings],
     )
     session.add(document)
     session.flush()
-    payload = {
+    payload: dict[str, Any] = {
         "document_id": str(document.id),
         "doc_type": document.doc_type,
         "version": document.version,
@@ -285,6 +301,8 @@ def submit_document(
         "sha256": document.sha256,
         "canonical_sha256": document.canonical_sha256,
     }
+    if verdict is not None:
+        payload["ebl_provenance"] = {"label": verdict.label.value, "reason": verdict.reason}
     record_event(
         session,
         kind="document.accepted",
@@ -293,6 +311,17 @@ def submit_document(
         payload=payload,
         participant_ids=[owner_id, principal.participant_id],
     )
+    if verdict is not None:
+        record_verdict(session, document, verdict)
+        track_version(
+            session,
+            document,
+            verdict,
+            transport_document(report.shape, value),
+            actor=principal.actor,
+            holder=attestation.holder if attestation else None,
+            holder_platform=attestation.holder_platform if attestation else None,
+        )
     enqueue(
         session, topic="document.accepted", key=f"document.accepted:{document.id}", payload=payload
     )

@@ -37,8 +37,24 @@ from app.storage.models.participants import (
     ParticipantRole,
     Role,
 )
+from app.storage.models.pint import (
+    PintAccount,
+    PintAdditionalDocument,
+    PintChainEntry,
+    PintEnvelope,
+    PintTransfer,
+)
+from app.storage.models.trust import EblProvenance, EblVersion, TrustedKey
 
 __all__ = [
+    "TrustedKey",
+    "PintEnvelope",
+    "PintTransfer",
+    "PintChainEntry",
+    "PintAdditionalDocument",
+    "PintAccount",
+    "EblVersion",
+    "EblProvenance",
     "ApiClient",
     "ChainHead",
     "ClientAssertion",

@@ -170,6 +170,10 @@ def tenant_objects(client, container, parties, active_consent, make_document) ->
     )
     assert registration.status_code == 201, registration.text
     return {
+        # Objects that take a peer platform to create: an id of nobody's. The answer must
+        # still be the not-found (or operator-only) one, with nothing changed.
+        "transfer_id": uuid.uuid4(),
+        "key_id": uuid.uuid4(),
         "registration_id": registration.json()["id"],
         "consent_id": consent["id"],
         "document_id": document.id,

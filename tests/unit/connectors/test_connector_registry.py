@@ -41,9 +41,10 @@ class NoDeliver:
 
 def test_builtins_are_always_there():
     registry = ConnectorRegistry.discover(plugins=[])
-    assert registry.names() == ["folder", "webhook"]
+    assert registry.names() == ["folder", "pint", "webhook"]
     assert registry.get("webhook").kind is ConnectorKind.OUTBOUND
     assert registry.get("folder").kind is ConnectorKind.BOTH
+    assert registry.get("pint").kind is ConnectorKind.OUTBOUND
 
 
 def test_unknown_names_raise_a_typed_error():
