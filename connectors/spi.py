@@ -225,6 +225,15 @@ class StatefulConnector(Connector, Protocol):
     stateful: ClassVar[bool]
 
 
+class AuthorizationFailedError(Exception):
+    """Completing a grant failed; ``retryable`` when the provider was unavailable."""
+
+    def __init__(self, detail: str, *, retryable: bool = False) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.retryable = retryable
+
+
 @runtime_checkable
 class AuthorizingConnector(Connector, Protocol):
     """A connector that a remote account grants access to by OAuth 2.0 authorisation code.
@@ -241,7 +250,10 @@ class AuthorizingConnector(Connector, Protocol):
     def complete_authorization(
         self, config: BaseModel, instance_state: InstanceState, *, code: str, redirect_uri: str
     ) -> str:
-        """Exchange the code and keep the tokens in ``instance_state``; returns a summary."""
+        """Exchange the code and keep the tokens in ``instance_state``; returns a summary.
+
+        Raises ``AuthorizationFailedError`` when the provider refuses or cannot answer.
+        """
         ...
 
     def revoke_authorization(self, config: BaseModel, instance_state: InstanceState) -> str:

@@ -125,8 +125,9 @@ class DatabaseInstanceState:
                     updated_at=now,
                 )
                 .on_conflict_do_nothing(index_elements=["instance_id", "key"])
+                .returning(ConnectorStateEntry.id)
             )
-            if _rowcount(inserted) == 1:
+            if inserted.first() is not None:
                 return True
             # Under READ COMMITTED the condition is checked again once the row lock is
             # held, so of two replicas taking an expired claim only one updates it.
@@ -141,8 +142,9 @@ class DatabaseInstanceState:
                     ),
                 )
                 .values(claimed_until=until, updated_at=now)
+                .returning(ConnectorStateEntry.id)
             )
-            return _rowcount(taken) == 1
+            return taken.first() is not None
 
     def complete(self, key: str) -> None:
         now = self._clock()
@@ -165,10 +167,6 @@ class DatabaseInstanceState:
 def _insert(session: Session) -> postgresql.Insert | sqlite.Insert:
     insert = postgresql.insert if is_postgresql(session) else sqlite.insert
     return insert(ConnectorStateEntry)
-
-
-def _rowcount(result: sa.Result[object]) -> int:
-    return int(getattr(result, "rowcount", 0))
 
 
 def instance_state(ctx: ServiceContext, instance_id: uuid.UUID) -> DatabaseInstanceState:

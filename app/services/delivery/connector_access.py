@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from app.errors import BadRequest, NotFound, ProblemError, Unprocessable
+from app.errors import BadRequest, NotFound, ProblemError, ServiceUnavailable, Unprocessable
 from app.security.principal import Principal
 from app.services.common.connector_state import instance_state
 from app.services.common.context import ServiceContext
@@ -23,6 +23,7 @@ from app.services.documents.inbound import connector_principal, document_intake
 from app.storage.base import utcnow
 from app.storage.models import ConnectorInstance
 from connectors.spi import (
+    AuthorizationFailedError,
     AuthorizingConnector,
     Connector,
     EventReceivingConnector,
@@ -150,9 +151,14 @@ def complete_authorization(
             slug="authorization-denied",
         )
     loaded = _load(instance)
-    detail = _authorizing(loaded).complete_authorization(
-        loaded.config, store, code=code, redirect_uri=redirect_uri(ctx)
-    )
+    try:
+        detail = _authorizing(loaded).complete_authorization(
+            loaded.config, store, code=code, redirect_uri=redirect_uri(ctx)
+        )
+    except AuthorizationFailedError as exc:
+        if exc.retryable:
+            raise ServiceUnavailable(exc.detail, slug="authorization-unavailable") from exc
+        raise BadRequest(exc.detail, slug="authorization-refused") from exc
     _record(ctx, instance, "connector.authorized", str(pending.get("by", "system")))
     return instance, detail
 
