@@ -6,19 +6,20 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml plugins/tradegate-cargox/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	$(BIN)/python -m pip install --quiet ./tests/plugins/tradegate-example-connector ./tests/plugins/tradegate-broken-connector
+	$(BIN)/python -m pip install --quiet --no-deps -e ./plugins/tradegate-cargox
 	touch $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/tradegate demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check app connectors tests bench
-	$(BIN)/ruff format --check app connectors tests bench
+	$(BIN)/ruff check app connectors tests bench plugins
+	$(BIN)/ruff format --check app connectors tests bench plugins
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

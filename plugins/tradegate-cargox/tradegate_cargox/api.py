@@ -16,7 +16,7 @@ DEFAULT_BASE_URL = "https://cargox.digital"
 
 # documented: the token endpoint, client credentials by HTTP Basic, Bearer tokens with
 # `expires_in` (600 s in the examples) and `refresh_token`, scope "read write".
-TOKEN_PATH = "/oauth/token/"
+TOKEN_PATH = "/oauth/token/"  # noqa: S105 - a path, not a secret
 DEFAULT_SCOPE = "read write"
 # assumed: the authorisation and revocation endpoints sit beside the token endpoint, as
 # the documented `/oauth/token/` path suggests (authorise: RFC 6749 4.1; revoke: RFC 7009).

@@ -9,6 +9,7 @@ from typing import ClassVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr
+from pydantic.config import JsonDict
 
 from connectors.spi import (
     AuthorizationFailedError,
@@ -46,7 +47,7 @@ from tradegate_cargox.outbound import NotSendableError, send_envelope
 
 logger = logging.getLogger(__name__)
 
-OPERATOR_ONLY = {"operator_only": True}
+OPERATOR_ONLY: JsonDict = {"operator_only": True}
 DEFERRED_RETRY_SECONDS = 30.0
 
 

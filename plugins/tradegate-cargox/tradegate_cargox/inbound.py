@@ -35,9 +35,7 @@ class WebhookRefusedError(Exception):
         self.reason = reason
 
 
-def verify_signature(
-    secret: str, headers: Mapping[str, str], body: bytes, now: datetime
-) -> None:
+def verify_signature(secret: str, headers: Mapping[str, str], body: bytes, now: datetime) -> None:
     """Check the rule's HMAC over "<timestamp>.<body>" and refuse stale timestamps."""
     lowered = {k.lower(): v for k, v in headers.items()}
     signature = lowered.get(api.SIGNATURE_HEADER, "")
@@ -104,9 +102,7 @@ def process_envelope(
     if not state.claim(claim, lease_seconds=CLAIM_LEASE_SECONDS):
         return Outcome("duplicate", f"envelope {envelope_id} was already taken")
     try:
-        envelope = api.parse_envelope(
-            client.json("GET", api.envelope_path(inbox_id, envelope_id))
-        )
+        envelope = api.parse_envelope(client.json("GET", api.envelope_path(inbox_id, envelope_id)))
         results = [_push(client, intake, inbox_id, envelope, d) for d in envelope.documents]
     except IntakeUnavailableError as exc:
         state.release(claim)

@@ -10,7 +10,6 @@ from app.services.access.coverage import CoveringConsent
 from app.services.common.outbox import enqueue
 from app.storage.models import Document, Participant
 
-
 TRANSPORT_DOCUMENT = b'{"transportDocumentReference":"TDR1"}'
 
 

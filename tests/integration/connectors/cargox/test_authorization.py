@@ -1,0 +1,135 @@
+"""A company grants the hub access by OAuth: single-use state, tokens encrypted, revocable."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import sqlalchemy as sa
+
+from app.security.principal import SYSTEM
+from app.services.delivery.connector_instances import create_instance
+from app.storage.models import ConnectorStateEntry, Event
+from tests.cargox_standin import CLIENT_ID
+from tests.integration.connectors.cargox.conftest import cargox_config, consent_state
+
+
+def new_instance(container, parties, standin) -> uuid.UUID:
+    with container.uow() as uow:
+        instance, _ = create_instance(
+            uow.session,
+            SYSTEM,
+            connector="cargox",
+            name="cargox",
+            config=cargox_config(standin),
+            participant_id=parties["bank"].id,
+        )
+        uow.commit()
+    return instance.id
+
+
+def start(client, headers, instance_id):
+    return client.post(f"/v1/connectors/instances/{instance_id}/authorization", headers=headers)
+
+
+def callback(client, **query):
+    return client.get("/v1/connectors/authorization/callback", params=query)
+
+
+def test_the_consent_round_trip_stores_tokens_encrypted_and_never_logs_them(
+    client, container, parties, standin, auth_headers, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    instance_id = new_instance(container, parties, standin)
+    headers = auth_headers(parties["bank"])
+    started = start(client, headers, instance_id)
+    assert started.status_code == 200, started.text
+    url = started.json()["authorization_url"]
+    assert url.startswith(f"{standin.url}/oauth/authorize/?response_type=code")
+    assert f"client_id={CLIENT_ID}" in url
+    assert (
+        started.json()["redirect_uri"] == "http://testserver/v1/connectors/authorization/callback"
+    )
+    done = callback(client, state=consent_state(url), code=standin.state.consent())
+    assert done.status_code == 200, done.text
+    (access_token,) = standin.state.access
+    (refresh_token,) = standin.state.refresh
+    with container.uow() as uow:
+        stored = " ".join(
+            v or "" for v in uow.session.execute(sa.select(ConnectorStateEntry.value)).scalars()
+        )
+        kinds = set(uow.session.execute(sa.select(Event.kind)).scalars())
+    assert access_token not in stored and refresh_token not in stored
+    assert access_token not in caplog.text and refresh_token not in caplog.text
+    assert "connector.authorized" in kinds
+    health = client.get(f"/v1/connectors/instances/{instance_id}/health", headers=headers)
+    assert health.json() == {"state": "ok", "detail": "authorised; 1 contact(s)"}
+
+
+def test_a_state_is_single_use_and_a_forged_one_is_refused(
+    client, container, parties, standin, auth_headers
+):
+    instance_id = new_instance(container, parties, standin)
+    url = start(client, auth_headers(parties["bank"]), instance_id).json()["authorization_url"]
+    state = consent_state(url)
+    forged = callback(client, state=f"{instance_id}.guessed", code=standin.state.consent())
+    assert forged.status_code == 400 and forged.json()["type"] == "/problems/authorization-state"
+    assert callback(client, state=state, code=standin.state.consent()).status_code == 200
+    replayed = callback(client, state=state, code=standin.state.consent())
+    assert replayed.status_code == 400
+
+
+def test_a_refused_consent_or_code_is_a_400_problem(
+    client, container, parties, standin, auth_headers
+):
+    instance_id = new_instance(container, parties, standin)
+    headers = auth_headers(parties["bank"])
+    denied = callback(
+        client,
+        state=consent_state(start(client, headers, instance_id).json()["authorization_url"]),
+        error="access_denied",
+    )
+    assert denied.status_code == 400 and denied.json()["type"] == "/problems/authorization-denied"
+    bad_code = callback(
+        client,
+        state=consent_state(start(client, headers, instance_id).json()["authorization_url"]),
+        code="not-issued",
+    )
+    assert bad_code.status_code == 400
+    assert bad_code.json()["type"] == "/problems/authorization-refused"
+
+
+def test_another_tenant_cannot_start_a_grant_for_the_instance(
+    client, container, parties, standin, auth_headers
+):
+    instance_id = new_instance(container, parties, standin)
+    answer = start(client, auth_headers(parties["other_bank"]), instance_id)
+    assert answer.status_code == 404
+
+
+def test_revocation_revokes_at_cargox_forgets_the_tokens_and_health_says_so(
+    client, container, parties, standin, auth_headers
+):
+    instance_id = new_instance(container, parties, standin)
+    headers = auth_headers(parties["bank"])
+    url = start(client, headers, instance_id).json()["authorization_url"]
+    callback(client, state=consent_state(url), code=standin.state.consent())
+    revoked = client.delete(
+        f"/v1/connectors/instances/{instance_id}/authorization", headers=headers
+    )
+    assert revoked.status_code == 200 and "revoked" in revoked.json()["detail"]
+    assert standin.state.access == {} and standin.state.refresh == set()
+    health = client.get(f"/v1/connectors/instances/{instance_id}/health", headers=headers)
+    assert health.json()["state"] == "down" and "not authorised" in health.json()["detail"]
+
+
+def test_health_is_down_when_cargox_cannot_be_reached(
+    client, container, parties, standin, auth_headers
+):
+    instance_id = new_instance(container, parties, standin)
+    headers = auth_headers(parties["bank"])
+    url = start(client, headers, instance_id).json()["authorization_url"]
+    callback(client, state=consent_state(url), code=standin.state.consent())
+    standin.__exit__()
+    health = client.get(f"/v1/connectors/instances/{instance_id}/health", headers=headers)
+    assert health.json()["state"] == "down" and "unusable" in health.json()["detail"]
