@@ -8,7 +8,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from app.storage.models import Delivery, Event, Participant
+from app.storage.models import ConnectorInstance, Delivery, Event, Participant
 from connectors.webhook.signing import generate_secret
 from tests.support import subscribed_instance
 
@@ -106,3 +106,16 @@ def test_overview_shows_the_delivery_success_rate(
     _failed_delivery(admin_browser, container, make_participant, pending_consent)
     page = admin_browser.get("/dashboard/").text
     assert "Share of settled deliveries that were delivered: treasury 0%" in page
+
+
+def test_an_operator_runs_the_connector_health_check_on_demand(
+    admin_browser, container, make_participant
+):
+    bank = make_participant("Harbour Bank", roles=("consumer",))
+    _webhook(container, bank)
+    page = admin_browser.get("/dashboard/deliveries").text
+    with container.uow() as uow:
+        (instance_id,) = uow.session.execute(sa.select(ConnectorInstance.id)).scalars()
+    assert f'hx-get="/dashboard/deliveries/instances/{instance_id}/health"' in page
+    check = admin_browser.get(f"/dashboard/deliveries/instances/{instance_id}/health").text
+    assert "<strong>ok</strong>: target resolves to an acceptable address" in check
