@@ -8,12 +8,12 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
-from connectors.spi import OutboundMessage
 from tradegate_cargox import api
 from tradegate_cargox.client import Tokens
 from tradegate_cargox.inbound import WebhookRefusedError, parse_event, sign, verify_signature
 from tradegate_cargox.outbound import NotSendableError, attachment_of
+
+from connectors.spi import OutboundMessage
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 

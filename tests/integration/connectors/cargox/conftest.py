@@ -74,21 +74,29 @@ def sending_instance(
     return make
 
 
-@pytest.fixture
-def receiving_instance(
-    container: Container, standin: StandInServer, parties: dict[str, Any]
+def cargox_instance(
+    container: Container, standin: StandInServer, participant_id: uuid.UUID, **options: Any
 ) -> uuid.UUID:
-    """The carrier's authorised cargox instance, pushing received envelopes into intake."""
+    """A cargox instance for the participant, not yet authorised."""
     with container.uow() as uow:
         instance, _ = create_instance(
             uow.session,
             SYSTEM,
             connector="cargox",
-            name="cargox-in",
+            name="cargox",
             config=cargox_config(standin),
-            poll_inbound=True,
-            participant_id=parties["provider"].id,
+            participant_id=participant_id,
+            **options,
         )
         uow.commit()
-    authorize(container, standin, instance.id)
     return instance.id
+
+
+@pytest.fixture
+def receiving_instance(
+    container: Container, standin: StandInServer, parties: dict[str, Any]
+) -> uuid.UUID:
+    """The carrier's authorised cargox instance, pushing received envelopes into intake."""
+    instance_id = cargox_instance(container, standin, parties["provider"].id, poll_inbound=True)
+    authorize(container, standin, instance_id)
+    return instance_id

@@ -7,25 +7,13 @@ import uuid
 
 import sqlalchemy as sa
 
-from app.security.principal import SYSTEM
-from app.services.delivery.connector_instances import create_instance
 from app.storage.models import ConnectorStateEntry, Event
 from tests.cargox_standin import CLIENT_ID
-from tests.integration.connectors.cargox.conftest import cargox_config, consent_state
+from tests.integration.connectors.cargox.conftest import cargox_instance, consent_state
 
 
 def new_instance(container, parties, standin) -> uuid.UUID:
-    with container.uow() as uow:
-        instance, _ = create_instance(
-            uow.session,
-            SYSTEM,
-            connector="cargox",
-            name="cargox",
-            config=cargox_config(standin),
-            participant_id=parties["bank"].id,
-        )
-        uow.commit()
-    return instance.id
+    return cargox_instance(container, standin, parties["bank"].id)
 
 
 def start(client, headers, instance_id):
