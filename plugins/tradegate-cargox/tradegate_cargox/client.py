@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,9 @@ from tradegate_cargox import api
 logger = logging.getLogger(__name__)
 
 TOKENS_KEY = "oauth.tokens"
+REFRESH_CLAIM = "oauth.refresh"
+REFRESH_LEASE_SECONDS = 10.0
+REFRESH_POLL_SECONDS = 0.1
 REFRESH_MARGIN = timedelta(seconds=60)
 RETRY_AFTER_STATUSES = frozenset({429, 503})
 
@@ -132,8 +136,7 @@ class CargoXClient:
 
     A 401 on a call made with a token we believed valid gets one refresh and one retry:
     CargoX may have expired it early. A refresh refused with ``invalid_grant`` means the
-    company revoked the grant, unless another replica refreshed first (the stored tokens
-    changed meanwhile), in which case its tokens are used.
+    company revoked the grant: the tokens are forgotten.
     """
 
     def __init__(
@@ -198,16 +201,41 @@ class CargoXClient:
         return tokens
 
     def _refresh(self, tokens: Tokens) -> Tokens:
+        """Refresh under the instance's refresh claim, so replicas never race one token.
+
+        CargoX may rotate refresh tokens: of two replicas refreshing with the same one, the
+        second would be refused and mistake that for a revoked grant. The claim makes one
+        refresh at a time; a replica that finds it taken waits for the new tokens.
+        """
         if tokens.refresh_token is None:
             raise AuthorizationLostError("the access token expired and there is no refresh token")
+        if not self._state.claim(REFRESH_CLAIM, lease_seconds=REFRESH_LEASE_SECONDS):
+            return self._await_refresh(tokens)
+        try:
+            current = self.stored_tokens()
+            if current is not None and current.access_token != tokens.access_token:
+                return current  # refreshed by another worker since we read the tokens
+            return self._refresh_now(tokens)
+        finally:
+            self._state.release(REFRESH_CLAIM)
+
+    def _await_refresh(self, tokens: Tokens) -> Tokens:
+        deadline = time.monotonic() + REFRESH_LEASE_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(REFRESH_POLL_SECONDS)
+            current = self.stored_tokens()
+            if current is None:
+                raise AuthorizationLostError("the grant was revoked while refreshing")
+            if current.access_token != tokens.access_token:
+                return current
+        raise CargoXUnavailableError("another worker is still refreshing the tokens")
+
+    def _refresh_now(self, tokens: Tokens) -> Tokens:
         now = self._clock()
         response = self._token_call(
-            {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token}
+            {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token or ""}
         )
         if response.status_code in (400, 401):
-            current = self.stored_tokens()
-            if current is not None and current.refresh_token != tokens.refresh_token:
-                return current
             self._state.delete(TOKENS_KEY)
             raise AuthorizationLostError("CargoX refused the refresh token: the grant was revoked")
         classify(response, now)

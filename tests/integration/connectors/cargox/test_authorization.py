@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 
+import pytest
 import sqlalchemy as sa
 
-from app.storage.models import ConnectorStateEntry, Event
+from app.services.common.connector_state import instance_state
+from app.storage.models import ConnectorInstance, ConnectorStateEntry, Event
+from connectors.registry import default_registry
 from tests.cargox_standin import CLIENT_ID
 from tests.integration.connectors.cargox.conftest import cargox_instance, consent_state
 
@@ -121,3 +125,30 @@ def test_health_is_down_when_cargox_cannot_be_reached(
     standin.__exit__()
     health = client.get(f"/v1/connectors/instances/{instance_id}/health", headers=headers)
     assert health.json()["state"] == "down" and "unusable" in health.json()["detail"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_replicas_finding_the_token_expired_at_once_refresh_it_once(
+    container, standin, receiving_instance
+):
+    connector = default_registry().get("cargox")
+    with container.uow() as uow:
+        config = connector.config_model.model_validate(
+            uow.session.get(ConnectorInstance, receiving_instance).config
+        )
+    standin.state.expire_access_tokens()
+    barrier = threading.Barrier(4)
+    results = []
+
+    def replica() -> None:
+        state = instance_state(container, receiving_instance)
+        barrier.wait()
+        results.append(connector.health(config, state=state).state.value)
+
+    threads = [threading.Thread(target=replica) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == ["ok"] * 4
+    assert standin.state.token_grants.count("refresh_token") == 1
