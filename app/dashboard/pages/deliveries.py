@@ -18,6 +18,7 @@ from app.dashboard.web import (
     render,
 )
 from app.errors import BadRequest
+from app.services.delivery.connector_access import authorizing, start_authorization
 from app.services.delivery.connector_access import instance_health as check_instance
 from app.services.delivery.deliveries import list_deliveries, replay_dead, replay_delivery
 from app.services.delivery.stats import instance_health
@@ -75,6 +76,7 @@ def deliveries_page(
         {
             "health": health,
             "instances": {h.instance.id: h.instance for h in health},
+            "authorizing": authorizing(h.instance for h in health),
             "names": names_of(uow.session, {h.instance.participant_id for h in health}),
             "deliveries": rows,
             "params": {"status": status, "instance": instance},
@@ -107,3 +109,12 @@ def instance_check(
     """Run the connector's own health check now (a remote call: on demand, not on load)."""
     health = check_instance(container, viewer.principal, instance_id)
     return render(request, "deliveries/_health.html", {"health": health})
+
+
+@router.post("/instances/{instance_id}/authorize")
+def authorize_instance(
+    instance_id: uuid.UUID, viewer: WritingViewerDep, container: ContainerDep
+) -> Response:
+    """Start the OAuth grant and send the operator on to the provider's consent page."""
+    admin_viewer(viewer)
+    return RedirectResponse(start_authorization(container, viewer.principal, instance_id), 303)

@@ -7,6 +7,7 @@ import hmac
 import json
 import secrets
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from app.services.delivery.connector_instances import connector_for, get_instanc
 from app.services.documents.inbound import connector_principal, document_intake
 from app.storage.base import utcnow
 from app.storage.models import ConnectorInstance
+from connectors.registry import UnknownConnectorError, default_registry
 from connectors.spi import (
     AuthorizationFailedError,
     AuthorizingConnector,
@@ -98,6 +100,19 @@ def _authorizing(loaded: Loaded) -> AuthorizingConnector:
             f"{loaded.instance.connector} is not authorised by OAuth", slug="not-authorizing"
         )
     return loaded.connector
+
+
+def authorizing(instances: Iterable[ConnectorInstance]) -> set[uuid.UUID]:
+    """The instances whose installed connector takes an OAuth grant."""
+    registry = default_registry()
+    found = set()
+    for instance in instances:
+        try:
+            if isinstance(registry.get(instance.connector), AuthorizingConnector):
+                found.add(instance.id)
+        except UnknownConnectorError:
+            continue
+    return found
 
 
 def _digest(secret: str) -> str:

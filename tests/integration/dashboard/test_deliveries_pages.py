@@ -10,6 +10,8 @@ import sqlalchemy as sa
 
 from app.storage.models import ConnectorInstance, Delivery, Event, Participant
 from connectors.webhook.signing import generate_secret
+from tests.cargox_standin import StandInServer
+from tests.integration.connectors.cargox.conftest import cargox_instance
 from tests.support import subscribed_instance
 
 
@@ -119,3 +121,20 @@ def test_an_operator_runs_the_connector_health_check_on_demand(
     assert f'hx-get="/dashboard/deliveries/instances/{instance_id}/health"' in page
     check = admin_browser.get(f"/dashboard/deliveries/instances/{instance_id}/health").text
     assert "<strong>ok</strong>: target resolves to an acceptable address" in check
+
+
+def test_an_operator_starts_an_oauth_grant_from_the_deliveries_page(
+    admin_browser, container, make_participant
+):
+    bank = make_participant("Harbour Bank", roles=("consumer",))
+    _webhook(container, bank)
+    with StandInServer() as standin:
+        instance_id = cargox_instance(container, standin, bank.id)
+        page = admin_browser.get("/dashboard/deliveries").text
+        assert page.count("/authorize") == 1  # the webhook instance takes no grant
+        assert f'action="/dashboard/deliveries/instances/{instance_id}/authorize"' in page
+        answer = admin_browser.post(
+            f"/dashboard/deliveries/instances/{instance_id}/authorize", follow_redirects=False
+        )
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith(f"{standin.url}/oauth/authorize/?")
