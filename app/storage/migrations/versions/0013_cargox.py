@@ -1,7 +1,7 @@
 """Connector state: encrypted per-instance values and once-only claims for stateful connectors.
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0010
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 from app.storage.base import UTCDateTime
 
 revision: str = "0013"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 
