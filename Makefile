@@ -21,19 +21,20 @@ $(DEMO_STAMP): pyproject.toml Makefile
 	$(DEMO_VENV)/bin/python -m pip install --quiet -e .
 	touch $(DEMO_STAMP)
 
-$(STAMP): pyproject.toml Makefile
+$(STAMP): pyproject.toml Makefile plugins/tradegate-cargox/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	$(BIN)/python -m pip install --quiet $(TEST_PLUGINS)
+	$(BIN)/python -m pip install --quiet --no-deps -e ./plugins/tradegate-cargox
 	touch $(STAMP)
 
 demo: $(DEMO_STAMP)
 	$(DEMO_VENV)/bin/tradegate demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check app connectors tests bench
-	$(BIN)/ruff format --check app connectors tests bench
+	$(BIN)/ruff check app connectors tests bench plugins
+	$(BIN)/ruff format --check app connectors tests bench plugins
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_DASHBOARD_SECRET = "development-only-session-secret-change-me"  # noqa: S105
@@ -126,6 +126,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Distinct unreadable documents a lender may check per day before 429.",
     )
+    connector_state_keys: list[SecretStr] = Field(
+        default_factory=list,
+        description="Fernet keys for connector state (tokens) at rest: the first encrypts, "
+        "all decrypt, so a new key goes first while rotating. Derived from the session "
+        "secret outside production when empty.",
+    )
 
     pint_platform_code: str | None = Field(
         default=None,
@@ -157,6 +163,8 @@ class Settings(BaseSettings):
                 raise ValueError("TRADEGATE_KEYS_FILE must be set in production")
             if self.database_url is None:
                 raise ValueError("TRADEGATE_DATABASE_URL must be set in production")
+            if not self.connector_state_keys:
+                raise ValueError("TRADEGATE_CONNECTOR_STATE_KEYS must be set in production")
         return self
 
     @property

@@ -40,14 +40,57 @@ class OutboundMessage:
     content_type: str = "application/json"
 
 
+class InstanceState(Protocol):
+    """Durable, per-instance storage the host keeps for a stateful connector.
+
+    Values are encrypted at rest by the host and every write commits on its own, so what
+    a connector records (a refreshed token, a remote id it just created) survives the
+    attempt that wrote it being rolled back or its worker being killed. Keys are short
+    plain strings chosen by the connector; values never show in logs or API answers.
+    """
+
+    def get(self, key: str) -> str | None:
+        """The value stored under ``key``, or None."""
+        ...
+
+    def put(self, key: str, value: str) -> None:
+        """Store ``value`` under ``key``, replacing any earlier value."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Forget ``key`` (value and claim); nothing happens when it is absent."""
+        ...
+
+    def claim(self, key: str, *, lease_seconds: float) -> bool:
+        """Take ``key`` for work that must happen once across restarts and replicas.
+
+        True when this caller now holds it: never claimed, or claimed by someone whose
+        lease ran out without completing. False while another holder's lease runs or
+        once the work was completed.
+        """
+        ...
+
+    def complete(self, key: str) -> None:
+        """Mark the claimed work done: ``claim`` answers False for it from now on."""
+        ...
+
+    def release(self, key: str) -> None:
+        """Give a claim back undone, so the next ``claim`` takes it at once."""
+        ...
+
+
 @dataclass(frozen=True)
 class DeliveryContext:
-    """Everything a delivery attempt needs besides the message itself."""
+    """Everything a delivery attempt needs besides the message itself.
+
+    ``state`` is given to connectors that declare ``stateful = True``.
+    """
 
     instance_id: str
     config: BaseModel
     attempt: int
     now: datetime
+    state: InstanceState | None = None
 
 
 @dataclass(frozen=True)
@@ -169,3 +212,93 @@ class InboundConnector(Connector, Protocol):
     def poll(self, config: BaseModel, intake: Intake) -> PollReport:
         """Pick up whatever is waiting and hand each item to ``intake``."""
         ...
+
+
+@runtime_checkable
+class StatefulConnector(Connector, Protocol):
+    """A connector that keeps durable per-instance state (tokens, cursors, claims).
+
+    The host passes the instance's ``InstanceState`` as the keyword ``state`` to
+    ``health`` and ``poll``, and in ``DeliveryContext.state`` to ``deliver``.
+    """
+
+    stateful: ClassVar[bool]
+
+
+class AuthorizationFailedError(Exception):
+    """Completing a grant failed; ``retryable`` when the provider was unavailable."""
+
+    def __init__(self, detail: str, *, retryable: bool = False) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.retryable = retryable
+
+
+@runtime_checkable
+class AuthorizingConnector(Connector, Protocol):
+    """A connector that a remote account grants access to by OAuth 2.0 authorisation code.
+
+    The host owns the routes: it starts the flow for the instance's manager, receives the
+    browser's callback at its own redirect URI, checks the single-use ``state`` it minted,
+    and only then hands the code to the connector.
+    """
+
+    def authorization_url(self, config: BaseModel, *, state: str, redirect_uri: str) -> str:
+        """Where to send the person who grants access."""
+        ...
+
+    def complete_authorization(
+        self, config: BaseModel, instance_state: InstanceState, *, code: str, redirect_uri: str
+    ) -> str:
+        """Exchange the code and keep the tokens in ``instance_state``; returns a summary.
+
+        Raises ``AuthorizationFailedError`` when the provider refuses or cannot answer.
+        """
+        ...
+
+    def revoke_authorization(self, config: BaseModel, instance_state: InstanceState) -> str:
+        """Revoke the grant remotely and forget the tokens; returns a summary."""
+        ...
+
+
+@dataclass(frozen=True)
+class InboundRequest:
+    """An HTTP request a remote system sent to the instance's event endpoint on the hub."""
+
+    headers: Mapping[str, str]
+    body: bytes
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class InboundResponse:
+    """What the hub answers: 2xx when handled, 4xx refused for good, 5xx try again later."""
+
+    status: int
+    detail: str
+    retry_after: float | None = None
+
+
+@runtime_checkable
+class EventReceivingConnector(Connector, Protocol):
+    """A connector told of new items by the remote system calling the hub (a webhook).
+
+    The host routes ``POST /v1/connectors/instances/{id}/events`` here without any hub
+    authentication: the connector must check the caller (a signature or shared secret)
+    before it acts, and answer 401 when the check fails.
+    """
+
+    def receive(
+        self,
+        config: BaseModel,
+        request: InboundRequest,
+        intake: Intake,
+        instance_state: InstanceState,
+    ) -> InboundResponse:
+        """Check and act on one event request."""
+        ...
+
+
+def is_stateful(connector: Connector) -> bool:
+    """True when the connector asked for durable per-instance state."""
+    return getattr(connector, "stateful", False) is True

@@ -40,6 +40,10 @@ PUBLIC_OPERATIONS = frozenset(
         ("GET", "/v1/ledger/proof/inclusion"),
         ("GET", "/v1/ledger/proof/consistency"),
         ("POST", "/v1/verify"),
+        # The OAuth provider's redirect: the single-use state it carries is the credential.
+        ("GET", "/v1/connectors/authorization/callback"),
+        # A remote system's push: the instance's connector checks its signature or secret.
+        ("POST", "/v1/connectors/instances/{instance_id}/events"),
     }
 )
 

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from app.cli.support import operator_session, parse_uuid, refuse
+from app.cli.support import operator_container, operator_session, parse_uuid, refuse
 from app.container import bootstrap
 from app.security.principal import SYSTEM
 from app.settings import get_settings
@@ -123,13 +123,33 @@ def connectors_subscribe(
 @connectors_cli.command("health")
 def connectors_health(instance: Annotated[str, typer.Argument(help="Instance id")]) -> None:
     """Check one instance; exit 1 when it is not OK."""
-    from app.services.delivery.connector_instances import check_health
+    from app.services.delivery.connector_access import instance_health
 
-    with operator_session() as session:
-        health = check_health(session, SYSTEM, parse_uuid(instance))
+    with operator_container() as container:
+        health = instance_health(container, SYSTEM, parse_uuid(instance))
     console.print(f"{health.state.value}: {health.detail}")
     if health.state.value != "ok":
         raise typer.Exit(1)
+
+
+@connectors_cli.command("authorize")
+def connectors_authorize(instance: Annotated[str, typer.Argument(help="Instance id")]) -> None:
+    """Print the consent URL to open as the remote account's owner (OAuth connectors)."""
+    from app.services.delivery.connector_access import redirect_uri, start_authorization
+
+    with operator_container() as container:
+        url = start_authorization(container, SYSTEM, parse_uuid(instance))
+        console.print(f"open: {url}", soft_wrap=True)
+        console.print(f"callback: {redirect_uri(container)}", soft_wrap=True)
+
+
+@connectors_cli.command("revoke-authorization")
+def connectors_revoke(instance: Annotated[str, typer.Argument(help="Instance id")]) -> None:
+    """Revoke an OAuth connector's grant at the provider and forget its tokens."""
+    from app.services.delivery.connector_access import revoke_authorization
+
+    with operator_container() as container:
+        console.print(revoke_authorization(container, SYSTEM, parse_uuid(instance)))
 
 
 @connectors_cli.command("enable")

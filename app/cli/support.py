@@ -106,6 +106,18 @@ def operator_session() -> Iterator[Session]:
         container.close()
 
 
+@contextmanager
+def operator_container() -> Iterator[Container]:
+    """The composition root for a command whose use case opens its own transactions."""
+    container = open_container()
+    try:
+        yield container
+    except ProblemError as exc:
+        fail(exc)
+    finally:
+        container.close()
+
+
 def parse_uuid(raw: str) -> uuid.UUID:
     try:
         return uuid.UUID(raw)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from app.services.common.connector_state import delivery_state
 from app.services.delivery import deliveries, routing
 from app.services.documents import inbound
 from app.settings import Settings
@@ -46,7 +47,11 @@ def poll_inbound_connectors(ctx: TaskContext) -> None:
 
 @on_outbox(routing.DELIVERY_TOPIC)
 def attempt_delivery(session: Session, message: OutboxMessage) -> None:
-    settings = task_context(session).settings
+    ctx = task_context(session)
     deliveries.attempt_delivery(
-        session, message, registry=default_registry(), policy=retry_policy(settings)
+        session,
+        message,
+        registry=default_registry(),
+        policy=retry_policy(ctx.settings),
+        state_for=lambda instance: delivery_state(ctx, session, instance.id),
     )

@@ -25,3 +25,13 @@ def test_environment_variables_use_the_prefix(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("TRADEGATE_BROKER_URL", "redis://r:6379/0")
     s = Settings()
     assert s.max_body_bytes == 2048 and not s.embedded
+
+
+def test_production_requires_a_connector_state_key(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValidationError, match="CONNECTOR_STATE_KEYS"):
+        Settings(
+            env="production",
+            session_secret="s" * 40,
+            keys_file=tmp_path / "k.json",
+            database_url="postgresql://x",
+        )

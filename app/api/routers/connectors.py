@@ -5,11 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, status
+from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import CurrentPrincipal, UowDep, require_scopes
+from app.api.deps import ContainerDep, CurrentPrincipal, UowDep, require_scopes
 from app.api.schemas.delivery import (
+    AuthorizationDone,
+    AuthorizationStart,
     ConnectorRead,
+    EventAccepted,
     HealthRead,
     InstanceCreate,
     InstanceRead,
@@ -18,8 +22,11 @@ from app.api.schemas.delivery import (
     SubscriptionRead,
 )
 from app.security.principal import Principal
+from app.services.delivery import connector_access as access
 from app.services.delivery import connector_instances as svc
+from app.storage.base import utcnow
 from connectors.registry import default_registry
+from connectors.spi import InboundRequest
 
 router = APIRouter(prefix="/v1/connectors", tags=["connectors"])
 Manager = Annotated[Principal, Depends(require_scopes("connectors:manage"))]
@@ -85,9 +92,53 @@ def delete_instance(instance_id: uuid.UUID, principal: Manager, uow: UowDep) -> 
 
 
 @router.get("/instances/{instance_id}/health", response_model=HealthRead)
-def instance_health(instance_id: uuid.UUID, principal: Manager, uow: UowDep) -> HealthRead:
-    health = svc.check_health(uow.session, principal, instance_id)
+def instance_health(
+    instance_id: uuid.UUID, principal: Manager, container: ContainerDep
+) -> HealthRead:
+    health = access.instance_health(container, principal, instance_id)
     return HealthRead(state=health.state.value, detail=health.detail)
+
+
+@router.post("/instances/{instance_id}/authorization", response_model=AuthorizationStart)
+def start_authorization(
+    instance_id: uuid.UUID, principal: Manager, container: ContainerDep
+) -> AuthorizationStart:
+    """Start an OAuth grant: send the remote account's owner to ``authorization_url``."""
+    url = access.start_authorization(container, principal, instance_id)
+    return AuthorizationStart(authorization_url=url, redirect_uri=access.redirect_uri(container))
+
+
+@router.get("/authorization/callback", response_model=AuthorizationDone)
+def authorization_callback(
+    container: ContainerDep,
+    state: str,
+    code: str | None = None,
+    error: str | None = None,
+) -> AuthorizationDone:
+    """Where the provider sends the browser back; the single-use state authenticates it."""
+    instance, detail = access.complete_authorization(container, state=state, code=code, error=error)
+    return AuthorizationDone(instance_id=instance.id, detail=detail)
+
+
+@router.delete("/instances/{instance_id}/authorization", response_model=AuthorizationDone)
+def revoke_authorization(
+    instance_id: uuid.UUID, principal: Manager, container: ContainerDep
+) -> AuthorizationDone:
+    """Revoke the grant at the provider and forget the tokens."""
+    detail = access.revoke_authorization(container, principal, instance_id)
+    return AuthorizationDone(instance_id=instance_id, detail=detail)
+
+
+@router.post("/instances/{instance_id}/events", response_model=EventAccepted)
+async def receive_event(
+    instance_id: uuid.UUID, request: Request, container: ContainerDep
+) -> EventAccepted:
+    """A remote system's push (a webhook); the instance's connector checks the sender."""
+    inbound = InboundRequest(
+        headers=dict(request.headers), body=await request.body(), received_at=utcnow()
+    )
+    answer = await run_in_threadpool(access.receive_event, container, instance_id, inbound)
+    return EventAccepted(status=answer.status, detail=answer.detail)
 
 
 @router.post(

@@ -69,6 +69,23 @@ class HealthRead(BaseModel):
     detail: str
 
 
+class AuthorizationStart(BaseModel):
+    """Where to send the remote account's owner, and the callback to register there."""
+
+    authorization_url: str
+    redirect_uri: str
+
+
+class AuthorizationDone(BaseModel):
+    instance_id: uuid.UUID
+    detail: str
+
+
+class EventAccepted(BaseModel):
+    status: int
+    detail: str
+
+
 class SubscriptionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.api.deps import UowDep
+from app.api.deps import ContainerDep, UowDep
 from app.dashboard.web import (
     PREFIX,
     AdminViewerDep,
@@ -18,6 +18,8 @@ from app.dashboard.web import (
     render,
 )
 from app.errors import BadRequest
+from app.services.delivery.connector_access import authorizing, start_authorization
+from app.services.delivery.connector_access import instance_health as check_instance
 from app.services.delivery.deliveries import list_deliveries, replay_dead, replay_delivery
 from app.services.delivery.stats import instance_health
 from app.services.participants.service import names_of
@@ -74,6 +76,7 @@ def deliveries_page(
         {
             "health": health,
             "instances": {h.instance.id: h.instance for h in health},
+            "authorizing": authorizing(h.instance for h in health),
             "names": names_of(uow.session, {h.instance.participant_id for h in health}),
             "deliveries": rows,
             "params": {"status": status, "instance": instance},
@@ -97,3 +100,21 @@ def retry_all_dead(viewer: WritingViewerDep, uow: UowDep) -> Response:
     replay_dead(uow.session, viewer.principal)
     uow.commit()
     return RedirectResponse(f"{PREFIX}/deliveries?notice=replayed-all", 303)
+
+
+@router.get("/instances/{instance_id}/health", response_class=HTMLResponse)
+def instance_check(
+    request: Request, instance_id: uuid.UUID, viewer: AdminViewerDep, container: ContainerDep
+) -> HTMLResponse:
+    """Run the connector's own health check now (a remote call: on demand, not on load)."""
+    health = check_instance(container, viewer.principal, instance_id)
+    return render(request, "deliveries/_health.html", {"health": health})
+
+
+@router.post("/instances/{instance_id}/authorize")
+def authorize_instance(
+    instance_id: uuid.UUID, viewer: WritingViewerDep, container: ContainerDep
+) -> Response:
+    """Start the OAuth grant and send the operator on to the provider's consent page."""
+    admin_viewer(viewer)
+    return RedirectResponse(start_authorization(container, viewer.principal, instance_id), 303)

@@ -18,7 +18,7 @@ from app.services.delivery.routing import CONSENT_TOPICS, FINANCING_DUPLICATE_TO
 from app.storage.models import ConnectorInstance, Participant, Subscription
 from app.storage.scoping import readable
 from connectors.registry import ConnectorRegistry, UnknownConnectorError, default_registry
-from connectors.spi import Connector, HealthStatus
+from connectors.spi import Connector
 
 TOPICS = frozenset({"document.accepted", NOTICE_TOPIC, *CONSENT_TOPICS, FINANCING_DUPLICATE_TOPIC})
 
@@ -194,12 +194,6 @@ def delete_instance(session: Session, principal: Principal, instance_id: uuid.UU
         participant_ids=[instance.participant_id],
     )
     session.delete(instance)
-
-
-def check_health(session: Session, principal: Principal, instance_id: uuid.UUID) -> HealthStatus:
-    instance = get_instance(session, principal, instance_id)
-    connector = connector_for(instance.connector)
-    return connector.health(connector.config_model.model_validate(instance.config))
 
 
 def _clean(values: Iterable[str], allowed: frozenset[str] | None, what: str) -> list[str]:

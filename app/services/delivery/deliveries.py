@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,10 +34,12 @@ from connectors.spi import (
     DeliveryContext,
     DeliveryError,
     EndpointGoneError,
+    InstanceState,
     OutboundConnector,
     OutboundMessage,
     PermanentDeliveryError,
     TransientDeliveryError,
+    is_stateful,
 )
 
 log = structlog.get_logger(__name__)
@@ -105,6 +108,7 @@ def attempt_delivery(
     registry: ConnectorRegistry,
     policy: RetryPolicy,
     now: datetime | None = None,
+    state_for: Callable[[ConnectorInstance], InstanceState] | None = None,
 ) -> DeliveryStatus | None:
     """Make the attempt `message` schedules, if it is still the current one.
 
@@ -113,6 +117,7 @@ def attempt_delivery(
     nothing committed; the broker redelivers and the receiver drops the repeat by its
     webhook-id. The price: the attempt's transaction stays open for the request (bounded
     by the connector's timeout), which on SQLite holds the single write lock.
+    A stateful connector gets ``state_for(instance)``, whose writes outlive a rollback.
     Returns the new status, or None when there was nothing to do.
     """
     delivery_id = uuid.UUID(str(message.payload["delivery_id"]))
@@ -150,7 +155,8 @@ def attempt_delivery(
         body=message_body(session, notification, route.include_content),
         occurred_at=notification.created_at,
     )
-    context = DeliveryContext(str(instance.id), config, delivery.attempts, now)
+    state = state_for(instance) if state_for is not None and is_stateful(connector) else None
+    context = DeliveryContext(str(instance.id), config, delivery.attempts, now, state)
     try:
         receipt = connector.deliver(outbound, context)
     except EndpointGoneError as exc:

@@ -10,6 +10,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.errors import Conflict, ProblemError
 from app.security.principal import Principal
+from app.services.common.connector_state import StateUnreadableError, instance_state
+from app.services.common.events import record_event
 from app.services.documents import ingest
 from app.storage.models import ConnectorInstance, ParticipantRole
 from connectors.registry import ConnectorRegistry, UnknownConnectorError
@@ -20,6 +22,7 @@ from connectors.spi import (
     IntakeResult,
     IntakeUnavailableError,
     PollReport,
+    is_stateful,
 )
 
 if TYPE_CHECKING:
@@ -68,9 +71,31 @@ def document_intake(container: ServiceContext, principal: Principal) -> Intake:
             return IntakeResult(accepted=False, problem=exc.to_problem())
         except SQLAlchemyError as exc:
             raise IntakeUnavailableError(f"database unavailable: {type(exc).__name__}") from exc
+        if status == 201 and item.metadata:
+            record_provenance(container, principal, str(body.get("id")), item)
         return IntakeResult(accepted=status == 201, reference=str(body.get("id")), problem=None)
 
     return intake
+
+
+def record_provenance(
+    container: ServiceContext, principal: Principal, document_id: str, item: InboundItem
+) -> None:
+    """Keep where an inbound document came from (a remote envelope, its sender, its hash).
+
+    An event, and so a ledger leaf: the origin a connector reported is then as tamper-evident
+    as the document's own acceptance.
+    """
+    with container.uow() as uow:
+        record_event(
+            uow.session,
+            kind="document.provenance",
+            actor=principal.actor,
+            subject=f"document:{document_id}",
+            payload={"source": item.source, **dict(item.metadata)},
+            participant_ids=[principal.participant_id],
+        )
+        uow.commit()
 
 
 def poll_instances(container: ServiceContext, registry: ConnectorRegistry) -> dict[str, PollReport]:
@@ -91,7 +116,12 @@ def poll_instances(container: ServiceContext, registry: ConnectorRegistry) -> di
                 continue
             config = connector.config_model.model_validate(instance.config)
             intake = document_intake(container, connector_principal(container, instance))
-            reports[str(instance.id)] = connector.poll(config, intake)
-        except (UnknownConnectorError, ValueError, OSError) as exc:
+            if is_stateful(connector):
+                state = instance_state(container, instance.id)
+                report = connector.poll(config, intake, state=state)  # type: ignore[call-arg]
+            else:
+                report = connector.poll(config, intake)
+            reports[str(instance.id)] = report
+        except (UnknownConnectorError, ValueError, OSError, StateUnreadableError) as exc:
             log.warning("inbound_poll_failed", instance=str(instance.id), error=str(exc))
     return reports

@@ -1,6 +1,6 @@
 """All models, imported so that metadata and Alembic see every table."""
 
-from app.storage.models.connectors import ConnectorInstance, Subscription
+from app.storage.models.connectors import ConnectorInstance, ConnectorStateEntry, Subscription
 from app.storage.models.consents import Consent, ConsentAccessCounter, ConsentTransition
 from app.storage.models.dashboard import DashboardSession
 from app.storage.models.deliveries import Delivery, DeliveryStatus, FeedCursor, Notification
@@ -59,6 +59,7 @@ __all__ = [
     "ChainHead",
     "ClientAssertion",
     "ConnectorInstance",
+    "ConnectorStateEntry",
     "Consent",
     "ConsentAccessCounter",
     "ConsentTransition",

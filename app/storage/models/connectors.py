@@ -55,3 +55,24 @@ class Subscription(Base):
     owner_ids: Mapped[list[Any]] = mapped_column(default=list)
     include_content: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ConnectorStateEntry(Base):
+    """One durable value or once-only claim a stateful connector keeps for an instance.
+
+    ``value`` is ciphertext (the host encrypts it); ``claimed_until`` and ``completed_at``
+    make ``key`` a claim that one worker holds at a time and that stays done once done.
+    """
+
+    __tablename__ = "connector_state"
+    __table_args__ = (sa.UniqueConstraint("instance_id", "key"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    instance_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("connector_instances.id", ondelete="CASCADE"), index=True
+    )
+    key: Mapped[str] = mapped_column(sa.String(200))
+    value: Mapped[str | None] = mapped_column(sa.Text)
+    claimed_until: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

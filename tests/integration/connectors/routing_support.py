@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 from app.container import Container
 from app.services.access.coverage import CoveringConsent
 from app.services.common.outbox import enqueue
 from app.storage.models import Document, Participant
+
+TRANSPORT_DOCUMENT = b'{"transportDocumentReference":"TDR1"}'
 
 
 class FakeConsents:
@@ -35,7 +38,7 @@ def accept_document(
     owner: Participant,
     provider: Participant,
     doc_type: str = "dcsa.transport-document",
-    content: bytes = b'{"transportDocumentReference":"TDR1"}',
+    content: bytes = TRANSPORT_DOCUMENT,
 ) -> uuid.UUID:
     """What intake does on acceptance: the document and its announcement in one commit."""
     with container.uow() as uow:
@@ -47,7 +50,7 @@ def accept_document(
             provider_id=provider.id,
             reference="TDR1",
             size=len(content),
-            sha256="a" * 64,
+            sha256=hashlib.sha256(content).hexdigest(),
             canonical_sha256="b" * 64,
             content=content,
             provenance={},

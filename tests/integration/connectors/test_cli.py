@@ -4,7 +4,6 @@ import json
 import uuid
 
 import pytest
-from typer.testing import CliRunner
 
 from app.cli import cli
 from app.container import Container
@@ -13,17 +12,6 @@ from app.settings import get_settings
 from app.storage.models import ConnectorInstance
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def runner(tmp_path, monkeypatch):
-    monkeypatch.setenv("TRADEGATE_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("TRADEGATE_LOG_LEVEL", "WARNING")
-    get_settings.cache_clear()
-    runner = CliRunner()
-    assert runner.invoke(cli, ["migrate"]).exit_code == 0
-    yield runner
-    get_settings.cache_clear()
 
 
 def test_list_shows_builtin_and_plugin_connectors_but_not_broken_ones(runner):

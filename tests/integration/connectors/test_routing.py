@@ -1,6 +1,7 @@
 """Accepted documents reach every covered consumer's endpoints, signed, once per webhook-id."""
 
 import base64
+import hashlib
 import json
 
 import sqlalchemy as sa
@@ -8,7 +9,7 @@ import sqlalchemy as sa
 from app.services.common.outbox import enqueue
 from app.storage.models import Delivery, DeliveryStatus, Notification, OutboxMessage, TaskReceipt
 from app.tasks.dispatch import dispatch_message
-from tests.integration.connectors.routing_support import accept_document
+from tests.integration.connectors.routing_support import TRANSPORT_DOCUMENT, accept_document
 from tests.support import subscribed_instance
 from tests.webhook_receiver import WebhookReceiver
 
@@ -39,7 +40,7 @@ def test_accepted_document_is_delivered_to_the_covered_consumer(
     (message,) = receiver.messages.values()
     assert message["type"] == "document.accepted"
     assert message["data"]["document_id"] == str(document_id)
-    assert message["data"]["sha256"] == "a" * 64
+    assert message["data"]["sha256"] == hashlib.sha256(TRANSPORT_DOCUMENT).hexdigest()
     assert "content_base64" not in message["data"]
     assert message["id"] == f"msg_{delivery.notification_id.hex}"
 

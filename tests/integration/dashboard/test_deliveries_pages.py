@@ -8,8 +8,10 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from app.storage.models import Delivery, Event, Participant
+from app.storage.models import ConnectorInstance, Delivery, Event, Participant
 from connectors.webhook.signing import generate_secret
+from tests.cargox_standin import StandInServer
+from tests.integration.connectors.cargox.conftest import cargox_instance
 from tests.support import subscribed_instance
 
 
@@ -106,3 +108,33 @@ def test_overview_shows_the_delivery_success_rate(
     _failed_delivery(admin_browser, container, make_participant, pending_consent)
     page = admin_browser.get("/dashboard/").text
     assert "Share of settled deliveries that were delivered: treasury 0%" in page
+
+
+def test_an_operator_runs_the_connector_health_check_on_demand(
+    admin_browser, container, make_participant
+):
+    bank = make_participant("Harbour Bank", roles=("consumer",))
+    _webhook(container, bank)
+    page = admin_browser.get("/dashboard/deliveries").text
+    with container.uow() as uow:
+        (instance_id,) = uow.session.execute(sa.select(ConnectorInstance.id)).scalars()
+    assert f'hx-get="/dashboard/deliveries/instances/{instance_id}/health"' in page
+    check = admin_browser.get(f"/dashboard/deliveries/instances/{instance_id}/health").text
+    assert "<strong>ok</strong>: target resolves to an acceptable address" in check
+
+
+def test_an_operator_starts_an_oauth_grant_from_the_deliveries_page(
+    admin_browser, container, make_participant
+):
+    bank = make_participant("Harbour Bank", roles=("consumer",))
+    _webhook(container, bank)
+    with StandInServer() as standin:
+        instance_id = cargox_instance(container, standin, bank.id)
+        page = admin_browser.get("/dashboard/deliveries").text
+        assert page.count("/authorize") == 1  # the webhook instance takes no grant
+        assert f'action="/dashboard/deliveries/instances/{instance_id}/authorize"' in page
+        answer = admin_browser.post(
+            f"/dashboard/deliveries/instances/{instance_id}/authorize", follow_redirects=False
+        )
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith(f"{standin.url}/oauth/authorize/?")

@@ -1,0 +1,1 @@
+"""A Tradegate connector for the CargoX Platform API v3, shipped as its own distribution."""
