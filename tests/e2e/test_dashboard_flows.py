@@ -104,6 +104,7 @@ def test_admin_checks_the_audit_chain(hub, new_page):
         ("Overview", "Overview"),
         ("Consents", "Consents"),
         ("Documents", "Documents"),
+        ("Financing", "Financing"),
         ("Participants", "Participants"),
         ("Deliveries", "Deliveries"),
         ("Ledger", "Transparency log"),

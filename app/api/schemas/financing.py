@@ -33,7 +33,7 @@ class FinancingCreate(BaseModel):
         return FinancingRequest(
             document_id=self.document_id,
             state=FinancingState(self.state),
-            terms=Terms(self.amount, self.currency, self.maturity),
+            terms=Terms(self.amount, self.currency.upper(), self.maturity),
             reference=self.reference,
         )
 

@@ -52,8 +52,11 @@ def lock(session: Session, fingerprints: Iterable[Fingerprint]) -> None:
     one order so two registrations never wait on each other); SQLite has one writer anyway."""
     if not is_postgresql(session):
         return
-    for value in sorted({f.value for f in fingerprints}):
-        session.execute(sa.select(sa.func.pg_advisory_xact_lock(int(value[:15], 16))))
+    keys = sorted({int(f.value[:15], 16) for f in fingerprints})
+    session.execute(
+        sa.text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k"),
+        {"keys": keys},
+    )
 
 
 def hits(session: Session, fingerprints: Iterable[Fingerprint], now: datetime) -> list[Hit]:
