@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.domain.consent_artefact import rfc3339
+from app.domain.notices import NoticeDeadline
 from app.errors import NotFound
 from app.security.principal import Principal
 from app.services.common.cursors import Page, Position, decode_cursor, encode_cursor, page_size
@@ -30,7 +31,8 @@ def state_of(notice: Notice, now: datetime) -> NoticeState:
     """The notice's state at `now`."""
     if notice.acknowledged_at is not None:
         return NoticeState.ACKNOWLEDGED
-    return NoticeState.OVERDUE if now >= notice.due_at else NoticeState.OPEN
+    deadline = NoticeDeadline(notice.issued_at, notice.due_at)
+    return NoticeState.OVERDUE if deadline.overdue(now, None) else NoticeState.OPEN
 
 
 def count_overdue(session: Session, now: datetime) -> int:
