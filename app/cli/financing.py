@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from app.cli.support import EXIT_USAGE, err, fail, open_container, operator_session, parse_uuid
+from app.cli.support import fail, open_container, operator_session, parse_uuid, refuse
 from app.errors import ProblemError
 from app.security.principal import SYSTEM, Principal
 from app.services.financing import checks, matching, registrations
@@ -34,8 +34,7 @@ def check(
     try:
         raw = file.read_bytes()
     except OSError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(EXIT_USAGE) from exc
+        refuse(str(exc))
     with operator_session() as session:
         participant = find_participant(session, lender)
         principal = Principal(

@@ -121,7 +121,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
             return False
 
     try:
-        if not wait_until(up, timeout=30):
+        if not wait_until(up, timeout=90):
             pytest.fail(f"server did not start: {(data_dir / 'server.log').read_text()[-2000:]}")
         yield Hub(base_url, settings, container)
     finally:

@@ -51,6 +51,9 @@ NEEDS_SCHEMA: dict[str, list[str]] = {
     "ledger anchor": [],
     "ledger audit": [],
     "ledger proof": [ID],
+    "financing list": [],
+    "financing expire": [],
+    "financing rekey": [],
 }
 
 #: Commands that need no schema: (arguments, environment, what the one line says).
@@ -69,6 +72,16 @@ OWN_MISTAKES: dict[str, tuple[list[str], dict[str, str], str]] = {
     ),
     "consents verify-artefact": (
         ["missing.jws", "--jwks", "missing.json"],
+        {},
+        "error: [Errno 2] No such file or directory",
+    ),
+    "consents verify-receipt": (
+        ["missing.jws", "--jwks", "missing.json"],
+        {},
+        "error: [Errno 2] No such file or directory",
+    ),
+    "financing check": (
+        ["missing.json", "--lender", "Harbour Bank"],
         {},
         "error: [Errno 2] No such file or directory",
     ),
