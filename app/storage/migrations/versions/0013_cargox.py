@@ -1,7 +1,7 @@
 """Connector state: encrypted per-instance values and once-only claims for stateful connectors.
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 """
 
 from collections.abc import Sequence
