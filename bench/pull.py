@@ -211,7 +211,7 @@ def bench_catalogue(path: Path) -> None:
 
 @contextmanager
 def server(
-    env: dict[str, str], port: int, log: Path, *, startup_seconds: float = 30
+    env: dict[str, str], port: int, log: Path, *, startup_seconds: float = 300
 ) -> Iterator[str]:
     """`tradegate serve` in a subprocess, stopped by its own process id afterwards."""
     with http_server(serve_command(port), env, port, log, startup_seconds=startup_seconds) as hub:
