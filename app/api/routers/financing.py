@@ -94,7 +94,7 @@ def list_registrations(
     )
 
 
-@router.get("/{registration_id}", response_model=FinancingRead, summary="One of your registrations")
+@router.get("/{registration_id:uuid}", response_model=FinancingRead, summary="One of your registrations")
 def get_registration(registration_id: uuid.UUID, principal: Lender, uow: UowDep) -> FinancingRead:
     registration = registrations.get_registration(uow.session, principal, registration_id)
     return FinancingRead.of(registrations.registration_body(registration))
@@ -116,14 +116,14 @@ def _act(
 
 
 @router.post(
-    "/{registration_id}/finance", response_model=FinancingRead, summary="INTENDED -> FINANCED"
+    "/{registration_id:uuid}/finance", response_model=FinancingRead, summary="INTENDED -> FINANCED"
 )
 def finance(registration_id: uuid.UUID, principal: Lender, uow: UowDep) -> FinancingRead:
     return _act(uow, principal, registration_id, FinancingAction.FINANCE, None)
 
 
 @router.post(
-    "/{registration_id}/settle", response_model=FinancingRead, summary="FINANCED -> SETTLED"
+    "/{registration_id:uuid}/settle", response_model=FinancingRead, summary="FINANCED -> SETTLED"
 )
 def settle(
     registration_id: uuid.UUID, body: ReasonIn, principal: Lender, uow: UowDep
@@ -131,7 +131,7 @@ def settle(
     return _act(uow, principal, registration_id, FinancingAction.SETTLE, body)
 
 
-@router.post("/{registration_id}/cancel", response_model=FinancingRead, summary="-> CANCELLED")
+@router.post("/{registration_id:uuid}/cancel", response_model=FinancingRead, summary="-> CANCELLED")
 def cancel(
     registration_id: uuid.UUID, body: ReasonIn, principal: Lender, uow: UowDep
 ) -> FinancingRead:
