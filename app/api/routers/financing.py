@@ -94,7 +94,9 @@ def list_registrations(
     )
 
 
-@router.get("/{registration_id:uuid}", response_model=FinancingRead, summary="One of your registrations")
+@router.get(
+    "/{registration_id:uuid}", response_model=FinancingRead, summary="One of your registrations"
+)
 def get_registration(registration_id: uuid.UUID, principal: Lender, uow: UowDep) -> FinancingRead:
     registration = registrations.get_registration(uow.session, principal, registration_id)
     return FinancingRead.of(registrations.registration_body(registration))
