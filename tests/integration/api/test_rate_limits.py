@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 
@@ -12,6 +15,13 @@ from app.errors import TooManyRequests
 from app.security.rate_limits import LocalRateLimiter, RedisRateLimiter, enforce
 
 pytestmark = pytest.mark.integration
+T = TypeVar("T")
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run on a thread of its own: the browser tests' session keeps a loop running here."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 @pytest.fixture
@@ -54,12 +64,12 @@ def test_replicas_share_one_budget_through_redis(redis_url):
     async def spend() -> list[bool]:
         return [(await replicas[i % 2].decide(key, limit)).allowed for i in range(5)]
 
-    assert asyncio.run(spend()) == [True, True, True, False, False]
+    assert _run(spend()) == [True, True, True, False, False]
 
 
 def test_an_unreachable_redis_lets_requests_through():
     limiter = RedisRateLimiter("redis://127.0.0.1:1/0")
-    assert asyncio.run(limiter.decide("client:x", Limit(rate=1, burst=1))).allowed
+    assert _run(limiter.decide("client:x", Limit(rate=1, burst=1))).allowed
 
 
 def test_enforce_charges_every_budget_and_names_the_one_spent():
@@ -71,4 +81,4 @@ def test_enforce_charges_every_budget_and_names_the_one_spent():
         await enforce(limiter, budgets)
 
     with pytest.raises(TooManyRequests, match="participant"):
-        asyncio.run(twice())
+        _run(twice())
