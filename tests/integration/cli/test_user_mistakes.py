@@ -54,6 +54,25 @@ NEEDS_SCHEMA: dict[str, list[str]] = {
     "financing list": [],
     "financing expire": [],
     "financing rekey": [],
+    "connectors authorize": [ID],
+    "connectors revoke-authorization": [ID],
+    "pint accounts list": [],
+    "pint accounts remove": [ID],
+    "pint send": [
+        ID,
+        "--peer",
+        ID,
+        "--to-code",
+        "BANK-9",
+        "--to-code-list",
+        "TGTB",
+        "--to-name",
+        "Bank",
+        "--to-platform",
+        "TGTB",
+    ],
+    "trust list": [],
+    "trust revoke": [ID, "--reason", "compromised"],
 }
 
 #: Commands that need no schema: (arguments, environment, what the one line says).
@@ -86,6 +105,14 @@ OWN_MISTAKES: dict[str, tuple[list[str], dict[str, str], str]] = {
         "error: [Errno 2] No such file or directory",
     ),
     "connectors list": (["extra"], {}, "unexpected extra argument"),
+    "pint status": (["extra"], {}, "unexpected extra argument"),
+    "pint accounts add": ([ID, "--name", "Importer"], {}, "Missing option"),
+    "trust add": (["missing.pem", "--carrier", "MSC"], {}, "error: cannot read missing.pem"),
+    "trust import-jwks": (
+        ["missing.json", "--platform", "WAVE"],
+        {},
+        "error: cannot read missing.json",
+    ),
     "openapi": (
         ["--out", "no-such-dir/openapi.json"],
         {},
