@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.text import Text
 
 from app.cli.support import EXIT_FAILED, refuse
+from app.domain.cosignature import CosignatureVerifier
 from app.domain.note import NoteError, NoteVerifier
 from app.ledger.bundle import ProofBundle
 from app.ledger.sinks import TrustAnchors
@@ -66,12 +67,26 @@ def verify(
         bool,
         typer.Option("--require-anchor", help="Fail unless an external anchor receipt verifies"),
     ] = False,
+    witness: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--witness",
+            help="A witness's cosignature verifier key; its cosignature is required. Repeatable",
+        ),
+    ] = None,
 ) -> None:
-    """Verify a document offline: hash, leaf, inclusion, checkpoint signature, anchors."""
+    """Verify a document offline: hash, leaf, inclusion, checkpoint signature, anchors and
+    the cosignatures of the witnesses named with --witness."""
     try:
         verifier = NoteVerifier.from_vkey(log_key)
     except NoteError as exc:
         refuse(f"--log-key: {exc}")
+    witnesses: list[CosignatureVerifier] = []
+    for value in witness or []:
+        try:
+            witnesses.append(CosignatureVerifier.from_vkey(value))
+        except NoteError as exc:
+            refuse(f"--witness {value}: {exc}")
     try:
         parsed = ProofBundle.model_validate_json(bundle.read_bytes())
     except ValidationError as exc:
@@ -82,6 +97,7 @@ def verify(
         [verifier],
         trust_anchors(trust or []),
         require_anchor=require_anchor,
+        witnesses=witnesses,
     )
     _print_report(report, as_json)
     raise typer.Exit(0 if report.ok else EXIT_FAILED)

@@ -1,4 +1,5 @@
-"""The hub's keys: ES256 for tokens and artefacts, Ed25519 for the log, HMAC for fingerprints."""
+"""The hub's keys: ES256 for tokens and artefacts, Ed25519 for the log and for witnessing other
+logs, HMAC for fingerprints."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from app.settings import Settings
 ACTIVE, RETIRING, RETIRED = "active", "retiring", "retired"
 #: JWK ``use`` of the symmetric secrets that key document fingerprints.
 FINGERPRINT_USE = "fingerprint"
+#: ``kid`` of the Ed25519 key that cosigns other logs' checkpoints (C2SP tlog-cosignature).
+WITNESS_KID = "witness"
 
 
 class KeyStoreError(SetupError):
@@ -61,8 +64,11 @@ class KeyStore:
     The newest `active` ES256 key signs; `retiring` keys no longer sign but still verify
     (so tokens issued before a rotation stay valid until they expire); `retired` keys are
     gone from the JWKS. The Ed25519 log key signs checkpoints and never rotates silently,
-    because verifiers pin it. Fingerprint secrets rotate the same way: the newest `active`
-    one keys new fingerprints, `retiring` ones still match old registrations.
+    because verifiers pin it. The Ed25519 witness key (``kid`` "witness") cosigns other hubs'
+    checkpoints; it is a key of its own because a cosignature/v1 message does not name its
+    signer, so sharing the log key would let one signature pass for the other. Fingerprint
+    secrets rotate the same way: the newest `active` one keys new fingerprints, `retiring`
+    ones still match old registrations.
     """
 
     def __init__(
@@ -71,11 +77,13 @@ class KeyStore:
         log_key: OKPKey,
         path: Path | None = None,
         fingerprint: list[StoredSecret] | None = None,
+        witness_key: OKPKey | None = None,
     ):
         if not any(k.status == ACTIVE for k in signing):
             raise KeyStoreError("no active ES256 signing key")
         self._signing = signing
         self._log_key = log_key
+        self._witness_key = witness_key
         self._fingerprint = fingerprint or []
         self.path = path
 
@@ -88,6 +96,7 @@ class KeyStore:
         signing: list[StoredKey] = []
         fingerprint: list[StoredSecret] = []
         log_key: OKPKey | None = None
+        witness_key: OKPKey | None = None
         for entry in data.get("keys", []):
             meta = {k: entry.pop(k) for k in ("status", "created") if k in entry}
             if entry.get("kty") == "oct" and entry.get("use") == FINGERPRINT_USE:
@@ -99,7 +108,10 @@ class KeyStore:
                     )
                 )
             elif entry.get("kty") == "OKP" and entry.get("crv") == "Ed25519":
-                log_key = OKPKey.import_key(entry)
+                if entry.get("kid") == WITNESS_KID:
+                    witness_key = OKPKey.import_key(entry)
+                else:
+                    log_key = OKPKey.import_key(entry)
             elif entry.get("kty") == "EC":
                 signing.append(
                     StoredKey(
@@ -108,11 +120,17 @@ class KeyStore:
                 )
         if log_key is None:
             raise KeyStoreError(f"{path} holds no Ed25519 log key")
-        return cls(signing, log_key, path, fingerprint)
+        return cls(signing, log_key, path, fingerprint, witness_key)
 
     @classmethod
     def generate(cls, path: Path | None = None) -> KeyStore:
-        store = cls([_new_signing_key()], _new_log_key(), path, [_new_fingerprint_key()])
+        store = cls(
+            [_new_signing_key()],
+            _new_log_key(),
+            path,
+            [_new_fingerprint_key()],
+            _new_witness_key(),
+        )
         if path is not None:
             store.save()
         return store
@@ -129,11 +147,17 @@ class KeyStore:
     @classmethod
     def load_or_create(cls, path: Path) -> KeyStore:
         """Development convenience: create a key file on first start, and give a file from
-        before fingerprints existed its first fingerprint secret."""
+        before fingerprints (or witnessing) existed its first fingerprint secret (witness key)."""
         if path.exists():
             store = cls.load(path)
+            changed = False
             if not any(k.status == ACTIVE for k in store._fingerprint):
                 store.rotate_fingerprint_key()
+                changed = True
+            if store._witness_key is None:
+                store.add_witness_key()
+                changed = True
+            if changed:
                 store.save()
             return store
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -150,6 +174,8 @@ class KeyStore:
             {**k.as_jwk(), "status": k.status, "created": k.created} for k in self._fingerprint
         )
         keys.append(self._log_key.as_dict(private=True))
+        if self._witness_key is not None:
+            keys.append(self._witness_key.as_dict(private=True))
         tmp = self.path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
@@ -180,6 +206,27 @@ class KeyStore:
         if not isinstance(key, Ed25519PrivateKey):
             raise KeyStoreError("log key is not an Ed25519 private key")
         return key
+
+    def witness_signing_key(self) -> Ed25519PrivateKey:
+        """The key that cosigns the checkpoints of the logs this hub witnesses."""
+        if self._witness_key is None:
+            raise KeyStoreError(
+                "the key file holds no witness key: run `tradegate keys add-witness-key`"
+            )
+        key = self._witness_key.private_key
+        if not isinstance(key, Ed25519PrivateKey):
+            raise KeyStoreError("witness key is not an Ed25519 private key")
+        return key
+
+    @property
+    def has_witness_key(self) -> bool:
+        return self._witness_key is not None
+
+    def add_witness_key(self) -> None:
+        """Create the witness key; refused once there is one, because verifiers pin it."""
+        if self._witness_key is not None:
+            raise KeyStoreError("the key file already holds a witness key")
+        self._witness_key = _new_witness_key()
 
     def rotate(self) -> str:
         """Add a new active key; the previous active keys keep verifying as `retiring`."""
@@ -251,3 +298,7 @@ def _new_fingerprint_key() -> StoredSecret:
 
 def _new_log_key() -> OKPKey:
     return OKPKey.generate_key("Ed25519", parameters={"use": "sig", "kid": "log"})
+
+
+def _new_witness_key() -> OKPKey:
+    return OKPKey.generate_key("Ed25519", parameters={"use": "sig", "kid": WITNESS_KID})

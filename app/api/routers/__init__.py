@@ -21,6 +21,7 @@ from app.api.routers import (
     pint_transfers,
     purposes,
     trust,
+    witness,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -43,4 +44,5 @@ ROUTERS: list[APIRouter] = [
     ledger.well_known,
     trust.router,
     pint_transfers.router,
+    witness.router,
 ]

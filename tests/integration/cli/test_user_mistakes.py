@@ -73,6 +73,10 @@ NEEDS_SCHEMA: dict[str, list[str]] = {
     ],
     "trust list": [],
     "trust revoke": [ID, "--reason", "compromised"],
+    "witness logs add": ["hub-b.example/log", "hub-b.example/log+00000000+AQ=="],
+    "witness logs list": [],
+    "witness status": [],
+    "witness submit": [],
 }
 
 #: Commands that need no schema: (arguments, environment, what the one line says).
@@ -121,6 +125,8 @@ OWN_MISTAKES: dict[str, tuple[list[str], dict[str, str], str]] = {
     "keys list": ([], {"TRADEGATE_KEYS_FILE": "broken.json"}, "error: cannot read key file"),
     "keys rotate": ([], {"TRADEGATE_KEYS_FILE": "broken.json"}, "error: cannot read key file"),
     "keys retire": (["es256-old"], {}, "error: no key es256-old"),
+    "keys add-witness-key": ([], {}, "error: the key file already holds a witness key"),
+    "witness key": (["extra"], {}, "unexpected extra argument"),
     "ledger deploy-evm": (
         ["--rpc", "http://127.0.0.1:1"],
         {},
