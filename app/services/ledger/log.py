@@ -237,7 +237,9 @@ def event_proof_bundle(
 
     The inclusion proof leads to the smallest anchored checkpoint that holds the leaf, so the
     bundle verifies end to end; each later anchored checkpoint comes with a consistency proof
-    from it. Until the leaf is anchored, the proof leads to the latest checkpoint.
+    from it. Until the leaf is anchored, the proof leads to the newest checkpoint witnesses
+    cosigned, or the latest one before any did. A checkpoint without cosignatures comes with
+    the newest cosigned checkpoint it grew into (``witnessed``), when there is one.
     """
     seq = event.seq
     salt = (
@@ -249,7 +251,11 @@ def event_proof_bundle(
         )
     index = seq - 1
     anchored = store.anchors_from(session, index + 1)
-    checkpoint = anchored[0][0] if anchored else current_checkpoint(session)
+    checkpoint = (
+        anchored[0][0]
+        if anchored
+        else latest_cosigned_checkpoint(session, index + 1) or current_checkpoint(session)
+    )
     source = store.SqlSubtreeSource(session)
     proof = inclusion_proof(source, index, checkpoint.size)
     witnessed = None
