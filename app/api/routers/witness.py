@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import ContainerDep
+from app.api.openapi import problem_response_doc
 from app.domain.witness import SIZE_CONTENT_TYPE
 from app.errors import PayloadTooLarge
 from app.services.witness import witnessing as svc
@@ -38,14 +39,21 @@ _ADD_CHECKPOINT_BODY = {
             "description": "Cosignature line(s) (c2sp.org/tlog-cosignature, cosignature/v1)",
             "content": {"text/plain": {"schema": {"type": "string"}}},
         },
-        403: {"description": "No signature from the key pinned for the origin verified"},
-        404: {"description": "This witness does not witness the checkpoint's origin"},
+        403: {
+            **problem_response_doc(403),
+            "description": "No signature from the key pinned for the origin verified",
+        },
+        404: {
+            **problem_response_doc(404),
+            "description": "This witness does not witness the checkpoint's origin",
+        },
         409: {
             "description": "`old` is not the latest cosigned size (the body says which), or "
-            "the same size was cosigned with another root hash",
+            "the same size was cosigned with another root hash. Not a problem document: "
+            "tlog-witness fixes this body",
             "content": {SIZE_CONTENT_TYPE: {"schema": {"type": "string"}}},
         },
-        422: {"description": "The consistency proof does not verify"},
+        422: {**problem_response_doc(422), "description": "The consistency proof does not verify"},
     },
 )
 async def add_checkpoint(request: Request, container: ContainerDep) -> Response:
