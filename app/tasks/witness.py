@@ -22,8 +22,10 @@ WITNESS_JOB = "ledger.witness"
 
 @periodic(WITNESS_JOB, seconds=5)
 def submit_checkpoints(ctx: TaskContext) -> list[Submission]:
-    """One round with every witness (nothing to do when none is configured)."""
-    if not witness_endpoints(ctx.settings):
+    """One round with every witness (nothing to do when there is none)."""
+    with ctx.uow() as uow:
+        endpoints = witness_endpoints(uow.session, ctx.settings)
+    if not endpoints:
         return []
     with httpx.Client(follow_redirects=False) as http:
-        return submit_to_witnesses(ctx, http)
+        return submit_to_witnesses(ctx, http, endpoints)

@@ -11,6 +11,7 @@ from app.api.routers import (
     deliveries,
     documents,
     events,
+    federation,
     financing,
     health,
     ledger,
@@ -45,4 +46,8 @@ ROUTERS: list[APIRouter] = [
     trust.router,
     pint_transfers.router,
     witness.router,
+    witness.federation_router,
+    federation.well_known,
+    federation.router,
+    federation.peer_api,
 ]

@@ -20,14 +20,15 @@ import structlog
 from sqlalchemy.orm import Session
 
 from app.domain.cosignature import CosignatureVerifier, add_signature_lines, cosignatures_of
+from app.domain.hub_metadata import parse_metadata_text
 from app.domain.merkle import consistency_proof
-from app.domain.note import NoteError
+from app.domain.note import NoteError, parse_note
 from app.domain.witness import SIZE_CONTENT_TYPE, AddCheckpointRequest
 from app.ledger import store
 from app.services.common.context import ServiceContext
 from app.settings import Settings, WitnessEndpoint
 from app.storage.base import utcnow
-from app.storage.models import LedgerCosignature, WitnessSubmission
+from app.storage.models import LedgerCosignature, Peer, PeerStatus, WitnessSubmission
 from app.storage.models.ledger import LedgerCheckpoint
 
 log = structlog.get_logger(__name__)
@@ -53,16 +54,37 @@ class Submission:
     detail: str = ""
 
 
-def witness_endpoints(settings: Settings) -> list[WitnessEndpoint]:
-    """The witnesses this hub asks for cosignatures."""
-    return list(settings.ledger_witnesses)
+def witness_endpoints(session: Session, settings: Settings) -> list[WitnessEndpoint]:
+    """The witnesses this hub asks for cosignatures: the configured ones, then active peers.
+
+    A peer's witness key and submission prefix come from its metadata as signed by the log
+    key this hub pinned for it, so pinning the peer pins its witness too.
+    """
+    endpoints = {e.vkey: e for e in settings.ledger_witnesses}
+    peers = session.execute(
+        sa.select(Peer)
+        .where(Peer.status == PeerStatus.ACTIVE, Peer.witness_endpoint.is_not(None))
+        .order_by(Peer.name)
+    ).scalars()
+    for peer in peers:
+        try:
+            fields = parse_metadata_text(parse_note(peer.metadata_note).text)
+            vkey = fields.get("witness_key")
+            if isinstance(vkey, str) and peer.witness_endpoint:
+                endpoint = WitnessEndpoint(url=peer.witness_endpoint, vkey=vkey)
+                endpoints.setdefault(endpoint.vkey, endpoint)
+        except (NoteError, ValueError) as exc:
+            log.warning("peer_witness_unusable", peer=peer.name, error=str(exc))
+    return list(endpoints.values())
 
 
 def submit_to_witnesses(
     ctx: ServiceContext, http: httpx.Client, endpoints: Iterable[WitnessEndpoint] | None = None
 ) -> list[Submission]:
     """Get the latest checkpoint cosigned by every witness that has not cosigned it yet."""
-    endpoints = witness_endpoints(ctx.settings) if endpoints is None else list(endpoints)
+    if endpoints is None:
+        with ctx.uow() as uow:
+            endpoints = witness_endpoints(uow.session, ctx.settings)
     return [_submit(ctx, http, endpoint) for endpoint in endpoints]
 
 

@@ -34,6 +34,8 @@ from app.storage.models import Event, WitnessedLog
 log = structlog.get_logger(__name__)
 
 ALARM_EVENT = "federation.witness_alarm"
+#: Where peers submit checkpoints (tlog-witness submission prefix), as hub metadata says.
+WITNESS_PREFIX = "/federation/v1/witness"
 ADDED_EVENT = "federation.witness_log_added"
 ACTOR = "system:witness"
 
@@ -57,6 +59,7 @@ def witness_description(settings: Settings, keys: KeyStore) -> dict[str, str] | 
         "vkey": witness_verifier(settings, keys).vkey,
         "cosignature": "C2SP tlog-cosignature, cosignature/v1 (Ed25519)",
         "add_checkpoint": f"{settings.issuer.rstrip('/')}/add-checkpoint",
+        "submission_prefix": f"{settings.issuer.rstrip('/')}{WITNESS_PREFIX}",
     }
 
 
@@ -231,8 +234,8 @@ def add_witnessed_log(session: Session, origin: str, vkey: str) -> WitnessedLog:
         Checkpoint(origin, 0, b"\0" * 32)
     except (NoteError, CheckpointError) as exc:
         raise BadRequest(str(exc), slug="witness-bad-log") from exc
-    if len(origin) > 255:
-        raise BadRequest("origin is longer than 255 characters", slug="witness-bad-log")
+    if len(origin) > 500:
+        raise BadRequest("origin is longer than 500 characters", slug="witness-bad-log")
     row = session.get(WitnessedLog, origin)
     if row is not None:
         if row.vkey != verifier.vkey:

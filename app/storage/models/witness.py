@@ -21,7 +21,7 @@ class WitnessedLog(Base):
 
     __tablename__ = "witnessed_logs"
 
-    origin: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    origin: Mapped[str] = mapped_column(sa.String(500), primary_key=True)
     vkey: Mapped[str] = mapped_column(sa.Text)
     size: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     root_hash: Mapped[bytes | None] = mapped_column(sa.LargeBinary(32))

@@ -20,7 +20,10 @@ def test_committed_document_matches_the_app(client):
 
 
 #: Error answers a published protocol fixes: C2SP tlog-witness's 409 is the size, as text.
-PROTOCOL_ERRORS = {("post", "/add-checkpoint", "409")}
+PROTOCOL_ERRORS = {
+    ("post", "/add-checkpoint", "409"),
+    ("post", "/federation/v1/witness/add-checkpoint", "409"),
+}
 
 
 def test_every_error_response_is_a_problem_document(client):

@@ -1,7 +1,7 @@
 """Log witnessing: logs this hub cosigns, cosignatures on its own checkpoints, witness state.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 from app.storage.base import UTCDateTime
 
 revision: str = "0015"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 
@@ -20,7 +20,7 @@ depends_on: Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "witnessed_logs",
-        sa.Column("origin", sa.String(length=255), nullable=False),
+        sa.Column("origin", sa.String(length=500), nullable=False),
         sa.Column("vkey", sa.Text(), nullable=False),
         sa.Column("size", sa.BigInteger(), nullable=False),
         sa.Column("root_hash", sa.LargeBinary(length=32), nullable=True),
