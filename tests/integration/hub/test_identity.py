@@ -109,6 +109,7 @@ def test_the_log_key_is_published_for_pinning(container, client):
             "vkey": witness_verifier(container.settings, container.keys).vkey,
             "cosignature": "C2SP tlog-cosignature, cosignature/v1 (Ed25519)",
             "add_checkpoint": "http://testserver/add-checkpoint",
+            "submission_prefix": "http://testserver/federation/v1/witness",
         },
     }
     with container.uow() as uow:

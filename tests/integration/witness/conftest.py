@@ -43,13 +43,14 @@ def witness_hub(tmp_path: Path) -> Iterator[ServedHub]:
         embedded_scheduler=False,
         log_level="WARNING",
         issuer=f"http://127.0.0.1:{port}",
+        jurisdiction="CN",
     )
     upgrade(settings.effective_database_url)
     container = Container(settings)  # creates the key file the server then loads
     base = f"http://127.0.0.1:{port}"
     server = ManagedProcess(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        settings_env(settings),
+        {**settings_env(settings), "TRADEGATE_JURISDICTION": "CN"},
         directory / "serve.log",
     )
 
