@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -13,14 +14,16 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.container import Container
-from app.domain.cosignature import CosignatureSigner, cosignatures_of
+from app.domain.cosignature import CosignatureSigner, CosignatureVerifier, cosignatures_of
 from app.main import create_app
 from app.security.principal import SYSTEM
 from app.services.ledger.log import document_proof_bundle, log_verifier
+from app.services.participants.service import create_participant
+from app.services.witness.cosigning import submit_to_witnesses
 from app.services.witness.witnessing import ALARM_EVENT, add_witnessed_log
-from app.settings import Settings
+from app.settings import Settings, WitnessEndpoint
 from app.storage.migrate import upgrade
-from app.storage.models import Event, WitnessSubmission
+from app.storage.models import Event, LedgerCosignature, WitnessSubmission
 from app.tasks.ledger import anchor, sequence
 from app.tasks.witness import submit_checkpoints
 from tests.clock import FakeClock
@@ -154,9 +157,7 @@ def test_growth_is_cosigned_from_the_witness_size_and_old_bundles_reach_it(
     assert json.loads(broken.stdout)["reasons"] == ["bad_consistency_proof"]
 
 
-def _verifier(vkey: str):
-    from app.domain.cosignature import CosignatureVerifier
-
+def _verifier(vkey: str) -> CosignatureVerifier:
     return CosignatureVerifier.from_vkey(vkey)
 
 
@@ -181,8 +182,6 @@ def test_a_hub_that_forks_its_log_is_caught_by_its_witness(
     fork = Container(forked_settings, clock=FakeClock())
     try:
         with fork.uow() as uow:
-            from app.services.participants.service import create_participant
-
             for name in ("Other", "Parties", "Here", "Now", "Too"):
                 create_participant(uow.session, name=name, roles=("owner",))
             uow.commit()
@@ -198,3 +197,38 @@ def test_a_hub_that_forks_its_log_is_caught_by_its_witness(
     assert len(alarms) == 1
     assert alarms[0].payload["origin"] == "hub-a.test/log"
     assert alarms[0].payload["reason"] in {"fork", "inconsistent", "rollback"}
+
+
+def test_an_unreachable_witness_is_retried_later_not_at_once(container, make_document, parties):
+    make_document(*parties)
+    sequence(container)
+    nobody = WitnessEndpoint(
+        url="http://127.0.0.1:1",
+        vkey=CosignatureSigner("nobody.example/w", Ed25519PrivateKey.generate()).verifier().vkey,
+    )
+    with httpx.Client() as http:
+        (failed,) = submit_to_witnesses(container, http, [nobody])
+        assert failed.status == "failed" and "127.0.0.1:1" in failed.detail
+        (waiting,) = submit_to_witnesses(container, http, [nobody])
+        assert waiting.status == "waiting"
+    with container.uow() as uow:
+        state = uow.session.get(WitnessSubmission, nobody.vkey)
+        assert state is not None and state.failures == 1 and state.last_error
+        assert state.next_attempt_at is not None
+
+
+def test_a_witness_answering_with_another_key_is_not_stored(
+    container, witnessed, make_document, parties
+):
+    make_document(*parties)
+    sequence(container)
+    name = witnessed.container.settings.effective_witness_name
+    impostor = CosignatureSigner(name, Ed25519PrivateKey.generate()).verifier().vkey
+    with httpx.Client() as http:
+        (outcome,) = submit_to_witnesses(
+            container, http, [WitnessEndpoint(url=witnessed.base, vkey=impostor)]
+        )
+    assert outcome.status == "failed"
+    assert "no valid cosignature" in outcome.detail
+    with container.uow() as uow:
+        assert uow.session.execute(sa.select(LedgerCosignature)).first() is None
