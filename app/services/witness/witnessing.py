@@ -23,8 +23,15 @@ from app.domain.checkpoint import Checkpoint, CheckpointError
 from app.domain.cosignature import CosignatureSigner, CosignatureVerifier, add_signature_lines
 from app.domain.note import NoteError, NoteVerifier, open_note, parse_note
 from app.domain.witness import ALARMS, AddCheckpointRequest, RequestError, Verdict, decide
-from app.errors import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
-from app.security.keys import KeyStore
+from app.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    ServiceUnavailable,
+    Unprocessable,
+)
+from app.security.keys import KeyStore, KeyStoreError
 from app.services.common.context import ServiceContext
 from app.services.common.events import record_event
 from app.settings import Settings
@@ -94,7 +101,10 @@ def _parse(body: bytes) -> tuple[AddCheckpointRequest, str, Checkpoint]:
 def add_checkpoint(ctx: ServiceContext, body: bytes) -> str:
     """Handle one add-checkpoint request; return the cosignature line(s) to answer with."""
     request, text, checkpoint = _parse(body)
-    signer = witness_signer(ctx.settings, ctx.keys)
+    try:
+        signer = witness_signer(ctx.settings, ctx.keys)
+    except KeyStoreError as exc:
+        raise ServiceUnavailable(str(exc), slug="witness-not-configured") from exc
     with ctx.uow() as uow:
         row = uow.session.get(WitnessedLog, checkpoint.origin)
         if row is None:
