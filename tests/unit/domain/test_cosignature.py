@@ -78,7 +78,7 @@ def test_key_id_uses_algorithm_byte_4_not_the_note_signature_type():
     signer = CosignatureSigner("witness.example/w1", key)
     note_key_id = NoteSigner("witness.example/w1", key).verifier().key_id
     assert signer.verifier().key_id != note_key_id
-    public = signer.verifier().vkey.split("+")[2]
+    public = signer.verifier().vkey.split("+", 2)[2]
     assert base64.b64decode(public)[0] == 0x04
 
 
@@ -89,7 +89,7 @@ def test_a_signed_note_vkey_is_not_a_witness_key():
 
 
 def test_wrong_key_id_in_vkey_is_refused():
-    name, _, key = PUBLISHED_VKEY.split("+")
+    name, _, key = PUBLISHED_VKEY.split("+", 2)
     with pytest.raises(NoteError, match="does not match"):
         CosignatureVerifier.from_vkey(f"{name}+00000000+{key}")
 
