@@ -85,6 +85,22 @@ def resume_peer(peer_name: str, principal: FederationAdmin, uow: UowDep) -> Peer
     return PeerRead.of(peer)
 
 
+@router.post(
+    "/peers/{peer_name}/refresh",
+    response_model=PeerRead,
+    summary="Fetch a peer's metadata again (its rotated keys), verified against its pin",
+    responses={502: problem_response_doc(502)},
+)
+def refresh_peer(
+    peer_name: str, principal: FederationAdmin, uow: UowDep, container: ContainerDep
+) -> PeerRead:
+    peer = svc.refresh_peer(
+        uow.session, container.settings, container.peer_client, peer_name, actor=principal.actor
+    )
+    uow.commit()
+    return PeerRead.of(peer)
+
+
 @peer_api.get("/hello", response_model=PeerGreeting, summary="Who this hub takes the caller for")
 def hello(peer: PeerDep, container: ContainerDep) -> PeerGreeting:
     settings = container.settings

@@ -16,6 +16,7 @@ from app.domain.note import NoteSigner
 from app.security.keys import KeyStore
 from app.storage.models import Document
 from tests.federation_hubs import FederatedHub, federated_hubs, register, statement_file
+from tests.support import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -179,3 +180,29 @@ def test_an_unknown_peer_is_not_found(hubs) -> None:  # noqa: ANN001
     _, b = hubs
     answer = _ask(b, "hub-z", "0" * 64)
     assert (answer.status_code, answer.json()["type"]) == (404, "/problems/peer-not-found")
+
+
+def test_a_peer_that_rotated_its_key_is_admitted_again_once_refreshed(hubs) -> None:  # noqa: ANN001
+    a, b = hubs
+    keys = KeyStore.load(b.container.settings.effective_keys_file)
+    keys.rotate()
+    keys.save()
+    b.server.stop()
+    b.server.start()
+    assert wait_until(lambda: _up(b), timeout=120), "hub-b did not restart"
+    refused = _ask(b, "hub-a", "0" * 64)
+    assert (refused.status_code, refused.json()["type"]) == (502, "/problems/peer-refused")
+    assert "not in the peer's pinned JWKS" in refused.json()["detail"]
+    refreshed = httpx.post(f"{a.base}/v1/federation/peers/hub-b/refresh", headers=a.admin())
+    assert refreshed.status_code == 200, refreshed.text
+    assert _ask(b, "hub-a", "0" * 64).status_code == 200
+    assert [e.payload["kids"] for e in a.events("federation.peer.refreshed")] == [
+        sorted(k["kid"] for k in keys.public_jwks()["keys"])
+    ]
+
+
+def _up(hub: FederatedHub) -> bool:
+    try:
+        return httpx.get(f"{hub.base}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
