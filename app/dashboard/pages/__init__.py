@@ -8,6 +8,7 @@ from app.dashboard.pages import (
     consents,
     deliveries,
     documents,
+    federation,
     financing,
     ledger,
     notices,
@@ -28,6 +29,7 @@ for module in (
     financing,
     deliveries,
     trust,
+    federation,
     ledger,
     audit,
 ):
