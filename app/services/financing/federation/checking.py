@@ -41,6 +41,10 @@ class PeerUnavailable(Exception):
     """The peer did not answer, refused, or answered something that is not the protocol."""
 
 
+class PeerRefused(PeerUnavailable):
+    """The peer answered a 4xx problem: asking again the same way cannot succeed."""
+
+
 @dataclass(frozen=True, slots=True)
 class PeerRef:
     """A peer hub as the check needs it: who, to name it in answers and events."""
@@ -262,15 +266,21 @@ def record_check(
             )
 
 
-def send_report(transport: PeerTransport, peer: PeerRef, payload: dict[str, Any]) -> None:
+def send_report(transport: PeerTransport, peer: PeerRef, payload: dict[str, Any]) -> bool:
     """Report one check's matched outputs to the peer holding them (an outbox message's
-    work: a peer that cannot be reached raises, and the message is retried)."""
-    transport.post(
-        peer,
-        MATCHES_PATH,
-        {
-            "key_id": payload["key_id"],
-            "check_id": payload["check_id"],
-            "outputs": payload["outputs"],
-        },
-    )
+    work). A peer that cannot be reached raises, so the message is retried; one that refuses
+    the report (it retired the key, say) is logged and the report dropped."""
+    try:
+        transport.post(
+            peer,
+            MATCHES_PATH,
+            {
+                "key_id": payload["key_id"],
+                "check_id": payload["check_id"],
+                "outputs": payload["outputs"],
+            },
+        )
+    except PeerRefused as exc:
+        log.warning("federation_financing_report_refused", peer=peer.name, error=str(exc))
+        return False
+    return True
