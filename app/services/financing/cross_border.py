@@ -23,7 +23,7 @@ from app.domain.fingerprints import Identifier
 from app.security.principal import Principal
 from app.services.common.context import ServiceContext
 from app.services.financing import checks, registrations
-from app.services.financing.federation import checking
+from app.services.financing.federation import checking, peer_transport
 from app.validation import IntakeError
 from app.validation.fingerprints import document_fingerprints
 from app.validation.registry import default_registry
@@ -35,6 +35,12 @@ class Peers:
 
     refs: tuple[checking.PeerRef, ...]
     transport: checking.PeerTransport
+
+
+def federation_peers(ctx: ServiceContext) -> Peers | None:
+    """This hub's ACTIVE peers and the peer client, or None when it has none."""
+    refs, transport = peer_transport.active_peers(ctx)
+    return Peers(refs, transport) if refs else None
 
 
 def _identifiers_of(
