@@ -107,6 +107,7 @@ def test_admin_checks_the_audit_chain(hub, new_page):
         ("Financing", "Financing"),
         ("Participants", "Participants"),
         ("Deliveries", "Deliveries"),
+        ("Federation", "Federation"),
         ("Ledger", "Transparency log"),
         ("Audit", "Audit trail"),
     ],
