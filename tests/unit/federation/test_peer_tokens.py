@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -127,22 +128,27 @@ def test_an_assertion_for_the_token_endpoint_is_not_a_peer_assertion(keys: KeySt
         _verify(token, keys)
 
 
+def _without_exp() -> dict[str, Any]:
+    return {k: v for k, v in _claims().items() if k != "exp"}
+
+
+# Claims are built when the test runs, not at collection: a long run would expire them.
 @pytest.mark.parametrize(
-    ("claims", "message"),
+    ("make_claims", "message"),
     [
-        (_claims(exp=int(time.time()) - 120), "expired"),
-        (_claims(exp=int(time.time()) + 3600), "lives too long"),
-        (_claims(iat=int(time.time()) + 600, exp=int(time.time()) + 660), "in the future"),
-        (_claims(jti=""), "usable jti"),
-        ({k: v for k, v in _claims().items() if k != "exp"}, "lacks exp"),
+        (lambda: _claims(exp=int(time.time()) - 120), "expired"),
+        (lambda: _claims(exp=int(time.time()) + 3600), "lives too long"),
+        (lambda: _claims(iat=int(time.time()) + 600, exp=int(time.time()) + 660), "in the future"),
+        (lambda: _claims(jti=""), "usable jti"),
+        (_without_exp, "lacks exp"),
     ],
     ids=["expired", "long-lived", "future", "no-jti", "no-exp"],
 )
 def test_an_assertion_with_bad_times_or_no_id_is_refused(
-    keys: KeyStore, claims: dict[str, Any], message: str
+    keys: KeyStore, make_claims: Callable[[], dict[str, Any]], message: str
 ) -> None:
     with pytest.raises(InvalidToken, match=message):
-        _verify(_forge(keys, claims), keys)
+        _verify(_forge(keys, make_claims()), keys)
 
 
 def test_an_access_token_shaped_jwt_is_not_a_peer_assertion(keys: KeyStore) -> None:
