@@ -13,6 +13,7 @@ from app.api.routers import (
     events,
     federation,
     financing,
+    financing_federation,
     health,
     ledger,
     mandates,
@@ -47,4 +48,5 @@ ROUTERS: list[APIRouter] = [
     federation.well_known,
     federation.router,
     federation.peer_api,
+    financing_federation.router,
 ]
