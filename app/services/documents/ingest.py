@@ -399,15 +399,24 @@ def answer_once(
     return 201, body
 
 
+def completion_statement(
+    principal: Principal, key: str, status_code: int, body: dict[str, Any]
+) -> sa.Update:
+    """The update that stores the answer with a claimed key (RETURNING the key), for a caller
+    that sends it together with its own writes."""
+    return (
+        sa.update(IdempotencyKey)
+        .where(IdempotencyKey.provider_id == principal.participant_id, IdempotencyKey.key == key)
+        .values(completed_at=utcnow(), status_code=status_code, response=body)
+        .returning(IdempotencyKey.key)
+    )
+
+
 def complete_idempotency_key(
     session: Session, principal: Principal, key: str, status_code: int, body: dict[str, Any]
 ) -> None:
     """Store the answer with the key, in the same transaction as the document."""
-    session.execute(
-        sa.update(IdempotencyKey)
-        .where(IdempotencyKey.provider_id == principal.participant_id, IdempotencyKey.key == key)
-        .values(completed_at=utcnow(), status_code=status_code, response=body)
-    )
+    session.execute(completion_statement(principal, key, status_code, body))
 
 
 def record_rejection(

@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 from app import errors
 from app.domain.fingerprints import Keyring
 from app.security.principal import Principal
-from app.services.access.coverage import covering_consumers
+from app.services.access.coverage import covering
 from app.services.common.context import ServiceContext
 from app.services.common.events import record_event
 from app.services.documents.ingest import validate_only
 from app.services.financing import matching
-from app.services.financing.registrations import readable_document
+from app.services.financing.registrations import documents_with_consents, readable_document
 from app.storage.db import is_postgresql
 from app.storage.models import Document, FinancingProbe
 
@@ -67,13 +67,11 @@ def _by_content(
             slug="invalid-document",
             errors=[e.as_dict() for e in report.errors],
         )
-    same = session.scalars(
-        sa.select(Document).where(Document.canonical_sha256 == report.canonical_sha256)
-    ).all()
     readable = any(
-        c.consumer_id == principal.participant_id
-        for document in same
-        for c in covering_consumers(session, document)
+        covering(session, document, consents)
+        for document, consents in documents_with_consents(
+            session, principal, Document.canonical_sha256 == report.canonical_sha256
+        )
     )
     return Subject(report.canonical_sha256, readable, report.doc_type, raw)
 

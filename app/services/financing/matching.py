@@ -82,23 +82,37 @@ def assessment(
     return assess(str(lender_id), definitions(found), hits(session, found.fingerprints, now))
 
 
+def store_statement(
+    registration: FinancingRegistration, fingerprints: Iterable[Fingerprint]
+) -> sa.Insert | None:
+    """The insert that keeps the registration's fingerprints (RETURNING the registration id),
+    one multi-row statement; None when there are none."""
+    rows = [
+        {
+            "value": bytes.fromhex(f.value),
+            "key_id": f.key_id,
+            "registration_id": registration.id,
+            "definition": f.definition,
+            "match": f.match.value,
+            "lender_id": registration.lender_id,
+            "open": True,
+            "expires_at": registration.expires_at,
+        }
+        for f in fingerprints
+    ]
+    if not rows:
+        return None
+    ff = FinancingFingerprint
+    return sa.insert(ff).values(rows).returning(ff.registration_id)
+
+
 def store(
     session: Session, registration: FinancingRegistration, fingerprints: Iterable[Fingerprint]
 ) -> None:
-    """Keep the registration's fingerprints (under the current key only)."""
-    session.add_all(
-        FinancingFingerprint(
-            value=bytes.fromhex(f.value),
-            key_id=f.key_id,
-            registration_id=registration.id,
-            definition=f.definition,
-            match=f.match.value,
-            lender_id=registration.lender_id,
-            open=True,
-            expires_at=registration.expires_at,
-        )
-        for f in fingerprints
-    )
+    """Keep the registration's fingerprints (under the keys given: the current one)."""
+    statement = store_statement(registration, fingerprints)
+    if statement is not None:
+        session.execute(statement)
 
 
 def close(session: Session, registration_id: uuid.UUID) -> None:

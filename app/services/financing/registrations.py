@@ -14,21 +14,24 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, undefer
 
 from app import errors
+from app.domain.consent import ConsentStatus
 from app.domain.financing import FinancingError, FinancingState, InvalidTerms, Terms
 from app.domain.fingerprints import Keyring
 from app.security.principal import Principal
-from app.services.access.coverage import covering_consumers
+from app.services.access.coverage import covering
 from app.services.common.context import ServiceContext
 from app.services.common.cursors import Page, Position, decode_cursor, encode_cursor, page_size
-from app.services.common.events import record_event
-from app.services.documents.ingest import answer_once
+from app.services.common.events import append_statement, new_event
+from app.services.documents.ingest import claim_idempotency_key, completion_statement
 from app.services.financing import alerts, matching
-from app.storage.models import Document, FinancingRegistration
+from app.storage.models import Consent, Document, FinancingRegistration
 from app.storage.scoping import readable
+from app.storage.together import insert_together
 from app.validation.rules.iso4217 import CURRENCY_CODES
 
 #: What a lender may say it is doing when it registers.
 OPENING_STATES = (FinancingState.INTENDED, FinancingState.FINANCED)
+_REGISTRATION_COLUMNS = tuple(sa.inspect(FinancingRegistration).columns)
 
 
 @dataclass(frozen=True)
@@ -53,19 +56,42 @@ def _not_found() -> errors.NotFound:
     return errors.NotFound("no such document", slug="document-not-found")
 
 
+def documents_with_consents(
+    session: Session, principal: Principal, condition: sa.ColumnElement[bool]
+) -> list[tuple[Document, list[Consent]]]:
+    """Documents matching ``condition``, with their content and the caller's ACTIVE consents
+    from each one's owner (oldest first): one statement, however many consents."""
+    rows = session.execute(
+        sa.select(Document, Consent)
+        .outerjoin(
+            Consent,
+            sa.and_(
+                Consent.owner_id == Document.owner_id,
+                Consent.consumer_id == principal.participant_id,
+                Consent.status == ConsentStatus.ACTIVE,
+            ),
+        )
+        .where(condition)
+        .options(undefer(Document.content))
+        .order_by(Document.id, Consent.created_at, Consent.id)
+    ).all()
+    found: dict[uuid.UUID, tuple[Document, list[Consent]]] = {}
+    for document, consent in rows:
+        _, consents = found.setdefault(document.id, (document, []))
+        if consent is not None:
+            consents.append(consent)
+    return list(found.values())
+
+
 def readable_document(session: Session, principal: Principal, document_id: uuid.UUID) -> Document:
     """A document the lender's ACTIVE consent covers right now, with its content; else 404
     (whether the document does not exist or is another tenant's is nobody's business)."""
-    document = session.scalars(
-        sa.select(Document).where(Document.id == document_id).options(undefer(Document.content))
-    ).first()
-    if document is None:
-        raise _not_found()
-    if not any(
-        c.consumer_id == principal.participant_id for c in covering_consumers(session, document)
+    for document, consents in documents_with_consents(
+        session, principal, Document.id == document_id
     ):
-        raise _not_found()
-    return document
+        if covering(session, document, consents):
+            return document
+    raise _not_found()
 
 
 def amount_text(amount: Decimal) -> str:
@@ -83,11 +109,13 @@ def register(
     keyring: Keyring,
     grace: timedelta,
     now: datetime,
+    idempotency_key: str | None = None,
 ) -> FinancingRegistration:
     """Record the registration and tell the lender what else is open on this document.
 
     The answer (statuses and counts, nothing of other lenders) is stored with the
-    registration and in its event, so the lender can later prove what it was told and when.
+    registration and in its event, so the lender can later prove what it was told and when;
+    with ``idempotency_key`` (claimed in this transaction) it is stored with the key too.
     """
     if request.state not in OPENING_STATES:
         raise errors.Unprocessable(
@@ -115,32 +143,45 @@ def register(
         maturity=terms.maturity,
         expires_at=terms.expires_at(grace),
         lender_reference=request.reference,
+        reason=None,
         assessment=assessment.as_dict(),
         created_at=now,
         updated_at=now,
     )
-    session.add(registration)
-    session.flush()
+    body = registration_body(registration)
     current = [f for f in found.fingerprints if f.key_id == keyring.current.kid]
-    matching.store(session, registration, current)
-    record_event(
-        session,
+    event = new_event(
         kind="financing.registered",
         actor=principal.actor,
         subject=f"financing:{registration.id}",
         payload={
-            **registration_body(registration),
+            **body,
             "fingerprints": [
                 {"definition": f.definition, "key_id": f.key_id, "value": f.value} for f in current
             ],
         },
         participant_ids=[registration.lender_id, registration.owner_id],
     )
+    # The row, its fingerprints, its event (the ledger leaf) and the stored answer of the
+    # Idempotency-Key: one round trip on PostgreSQL, all or nothing with the transaction.
+    writes: list[sa.Insert | sa.Update] = [
+        sa.insert(FinancingRegistration)
+        .values({c.key: getattr(registration, c.key) for c in _REGISTRATION_COLUMNS})
+        .returning(FinancingRegistration.id)
+    ]
+    fingerprints = matching.store_statement(registration, current)
+    if fingerprints is not None:
+        writes.append(fingerprints)
+    writes.append(append_statement(session, event))
+    if idempotency_key is not None:
+        writes.append(completion_statement(principal, idempotency_key, 201, body))
+    if None in insert_together(session, writes):
+        raise RuntimeError("a registration write matched no row")
     alerts.announce(session, registration, assessment, now)
     return registration
 
 
-def _request_digest(request: FinancingRequest) -> str:
+def registration_digest(request: FinancingRequest) -> str:
     """What "the same request" means for an Idempotency-Key of a registration."""
     fields = {
         "endpoint": "financing",
@@ -162,21 +203,27 @@ def register_once(
     key: str,
     now: datetime,
 ) -> tuple[int, dict[str, Any]]:
-    """Register under an Idempotency-Key, as a document push does: the claim commits first,
-    a retry replays the stored 201, a refusal releases the key and stores nothing."""
+    """Register under an Idempotency-Key, claimed in the registration's own transaction.
 
-    def store(session: Session) -> dict[str, Any]:
+    A retry of a completed registration replays the stored 201; a concurrent retry waits
+    for the first to end, then replays its answer (or, if it was refused, registers); a
+    refusal rolls back the claim with everything else, so nothing is stored.
+    """
+    with ctx.uow() as uow:
+        stored = claim_idempotency_key(uow.session, principal, key, registration_digest(request))
+        if stored is not None:
+            return stored.status_code, stored.body
         registration = register(
-            session,
+            uow.session,
             principal,
             request,
             keyring=ctx.keys.fingerprint_keyring(),
             grace=ctx.settings.financing_grace,
             now=now,
+            idempotency_key=key,
         )
-        return registration_body(registration)
-
-    return answer_once(ctx, principal, key, _request_digest(request), store)
+        uow.commit()
+    return 201, registration_body(registration)
 
 
 def registration_body(registration: FinancingRegistration) -> dict[str, Any]:
