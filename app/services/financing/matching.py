@@ -82,36 +82,35 @@ def assessment(
     return assess(str(lender_id), definitions(found), hits(session, found.fingerprints, now))
 
 
-def store_statement(
+def store_statements(
     registration: FinancingRegistration, fingerprints: Iterable[Fingerprint]
-) -> sa.Insert | None:
-    """The insert that keeps the registration's fingerprints (RETURNING the registration id),
-    one multi-row statement; None when there are none."""
-    rows = [
-        {
-            "value": bytes.fromhex(f.value),
-            "key_id": f.key_id,
-            "registration_id": registration.id,
-            "definition": f.definition,
-            "match": f.match.value,
-            "lender_id": registration.lender_id,
-            "open": True,
-            "expires_at": registration.expires_at,
-        }
+) -> list[sa.Insert]:
+    """The inserts that keep the registration's fingerprints, each RETURNING its registration
+    id: one single-row statement per fingerprint, because SQLAlchemy caches the compiled form
+    of those and compiles a multi-row VALUES afresh every time."""
+    ff = FinancingFingerprint
+    return [
+        sa.insert(ff)
+        .values(
+            value=bytes.fromhex(f.value),
+            key_id=f.key_id,
+            registration_id=registration.id,
+            definition=f.definition,
+            match=f.match.value,
+            lender_id=registration.lender_id,
+            open=True,
+            expires_at=registration.expires_at,
+        )
+        .returning(ff.registration_id)
         for f in fingerprints
     ]
-    if not rows:
-        return None
-    ff = FinancingFingerprint
-    return sa.insert(ff).values(rows).returning(ff.registration_id)
 
 
 def store(
     session: Session, registration: FinancingRegistration, fingerprints: Iterable[Fingerprint]
 ) -> None:
     """Keep the registration's fingerprints (under the keys given: the current one)."""
-    statement = store_statement(registration, fingerprints)
-    if statement is not None:
+    for statement in store_statements(registration, fingerprints):
         session.execute(statement)
 
 

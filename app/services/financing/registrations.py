@@ -167,12 +167,10 @@ def register(
     writes: list[sa.Insert | sa.Update] = [
         sa.insert(FinancingRegistration)
         .values({c.key: getattr(registration, c.key) for c in _REGISTRATION_COLUMNS})
-        .returning(FinancingRegistration.id)
+        .returning(FinancingRegistration.id),
+        *matching.store_statements(registration, current),
+        append_statement(session, event),
     ]
-    fingerprints = matching.store_statement(registration, current)
-    if fingerprints is not None:
-        writes.append(fingerprints)
-    writes.append(append_statement(session, event))
     if idempotency_key is not None:
         writes.append(completion_statement(principal, idempotency_key, 201, body))
     if None in insert_together(session, writes):

@@ -92,12 +92,10 @@ def test_a_registration_commits_once_and_postgresql_gets_its_writes_in_one_state
         assert len(ours) == 5, ours
         assert ours[-1].startswith("WITH step_0 AS (INSERT INTO financing_registrations")
     else:
-        assert [s.split(" (")[0].split(" SET")[0] for s in ours[-4:]] == [
-            "INSERT INTO financing_registrations",
-            "INSERT INTO financing_fingerprints",
-            "INSERT INTO events",
-            "UPDATE idempotency_keys",
-        ]
+        kinds = [s.split(" (")[0].split(" SET")[0] for s in ours]
+        first = kinds.index("INSERT INTO financing_registrations")
+        assert set(kinds[first + 1 : -2]) == {"INSERT INTO financing_fingerprints"}
+        assert kinds[-2:] == ["INSERT INTO events", "UPDATE idempotency_keys"]
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
