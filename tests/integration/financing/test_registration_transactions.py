@@ -138,3 +138,35 @@ def test_a_retry_while_the_first_is_in_flight_waits_and_replays_its_answer(
     thread.join(timeout=10)
     assert outcome == [(201, registrations.registration_body(made))]
     assert _count(container, FinancingRegistration) == 1
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_readable_check_is_two_reads_and_an_audit_insert_without_begin_or_commit(
+    client, container, hub, consent, push_ebl
+):
+    consent("bank_a")
+    document = push_ebl()
+    sent: list[tuple[int, bool, str]] = []
+
+    def statement(conn, cursor, text, *_: Any) -> None:
+        autocommit = conn.connection.dbapi_connection.autocommit
+        sent.append((threading.get_ident(), autocommit, " ".join(text.split())[:80]))
+
+    sa.event.listen(container.engine, "before_cursor_execute", statement)
+    try:
+        checked = client.post(
+            f"/v1/financing/check?document_id={document}", headers=hub.h("bank_a")
+        )
+    finally:
+        sa.event.remove(container.engine, "before_cursor_execute", statement)
+    assert checked.status_code == 200, checked.text
+    start = next(i for i, (_, _, s) in enumerate(sent) if s.startswith("SELECT documents."))
+    worker = sent[start][0]
+    ours = [(autocommit, s) for ident, autocommit, s in sent[start:] if ident == worker][:3]
+    assert [s.split(" ")[:3] for _, s in ours] == [
+        ["SELECT", "documents.id,", "documents.doc_type,"],
+        ["SELECT", "financing_fingerprints.value,", "financing_fingerprints.key_id,"],
+        ["INSERT", "INTO", "events"],
+    ]
+    assert all(autocommit for autocommit, _ in ours)
+    assert _count(container, Event, Event.kind == "financing.checked") == 1
