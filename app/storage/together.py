@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,3 +29,24 @@ def insert_together(session: Session, statements: Sequence[sa.Insert | sa.Update
     steps = [statement.cte(f"step_{i}") for i, statement in enumerate(statements)]
     combined = sa.select(*(sa.select(step.c[0]).limit(1).scalar_subquery() for step in steps))
     return list(session.execute(combined).one())
+
+
+def write_together(
+    session: Session, statements: Sequence[sa.Insert | sa.Update], parameters: dict[str, Any]
+) -> list[Any]:
+    """`insert_together` for statements built once, with bound parameters named apart, and
+    run with ``parameters`` (each statement takes the ones it names).
+
+    Building a statement and its cache key costs more Python than running it: statements
+    made once (a module constant, or cached by shape) skip both, and so does their
+    combination, which is kept per tuple of statements.
+    """
+    if not is_postgresql(session):
+        return [session.execute(s, parameters).scalars().first() for s in statements]
+    return list(session.execute(_combined(tuple(statements)), parameters).one())
+
+
+@lru_cache(maxsize=64)
+def _combined(statements: tuple[sa.Insert | sa.Update, ...]) -> sa.Select[Any]:
+    steps = [statement.cte(f"step_{i}") for i, statement in enumerate(statements)]
+    return sa.select(*(sa.select(step.c[0]).limit(1).scalar_subquery() for step in steps))

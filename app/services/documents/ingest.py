@@ -399,24 +399,41 @@ def answer_once(
     return 201, body
 
 
-def completion_statement(
-    principal: Principal, key: str, status_code: int, body: dict[str, Any]
-) -> sa.Update:
-    """The update that stores the answer with a claimed key (RETURNING the key), for a caller
-    that sends it together with its own writes."""
-    return (
-        sa.update(IdempotencyKey)
-        .where(IdempotencyKey.provider_id == principal.participant_id, IdempotencyKey.key == key)
-        .values(completed_at=utcnow(), status_code=status_code, response=body)
-        .returning(IdempotencyKey.key)
+#: The update that stores the answer with a claimed key (RETURNING the key), built once, for
+#: a caller that sends it together with its own writes (`completion_parameters`).
+COMPLETION = (
+    sa.update(IdempotencyKey)
+    .where(
+        IdempotencyKey.provider_id == sa.bindparam("idem_provider_id"),
+        IdempotencyKey.key == sa.bindparam("idem_key"),
     )
+    .values(
+        completed_at=sa.bindparam("idem_completed_at"),
+        status_code=sa.bindparam("idem_status_code"),
+        response=sa.bindparam("idem_response"),
+    )
+    .returning(IdempotencyKey.key)
+)
+
+
+def completion_parameters(
+    principal: Principal, key: str, status_code: int, body: dict[str, Any]
+) -> dict[str, Any]:
+    """The parameters of `COMPLETION`."""
+    return {
+        "idem_provider_id": principal.participant_id,
+        "idem_key": key,
+        "idem_completed_at": utcnow(),
+        "idem_status_code": status_code,
+        "idem_response": body,
+    }
 
 
 def complete_idempotency_key(
     session: Session, principal: Principal, key: str, status_code: int, body: dict[str, Any]
 ) -> None:
     """Store the answer with the key, in the same transaction as the document."""
-    session.execute(completion_statement(principal, key, status_code, body))
+    session.execute(COMPLETION, completion_parameters(principal, key, status_code, body))
 
 
 def record_rejection(

@@ -22,7 +22,7 @@ from app.services.documents.ingest import validate_only
 from app.services.financing import matching
 from app.services.financing.registrations import documents_with_consents, readable_document
 from app.storage.db import is_postgresql
-from app.storage.models import Document, FinancingProbe
+from app.storage.models import FinancingProbe
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def _by_content(
     readable = any(
         covering(session, document, consents)
         for document, consents in documents_with_consents(
-            session, principal, Document.canonical_sha256 == report.canonical_sha256
+            session, principal, canonical_sha256=report.canonical_sha256
         )
     )
     return Subject(report.canonical_sha256, readable, report.doc_type, raw)

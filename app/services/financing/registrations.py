@@ -21,17 +21,27 @@ from app.security.principal import Principal
 from app.services.access.coverage import covering
 from app.services.common.context import ServiceContext
 from app.services.common.cursors import Page, Position, decode_cursor, encode_cursor, page_size
-from app.services.common.events import append_statement, new_event
-from app.services.documents.ingest import claim_idempotency_key, completion_statement
+from app.services.common.events import APPEND, append_parameters, new_event
+from app.services.documents.ingest import (
+    COMPLETION,
+    claim_idempotency_key,
+    completion_parameters,
+)
 from app.services.financing import alerts, matching
 from app.storage.models import Consent, Document, FinancingRegistration
 from app.storage.scoping import readable
-from app.storage.together import insert_together
+from app.storage.together import write_together
 from app.validation.rules.iso4217 import CURRENCY_CODES
 
 #: What a lender may say it is doing when it registers.
 OPENING_STATES = (FinancingState.INTENDED, FinancingState.FINANCED)
-_REGISTRATION_COLUMNS = tuple(sa.inspect(FinancingRegistration).columns)
+_COLUMNS = tuple(sa.inspect(FinancingRegistration).columns)
+#: The registration's insert, built once (values bound as ``reg_<column>``).
+_INSERT = (
+    sa.insert(FinancingRegistration)
+    .values({c.key: sa.bindparam(f"reg_{c.key}", type_=c.type) for c in _COLUMNS})
+    .returning(FinancingRegistration.id)
+)
 
 
 @dataclass(frozen=True)
@@ -56,25 +66,47 @@ def _not_found() -> errors.NotFound:
     return errors.NotFound("no such document", slug="document-not-found")
 
 
-def documents_with_consents(
-    session: Session, principal: Principal, condition: sa.ColumnElement[bool]
-) -> list[tuple[Document, list[Consent]]]:
-    """Documents matching ``condition``, with their content and the caller's ACTIVE consents
-    from each one's owner (oldest first): one statement, however many consents."""
-    rows = session.execute(
+def _with_consents(condition: sa.ColumnElement[bool]) -> sa.Select[Document, Consent]:
+    return (
         sa.select(Document, Consent)
         .outerjoin(
             Consent,
             sa.and_(
                 Consent.owner_id == Document.owner_id,
-                Consent.consumer_id == principal.participant_id,
+                Consent.consumer_id == sa.bindparam("consumer_id"),
                 Consent.status == ConsentStatus.ACTIVE,
             ),
         )
         .where(condition)
         .options(undefer(Document.content))
         .order_by(Document.id, Consent.created_at, Consent.id)
-    ).all()
+    )
+
+
+#: Built once: building a statement and its cache key costs more than running this one.
+_BY_ID = _with_consents(Document.id == sa.bindparam("document_id"))
+_BY_CANONICAL_SHA256 = _with_consents(Document.canonical_sha256 == sa.bindparam("sha256"))
+
+
+def documents_with_consents(
+    session: Session,
+    principal: Principal,
+    *,
+    document_id: uuid.UUID | None = None,
+    canonical_sha256: str | None = None,
+) -> list[tuple[Document, list[Consent]]]:
+    """The document with ``document_id``, or those with ``canonical_sha256``, with their
+    content and the caller's ACTIVE consents from each one's owner (oldest first): one
+    statement, however many consents."""
+    if document_id is not None:
+        rows = session.execute(
+            _BY_ID, {"document_id": document_id, "consumer_id": principal.participant_id}
+        ).all()
+    else:
+        rows = session.execute(
+            _BY_CANONICAL_SHA256,
+            {"sha256": canonical_sha256, "consumer_id": principal.participant_id},
+        ).all()
     found: dict[uuid.UUID, tuple[Document, list[Consent]]] = {}
     for document, consent in rows:
         _, consents = found.setdefault(document.id, (document, []))
@@ -86,9 +118,7 @@ def documents_with_consents(
 def readable_document(session: Session, principal: Principal, document_id: uuid.UUID) -> Document:
     """A document the lender's ACTIVE consent covers right now, with its content; else 404
     (whether the document does not exist or is another tenant's is nobody's business)."""
-    for document, consents in documents_with_consents(
-        session, principal, Document.id == document_id
-    ):
+    for document, consents in documents_with_consents(session, principal, document_id=document_id):
         if covering(session, document, consents):
             return document
     raise _not_found()
@@ -164,16 +194,14 @@ def register(
     )
     # The row, its fingerprints, its event (the ledger leaf) and the stored answer of the
     # Idempotency-Key: one round trip on PostgreSQL, all or nothing with the transaction.
-    writes: list[sa.Insert | sa.Update] = [
-        sa.insert(FinancingRegistration)
-        .values({c.key: getattr(registration, c.key) for c in _REGISTRATION_COLUMNS})
-        .returning(FinancingRegistration.id),
-        *matching.store_statements(registration, current),
-        append_statement(session, event),
-    ]
+    fingerprints, parameters = matching.store_statements(registration, current)
+    writes: list[sa.Insert | sa.Update] = [_INSERT, *fingerprints, APPEND]
+    parameters.update({f"reg_{c.key}": getattr(registration, c.key) for c in _COLUMNS})
+    parameters.update(append_parameters(session, event))
     if idempotency_key is not None:
-        writes.append(completion_statement(principal, idempotency_key, 201, body))
-    if None in insert_together(session, writes):
+        writes.append(COMPLETION)
+        parameters.update(completion_parameters(principal, idempotency_key, 201, body))
+    if None in write_together(session, writes, parameters):
         raise RuntimeError("a registration write matched no row")
     alerts.announce(session, registration, assessment, now)
     return registration
