@@ -120,7 +120,7 @@ def append_parameters(session: Session, event: Event) -> dict[str, Any]:
 def record_event(session: Session, **fields: Unpack[EventFields]) -> Event:
     """Append one event, unchained, in the caller's transaction."""
     event = new_event(**fields)
-    session.execute(append_statement(session, event))
+    session.execute(APPEND, append_parameters(session, event))
     return event
 
 

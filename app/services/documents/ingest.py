@@ -8,6 +8,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -111,12 +112,18 @@ def request_digest(
     return h.hexdigest()
 
 
-def _claim_statement(session: Session, row: dict[str, Any]) -> sa.Insert:
-    """``INSERT .. ON CONFLICT DO NOTHING RETURNING``: a row back means the key is ours."""
-    insert = postgresql.insert if is_postgresql(session) else sqlite.insert
+@lru_cache(maxsize=4)
+def _claim_statement(postgres: bool) -> sa.Insert:
+    """``INSERT .. ON CONFLICT DO NOTHING RETURNING``: a row back means the key is ours.
+
+    Built once per dialect (values bound as ``claim_<column>``): building a statement and
+    its cache key costs more than running this one.
+    """
+    insert = postgresql.insert if postgres else sqlite.insert
+    columns = ("provider_id", "key", "request_sha256", "created_at")
     return (
         insert(IdempotencyKey)
-        .values(row)
+        .values({c: sa.bindparam(f"claim_{c}") for c in columns})
         .on_conflict_do_nothing(index_elements=["provider_id", "key"])
         .returning(IdempotencyKey.key)
     )
@@ -133,21 +140,19 @@ def claim_idempotency_key(
     other claim's commit (PostgreSQL) or the write lock (SQLite), then finds it in flight.
     """
     now = utcnow()
-    claim = _claim_statement(
-        session,
-        {
-            "provider_id": principal.participant_id,
-            "key": key,
-            "request_sha256": digest,
-            "created_at": now,
-        },
-    )
-    if session.execute(claim).first() is not None:
+    claim = _claim_statement(is_postgresql(session))
+    row_values = {
+        "claim_provider_id": principal.participant_id,
+        "claim_key": key,
+        "claim_request_sha256": digest,
+        "claim_created_at": now,
+    }
+    if session.execute(claim, row_values).first() is not None:
         return None
     row = session.get(IdempotencyKey, (principal.participant_id, key), with_for_update=True)
     if row is None:
         # Released in between (that request was rejected): the key is free again.
-        if session.execute(claim).first() is not None:
+        if session.execute(claim, row_values).first() is not None:
             return None
         raise errors.Conflict(
             "a request with this Idempotency-Key is being processed",
