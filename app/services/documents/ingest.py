@@ -113,7 +113,7 @@ def request_digest(
 
 
 @lru_cache(maxsize=4)
-def _claim_statement(postgres: bool) -> sa.Insert:
+def claim_statement(postgres: bool) -> sa.Insert:
     """``INSERT .. ON CONFLICT DO NOTHING RETURNING``: a row back means the key is ours.
 
     Built once per dialect (values bound as ``claim_<column>``): building a statement and
@@ -129,6 +129,18 @@ def _claim_statement(postgres: bool) -> sa.Insert:
     )
 
 
+def claim_parameters(
+    principal: Principal, key: str, digest: str, now: dt.datetime
+) -> dict[str, Any]:
+    """The parameters of `claim_statement`."""
+    return {
+        "claim_provider_id": principal.participant_id,
+        "claim_key": key,
+        "claim_request_sha256": digest,
+        "claim_created_at": now,
+    }
+
+
 def claim_idempotency_key(
     session: Session, principal: Principal, key: str, digest: str
 ) -> StoredResponse | None:
@@ -140,13 +152,8 @@ def claim_idempotency_key(
     other claim's commit (PostgreSQL) or the write lock (SQLite), then finds it in flight.
     """
     now = utcnow()
-    claim = _claim_statement(is_postgresql(session))
-    row_values = {
-        "claim_provider_id": principal.participant_id,
-        "claim_key": key,
-        "claim_request_sha256": digest,
-        "claim_created_at": now,
-    }
+    claim = claim_statement(is_postgresql(session))
+    row_values = claim_parameters(principal, key, digest, now)
     if session.execute(claim, row_values).first() is not None:
         return None
     row = session.get(IdempotencyKey, (principal.participant_id, key), with_for_update=True)

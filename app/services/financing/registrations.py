@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,10 +26,14 @@ from app.services.common.cursors import Page, Position, decode_cursor, encode_cu
 from app.services.common.events import APPEND, append_parameters, new_event
 from app.services.documents.ingest import (
     COMPLETION,
+    StoredResponse,
     claim_idempotency_key,
+    claim_parameters,
+    claim_statement,
     completion_parameters,
 )
 from app.services.financing import alerts, matching
+from app.storage.db import is_postgresql
 from app.storage.models import Consent, Document, FinancingRegistration
 from app.storage.scoping import readable
 from app.storage.together import write_together
@@ -66,17 +72,18 @@ def _not_found() -> errors.NotFound:
     return errors.NotFound("no such document", slug="document-not-found")
 
 
+#: The caller's ACTIVE consents from the owner of the document being read.
+_CALLERS_CONSENTS = sa.and_(
+    Consent.owner_id == Document.owner_id,
+    Consent.consumer_id == sa.bindparam("consumer_id"),
+    Consent.status == ConsentStatus.ACTIVE,
+)
+
+
 def _with_consents(condition: sa.ColumnElement[bool]) -> sa.Select[Document, Consent]:
     return (
         sa.select(Document, Consent)
-        .outerjoin(
-            Consent,
-            sa.and_(
-                Consent.owner_id == Document.owner_id,
-                Consent.consumer_id == sa.bindparam("consumer_id"),
-                Consent.status == ConsentStatus.ACTIVE,
-            ),
-        )
+        .outerjoin(Consent, _CALLERS_CONSENTS)
         .where(condition)
         .options(undefer(Document.content))
         .order_by(Document.id, Consent.created_at, Consent.id)
@@ -87,6 +94,19 @@ def _with_consents(condition: sa.ColumnElement[bool]) -> sa.Select[Document, Con
 _BY_ID = _with_consents(Document.id == sa.bindparam("document_id"))
 _BY_CANONICAL_SHA256 = _with_consents(Document.canonical_sha256 == sa.bindparam("sha256"))
 
+Candidates = list[tuple[Document, list[Consent]]]
+
+
+def _grouped(rows: Iterable[Any]) -> Candidates:
+    found: dict[uuid.UUID, tuple[Document, list[Consent]]] = {}
+    for document, consent in rows:
+        if document is None:
+            continue
+        _, consents = found.setdefault(document.id, (document, []))
+        if consent is not None:
+            consents.append(consent)
+    return list(found.values())
+
 
 def documents_with_consents(
     session: Session,
@@ -94,34 +114,75 @@ def documents_with_consents(
     *,
     document_id: uuid.UUID | None = None,
     canonical_sha256: str | None = None,
-) -> list[tuple[Document, list[Consent]]]:
+) -> Candidates:
     """The document with ``document_id``, or those with ``canonical_sha256``, with their
     content and the caller's ACTIVE consents from each one's owner (oldest first): one
     statement, however many consents."""
     if document_id is not None:
         rows = session.execute(
             _BY_ID, {"document_id": document_id, "consumer_id": principal.participant_id}
-        ).all()
+        )
     else:
         rows = session.execute(
             _BY_CANONICAL_SHA256,
             {"sha256": canonical_sha256, "consumer_id": principal.participant_id},
-        ).all()
-    found: dict[uuid.UUID, tuple[Document, list[Consent]]] = {}
-    for document, consent in rows:
-        _, consents = found.setdefault(document.id, (document, []))
-        if consent is not None:
-            consents.append(consent)
-    return list(found.values())
+        )
+    return _grouped(rows)
+
+
+def _readable(session: Session, candidates: Candidates) -> Document:
+    for document, consents in candidates:
+        if covering(session, document, consents):
+            return document
+    raise _not_found()
 
 
 def readable_document(session: Session, principal: Principal, document_id: uuid.UUID) -> Document:
     """A document the lender's ACTIVE consent covers right now, with its content; else 404
     (whether the document does not exist or is another tenant's is nobody's business)."""
-    for document, consents in documents_with_consents(session, principal, document_id=document_id):
-        if covering(session, document, consents):
-            return document
-    raise _not_found()
+    return _readable(session, documents_with_consents(session, principal, document_id=document_id))
+
+
+@lru_cache(maxsize=1)
+def _claim_and_read() -> sa.Select[Any]:
+    """PostgreSQL: claim an Idempotency-Key and read the document with the caller's consents
+    in one statement (the claim is a data-modifying CTE; one row comes back whether or not
+    the document exists, its first column the claimed key or NULL)."""
+    claim = claim_statement(postgres=True).cte("claim")
+    one = sa.select(sa.literal(1).label("one")).subquery("one")
+    return (
+        sa.select(sa.select(claim.c.key).scalar_subquery(), Document, Consent)
+        .select_from(one)
+        .outerjoin(Document, Document.id == sa.bindparam("document_id"))
+        .outerjoin(Consent, _CALLERS_CONSENTS)
+        .options(undefer(Document.content))
+        .order_by(Consent.created_at, Consent.id)
+    )
+
+
+def _claim_reading(
+    session: Session,
+    principal: Principal,
+    request: FinancingRequest,
+    key: str,
+    now: datetime,
+) -> tuple[StoredResponse | None, Candidates | None]:
+    """Claim ``key`` for the request, and on PostgreSQL read its document in the same
+    statement. Returns the stored answer of a completed retry, else the document read along
+    (None when it is still to be read)."""
+    digest = registration_digest(request)
+    if not is_postgresql(session):
+        return claim_idempotency_key(session, principal, key, digest), None
+    parameters = {
+        **claim_parameters(principal, key, digest, now),
+        "document_id": request.document_id,
+        "consumer_id": principal.participant_id,
+    }
+    rows = session.execute(_claim_and_read(), parameters).all()
+    if rows[0][0] is not None:
+        return None, _grouped(row[1:] for row in rows)
+    # Used before, or by a request that was in flight: the usual claim tells which.
+    return claim_idempotency_key(session, principal, key, digest), None
 
 
 def amount_text(amount: Decimal) -> str:
@@ -140,12 +201,14 @@ def register(
     grace: timedelta,
     now: datetime,
     idempotency_key: str | None = None,
+    candidates: Candidates | None = None,
 ) -> FinancingRegistration:
     """Record the registration and tell the lender what else is open on this document.
 
     The answer (statuses and counts, nothing of other lenders) is stored with the
     registration and in its event, so the lender can later prove what it was told and when;
     with ``idempotency_key`` (claimed in this transaction) it is stored with the key too.
+    ``candidates`` is the document as already read with the lender's consents, if it was.
     """
     if request.state not in OPENING_STATES:
         raise errors.Unprocessable(
@@ -157,7 +220,9 @@ def register(
         terms = request.terms.check(today=now.date(), currencies=CURRENCY_CODES)
     except FinancingError as exc:
         raise financing_problem(exc) from exc
-    document = readable_document(session, principal, request.document_id)
+    if candidates is None:
+        candidates = documents_with_consents(session, principal, document_id=request.document_id)
+    document = _readable(session, candidates)
     found = matching.fingerprints_of(document.content, document.doc_type, keyring.all)
     matching.lock(session, found.fingerprints)
     assessment = matching.assessment(session, principal.participant_id, found, now)
@@ -236,7 +301,7 @@ def register_once(
     refusal rolls back the claim with everything else, so nothing is stored.
     """
     with ctx.uow() as uow:
-        stored = claim_idempotency_key(uow.session, principal, key, registration_digest(request))
+        stored, candidates = _claim_reading(uow.session, principal, request, key, now)
         if stored is not None:
             return stored.status_code, stored.body
         registration = register(
@@ -247,6 +312,7 @@ def register_once(
             grace=ctx.settings.financing_grace,
             now=now,
             idempotency_key=key,
+            candidates=candidates,
         )
         uow.commit()
     return 201, registration_body(registration)
