@@ -22,7 +22,12 @@ from app.services.access.coverage import covering_consumers
 from app.services.common.context import ServiceContext
 from app.services.common.cursors import Page, Position, decode_cursor, encode_cursor, page_size
 from app.services.common.events import record_event
-from app.services.documents.ingest import answer_once
+from app.services.documents.ingest import (
+    StoredResponse,
+    answer_claimed,
+    claim_once,
+    release_claim,
+)
 from app.services.financing import alerts, matching
 from app.services.financing.federation import checking, outputs
 from app.storage.models import Document, FinancingRegistration
@@ -193,10 +198,34 @@ def register_once(
     *,
     key: str,
     now: datetime,
-    cross_border: CrossBorder | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """Register under an Idempotency-Key, as a document push does: the claim commits first,
     a retry replays the stored 201, a refusal releases the key and stores nothing."""
+    stored = claim_registration(ctx, principal, request, key=key)
+    if stored is not None:
+        return stored.status_code, stored.body
+    return complete_registration(ctx, principal, request, key=key, now=now)
+
+
+def claim_registration(
+    ctx: ServiceContext, principal: Principal, request: FinancingRequest, *, key: str
+) -> StoredResponse | None:
+    """Claim the Idempotency-Key of a registration; the stored answer when it is a retry
+    (422 for the key of another request, 409 while the first is in flight)."""
+    return claim_once(ctx, principal, key, _request_digest(request))
+
+
+def complete_registration(
+    ctx: ServiceContext,
+    principal: Principal,
+    request: FinancingRequest,
+    *,
+    key: str,
+    now: datetime,
+    cross_border: CrossBorder | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """Register under the key this request claimed, storing the answer with the key; a
+    refusal releases the key and stores nothing."""
 
     def store(session: Session) -> dict[str, Any]:
         registration = register(
@@ -211,7 +240,12 @@ def register_once(
         )
         return registration_body(registration)
 
-    return answer_once(ctx, principal, key, _request_digest(request), store)
+    return answer_claimed(ctx, principal, key, store)
+
+
+def release_registration(ctx: ServiceContext, principal: Principal, key: str) -> None:
+    """Free a claimed key whose registration never got to its transaction."""
+    release_claim(ctx, principal, key)
 
 
 def registration_body(registration: FinancingRegistration) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Two hubs on loopback, each on its own PostgreSQL database, peered: the same eBL financed at
 both is a cross-border DUPLICATE, with no identity in either hub's answers, and the first
-hub's lender is alerted."""
+hub's lender is alerted; a replayed registration does not ask the peers again."""
 
 from __future__ import annotations
 
@@ -163,6 +163,29 @@ def test_settling_at_one_hub_makes_the_other_hubs_recheck_clear(hubs):
     answer = _peer(b.check("bank_2", document).json(), "hub-a")
     assert answer["status"] == "CLEAR"
     assert {f["status"] for f in answer["fingerprints"]} == {"CLEAR"}
+
+
+def test_a_replayed_registration_answers_what_was_stored_without_asking_the_peers(hubs):
+    a, b = hubs["hub-a"], hubs["hub-b"]
+    document = b.push_ebl(**_own_container("REPLAY0001", "RPLU7654324"))
+    key = uuid.uuid4().hex
+    first = b.register("bank_1", document, key=key, reference="REPLAY-CN-1")
+    assert first.status_code == 201, first.text
+    assert _peer(first.json()["result"], "hub-a")["status"] == "CLEAR"
+    evaluated = len(_events(a.hub, "federation.financing.evaluated"))
+    checked = len(_events(b.hub, "federation.financing.checked"))
+
+    again = b.register("bank_1", document, key=key, reference="REPLAY-CN-1")
+    assert again.status_code == 201, again.text
+    assert again.json() == first.json()
+    # Hub A was not asked again, and hub B recorded no second check.
+    assert len(_events(a.hub, "federation.financing.evaluated")) == evaluated
+    assert len(_events(b.hub, "federation.financing.checked")) == checked
+
+    reused = b.register("bank_1", document, key=key, reference="REPLAY-CN-2")
+    assert reused.status_code == 422, reused.text
+    assert reused.json()["type"] == "/problems/idempotency-key-reused"
+    assert len(_events(a.hub, "federation.financing.evaluated")) == evaluated
 
 
 @pytest.mark.parametrize(
