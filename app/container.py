@@ -15,6 +15,7 @@ from app.errors import SetupError
 from app.security.keys import KeyStore
 from app.security.rate_limits import limiter_for
 from app.services.common.outbox import OUTBOX_PENDING
+from app.services.federation.directory import PEERS_CHANGED, PeerDirectory, RedisVersions
 from app.services.federation.peer_client import PeerClient
 from app.services.hub.identity import establish_identity
 from app.settings import Settings
@@ -59,6 +60,16 @@ class Container:
         self.metrics = CollectorRegistry(auto_describe=True)
         self.rate_limiter = limiter_for(settings.effective_rate_limit_url)
         self.peer_client = PeerClient(self.settings, self.keys)
+        peer_versions = (
+            RedisVersions(settings.effective_rate_limit_url, self.settings.issuer)
+            if settings.effective_rate_limit_url
+            else None
+        )
+        self._peer_versions = peer_versions
+        self.peer_directory = PeerDirectory(
+            self.uow, versions=peer_versions, max_age=settings.federation_peers_cache_seconds
+        )
+        after_commit_when(self.session_factory, PEERS_CHANGED, self.peer_directory.changed)
         load_task_modules(settings.task_modules)
         self.runner = TaskRunner(self, inline=settings.inline_tasks)
         install_ledger(self)
@@ -96,6 +107,8 @@ class Container:
     def close(self) -> None:
         self.runner.stop()
         self.peer_client.close()
+        if self._peer_versions is not None:
+            self._peer_versions.close()
         self.engine.dispose()
 
 

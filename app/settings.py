@@ -208,6 +208,13 @@ class Settings(BaseSettings):
     federation_max_body_bytes: int = Field(
         default=64 * 1024, ge=1024, description="Largest request or answer body between hubs."
     )
+    federation_peers_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="How long a process may reuse its list of active peers when no shared "
+        "Redis tells it of a change made elsewhere (a change made in the process, or "
+        "announced through Redis, is seen at once).",
+    )
     federation_timeout_seconds: float = Field(
         default=10.0, gt=0, description="How long a call to a peer hub may take."
     )

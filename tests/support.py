@@ -1,15 +1,13 @@
 """Helpers shared by test modules."""
 
 import hashlib
-import json
 import os
 import signal
 import socket
 import subprocess
 import sys
-import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Self
 
@@ -22,6 +20,11 @@ from app.security.principal import SYSTEM
 from app.services.delivery.connector_instances import create_instance, subscribe
 from app.settings import Settings
 from app.storage.models import Document
+from bench.support import consent_request_body as consent_request_body
+from bench.support import iso as iso
+from bench.support import reefer_transport_document as reefer_transport_document
+from bench.support import settings_env as settings_env
+from bench.support import wait_until as wait_until
 from bench.support import worker_command
 
 both_backends = pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
@@ -118,68 +121,6 @@ def subscribed_instance(
     return instance.id
 
 
-def reefer_transport_document(lei: str, **members: Any) -> dict[str, Any]:
-    """DCSA's reefer example with the shipper identified by `lei`; `members` replace its own."""
-    td = json.loads(
-        (REFERENCE / "dcsa/examples/TransportDocument_reefer_APPROVED.json").read_bytes()
-    )
-    td["documentParties"]["shipper"]["identifyingCodes"] = [
-        {"codeListProvider": "GLEIF", "codeListName": "LEI", "partyCode": lei}
-    ]
-    td.update(members)
-    return td
-
-
-def iso(moment: datetime) -> str:
-    """RFC 3339 with a Z, as consent requests carry their times."""
-    return moment.isoformat().replace("+00:00", "Z")
-
-
-def consent_request_body(owner_id: uuid.UUID, /, **overrides: Any) -> dict[str, Any]:
-    """A consent request that fits TRADE_FINANCE_APPLICATION; keyword arguments override fields."""
-    now = datetime.now(UTC)
-    body: dict[str, Any] = {
-        "owner_id": str(owner_id),
-        "document_types": ["dcsa.transport-document"],
-        "purpose": "TRADE_FINANCE_APPLICATION",
-        "data_range": {"from": iso(now - timedelta(days=200)), "to": iso(now + timedelta(days=30))},
-        "validity": {
-            "from": iso(now - timedelta(minutes=1)),
-            "until": iso(now + timedelta(days=30)),
-        },
-        "fetch_type": "PERIODIC",
-        "frequency": {"count": 10, "unit": "DAY"},
-        "data_life_days": 30,
-    }
-    body.update(overrides)
-    return body
-
-
-def settings_env(settings: Settings) -> dict[str, str]:
-    """The environment that gives a subprocess the same configuration as `settings`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRADEGATE_")}
-    env.update(
-        {
-            "PYTHONPATH": str(REPO),
-            "TRADEGATE_ENV": settings.env,
-            "TRADEGATE_DATA_DIR": str(settings.data_dir),
-            "TRADEGATE_DATABASE_URL": settings.effective_database_url,
-            "TRADEGATE_CELERY_QUEUE": settings.celery_queue,
-            "TRADEGATE_CELERY_VISIBILITY_TIMEOUT": str(settings.celery_visibility_timeout),
-            "TRADEGATE_OUTBOX_REDELIVER_SECONDS": str(settings.outbox_redeliver_seconds),
-            "TRADEGATE_LOG_LEVEL": "WARNING",
-            "TRADEGATE_ISSUER": settings.issuer,
-        }
-    )
-    if settings.broker_url:
-        env["TRADEGATE_BROKER_URL"] = settings.broker_url
-    if settings.task_modules:
-        env["TRADEGATE_TASK_MODULES"] = (
-            "[" + ",".join(f'"{m}"' for m in settings.task_modules) + "]"
-        )
-    return env
-
-
 class ManagedProcess:
     """A subprocess in its own process group, so a kill takes its children with it."""
 
@@ -246,15 +187,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def wait_until(predicate, timeout: float = 30.0, interval: float = 0.1) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return bool(predicate())
 
 
 def run_benchmark_smoke(script: str, *args: str, timeout: float = 120) -> str:

@@ -31,6 +31,12 @@ class PeerCaller(Protocol):
     ) -> httpx.Response: ...
 
 
+class ActivePeers(Protocol):
+    """This hub's ACTIVE peers (``app.services.federation.directory.PeerDirectory``)."""
+
+    def active(self) -> tuple[Peer, ...]: ...
+
+
 class ServiceContext(Protocol):
     """Implemented by the composition root; services that open their own transactions take it."""
 
@@ -45,5 +51,8 @@ class ServiceContext(Protocol):
 
     @property
     def peer_client(self) -> PeerCaller: ...
+
+    @property
+    def peer_directory(self) -> ActivePeers: ...
 
     def uow(self) -> UnitOfWork: ...

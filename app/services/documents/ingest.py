@@ -391,11 +391,36 @@ def answer_once(
     the answer is stored in the work's own transaction, and a retry gets it again. A refusal
     releases the claim (``on_refusal`` may leave an event) and is raised.
     """
+    stored = claim_once(ctx, principal, key, digest)
+    if stored is not None:
+        return stored.status_code, stored.body
+    return answer_claimed(ctx, principal, key, work, on_refusal=on_refusal)
+
+
+def claim_once(
+    ctx: ServiceContext, principal: Principal, key: str, digest: str
+) -> StoredResponse | None:
+    """Claim ``key`` in a transaction of its own; the stored answer when this is a retry.
+
+    For work with a slow or outside part before its transaction (asking peer hubs): claim,
+    then do that part, then ``answer_claimed`` (or ``release_claim`` if it fails), so that a
+    retry is answered from the store without repeating it.
+    """
     with ctx.uow() as claim:
         stored = claim_idempotency_key(claim.session, principal, key, digest)
         claim.commit()
-    if stored is not None:
-        return stored.status_code, stored.body
+    return stored
+
+
+def answer_claimed(
+    ctx: ServiceContext,
+    principal: Principal,
+    key: str,
+    work: Callable[[Session], dict[str, Any]],
+    *,
+    on_refusal: Callable[[Session, errors.ProblemError], None] | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """Do ``work`` under a key this request claimed and store its answer with it."""
     try:
         with ctx.uow() as uow:
             body = work(uow.session)
@@ -439,6 +464,13 @@ def completion_parameters(
         "idem_status_code": status_code,
         "idem_response": body,
     }
+
+
+def release_claim(ctx: ServiceContext, principal: Principal, key: str) -> None:
+    """Give up a claim whose request failed before its work, so a retry may use the key."""
+    with ctx.uow() as uow:
+        release_idempotency_key(uow.session, principal, key)
+        uow.commit()
 
 
 def complete_idempotency_key(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.errors import Conflict, NotFound, Unprocessable
 from app.security.tokens import CLOCK_SKEW_SECONDS
 from app.services.common.events import record_event
+from app.services.federation.directory import PEERS_CHANGED
 from app.services.federation.metadata import MetadataRefused, open_metadata
 from app.services.federation.peer_client import PeerClient, check_peer_url
 from app.services.witness.witnessing import add_witnessed_log
@@ -27,6 +28,8 @@ PEER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
 
 
 def _event(session: Session, peer: Peer, kind: str, actor: str, **payload: Any) -> None:
+    # Every change to a peer records an event: the peer directory's caches drop on commit.
+    session.info[PEERS_CHANGED] = True
     record_event(
         session,
         kind=kind,

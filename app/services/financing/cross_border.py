@@ -124,17 +124,38 @@ async def register(
 ) -> tuple[int, dict[str, Any]]:
     """Register, with the peers' answers stored in what the lender was told; the matched
     outputs are reported to the peers that hold them (through the outbox) so that their
-    lenders are alerted too."""
-    cross_border = None
-    if peers is not None and peers.refs:
+    lenders are alerted too.
+
+    The Idempotency-Key is claimed before the peers are asked: a retry gets the stored answer
+    (or the 409/422 of the key) without asking them again, and without a second check
+    recorded at every peer.
+    """
+    if peers is None or not peers.refs:
+        return await anyio.to_thread.run_sync(
+            functools.partial(
+                registrations.register_once, ctx, principal, request, key=key, now=now
+            )
+        )
+    stored = await anyio.to_thread.run_sync(
+        functools.partial(registrations.claim_registration, ctx, principal, request, key=key)
+    )
+    if stored is not None:
+        return stored.status_code, stored.body
+    try:
         identifiers = await anyio.to_thread.run_sync(
             _identifiers_of, ctx, principal, request.document_id
         )
         answers = await _ask(ctx, peers, identifiers) if identifiers else []
-        cross_border = registrations.CrossBorder(uuid.uuid4(), tuple(answers))
+    except BaseException:
+        # Cancelled (the client went away) or failed before registering: free the key now
+        # rather than leave the retry a 409 until the claim goes stale.
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(registrations.release_registration, ctx, principal, key)
+        raise
+    cross_border = registrations.CrossBorder(uuid.uuid4(), tuple(answers))
     return await anyio.to_thread.run_sync(
         functools.partial(
-            registrations.register_once,
+            registrations.complete_registration,
             ctx,
             principal,
             request,

@@ -29,9 +29,11 @@ from app.services.documents.ingest import (
     COMPLETION,
     StoredResponse,
     claim_idempotency_key,
+    claim_once,
     claim_parameters,
     claim_statement,
     completion_parameters,
+    release_claim,
 )
 from app.services.financing import alerts, matching
 from app.services.financing.federation import checking, outputs
@@ -329,7 +331,6 @@ def register_once(
     *,
     key: str,
     now: datetime,
-    cross_border: CrossBorder | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """Register under an Idempotency-Key, claimed in the registration's own transaction.
 
@@ -349,12 +350,56 @@ def register_once(
             oprf_key=ctx.keys.oprf_keyring().current,
             grace=ctx.settings.financing_grace,
             now=now,
-            cross_border=cross_border,
             idempotency_key=key,
             candidates=candidates,
         )
         uow.commit()
     return 201, registration_body(registration)
+
+
+def claim_registration(
+    ctx: ServiceContext, principal: Principal, request: FinancingRequest, *, key: str
+) -> StoredResponse | None:
+    """Claim the Idempotency-Key of a registration in a transaction of its own, before a
+    slow outside part (asking peer hubs); the stored answer when it is a retry (422 for the
+    key of another request, 409 while the first is in flight)."""
+    return claim_once(ctx, principal, key, registration_digest(request))
+
+
+def complete_registration(
+    ctx: ServiceContext,
+    principal: Principal,
+    request: FinancingRequest,
+    *,
+    key: str,
+    now: datetime,
+    cross_border: CrossBorder | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """Register under the key this request claimed, its answer stored with the key in the
+    registration's own write; a refusal releases the key and stores nothing."""
+    try:
+        with ctx.uow() as uow:
+            registration = register(
+                uow.session,
+                principal,
+                request,
+                keyring=ctx.keys.fingerprint_keyring(),
+                oprf_key=ctx.keys.oprf_keyring().current,
+                grace=ctx.settings.financing_grace,
+                now=now,
+                cross_border=cross_border,
+                idempotency_key=key,
+            )
+            uow.commit()
+    except errors.ProblemError:
+        release_registration(ctx, principal, key)
+        raise
+    return 201, registration_body(registration)
+
+
+def release_registration(ctx: ServiceContext, principal: Principal, key: str) -> None:
+    """Free a claimed key whose registration never got to its transaction."""
+    release_claim(ctx, principal, key)
 
 
 def registration_body(registration: FinancingRegistration) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""The federation benchmark runs on two real hubs (smoke mode) and prints its ratio."""
+"""The federation benchmark runs on one pair of real hubs (smoke mode) and prints both p99s
+against /healthz and their ratios."""
 
 from __future__ import annotations
 
@@ -11,9 +12,14 @@ from bench import federation
 pytestmark = [pytest.mark.integration, pytest.mark.benchmark]
 
 
-def test_federation_bench_smoke_prints_both_p99s_and_the_ratio(pg_server_url, capsys):
+def test_federation_bench_smoke_prints_hash_match_and_check_p99s_against_healthz(
+    pg_server_url, capsys
+):
     assert federation.main(["--smoke"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     figures = json.loads(lines[0])
-    assert figures["hash_match_p99_ms"] > 0 and figures["healthz_p99_ms"] > 0
-    assert "hash-match round trip p99 / local GET /healthz p99" in lines[1]
+    for name in ("healthz", "hash_match", "cross_hub_check"):
+        assert figures[f"{name}_p99_ms"] >= figures[f"{name}_p50_ms"] > 0
+    assert figures["hash_match_p99_ratio"] > 0 and figures["cross_hub_check_p99_ratio"] > 0
+    assert lines[1].startswith("hash-match round trip p99 / local GET /healthz p99: ")
+    assert lines[2].startswith("cross-hub duplicate check p99 / local GET /healthz p99: ")

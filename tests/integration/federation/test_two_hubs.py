@@ -15,7 +15,7 @@ from app.cli import cli
 from app.domain.note import NoteSigner
 from app.security.keys import KeyStore
 from app.storage.models import Document
-from tests.federation_hubs import FederatedHub, federated_hubs, register, statement_file
+from tests.federation_hubs import FederatedHub, federated_hubs, register_peer, statement_file
 from tests.support import wait_until
 
 pytestmark = pytest.mark.integration
@@ -166,12 +166,12 @@ def test_a_wrong_pin_is_refused_and_nothing_is_stored(hubs) -> None:  # noqa: AN
     )
     before = a.events("federation.peer")
     for pin in (a.log_key, impostor.verifier().vkey):
-        answer = register(a, b, pin=pin)
+        answer = register_peer(a, b, pin=pin)
         assert answer.status_code == 422, answer.text
         assert answer.json()["type"] == "/problems/peer-metadata-refused"
         assert "not signed by the pinned key" in answer.json()["detail"]
     # The right pin gets as far as the register, which holds hub-b already.
-    again = register(a, b)
+    again = register_peer(a, b)
     assert (again.status_code, again.json()["type"]) == (409, "/problems/peer-exists")
     assert len(a.events("federation.peer")) == len(before)
 

@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 
 from app.storage.models import Participant
-from tests.support import consent_request_body, push, reefer_transport_document, save_document
+from bench.hubs import LEI as LEI
+from bench.hubs import ebl as ebl
+from bench.hubs import registration as registration
+from tests.support import consent_request_body, push, save_document
 
-LEI = "5493001KJTIIGC8Y1R12"
 TRANSPORT = "dcsa.transport-document"
 INVOICE = "uncefact.cii.invoice"
 
@@ -103,26 +105,6 @@ def store_document(container, hub) -> Callable[..., str]:
         return str(document.id)
 
     return make
-
-
-def ebl(**members: Any) -> dict[str, Any]:
-    """The owner's reefer eBL, shipped on board yesterday; `members` replace its own."""
-    shipped = (date.today() - timedelta(days=1)).isoformat()
-    return reefer_transport_document(LEI, **{"shippedOnBoardDate": shipped, **members})
-
-
-def registration(document_id: str, **overrides: Any) -> dict[str, Any]:
-    """A registration body: 125,000.00 USD for 90 days under a bank's own reference."""
-    body: dict[str, Any] = {
-        "document_id": document_id,
-        "state": "INTENDED",
-        "amount": "125000.00",
-        "currency": "USD",
-        "maturity": (date.today() + timedelta(days=90)).isoformat(),
-        "reference": f"LOAN-{uuid.uuid4().hex[:8]}",
-    }
-    body.update(overrides)
-    return body
 
 
 @pytest.fixture

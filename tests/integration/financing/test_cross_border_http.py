@@ -1,10 +1,12 @@
-"""Two hubs on loopback, peered: the same eBL financed at both is a cross-border DUPLICATE,
-with no identity in either hub's answers, and the first hub's lender is alerted."""
+"""Two hubs on loopback, each on its own PostgreSQL database, peered: the same eBL financed at
+both is a cross-border DUPLICATE, with no identity in either hub's answers, and the first
+hub's lender is alerted; a replayed registration does not ask the peers again."""
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -12,8 +14,14 @@ import pytest
 import sqlalchemy as sa
 
 from app.storage.models import Event, FinancingOprfOutput
+from tests.federation_hubs import (
+    FederatedHub,
+    FinancingStory,
+    assertion_for,
+    federated_hubs,
+    feed,
+)
 from tests.integration.financing.conftest import ebl
-from tests.integration.financing.http_hubs import ServedHub, served_hubs
 from tests.support import wait_until
 
 pytestmark = pytest.mark.integration
@@ -22,12 +30,9 @@ EVALUATE = "/federation/v1/financing/evaluate"
 
 
 @pytest.fixture(scope="module")
-def hubs(tmp_path_factory):
-    with served_hubs(tmp_path_factory.mktemp("hubs")) as made:
-        for hub in made.values():
-            hub.consent("bank_1")
-            hub.consent("bank_2")
-        yield made
+def hubs(tmp_path_factory, pg_server_url) -> Iterator[dict[str, FinancingStory]]:
+    with federated_hubs(tmp_path_factory.mktemp("hubs")) as pair:
+        yield {hub.name: hub.financing("bank_1", "bank_2") for hub in pair}
 
 
 def _peer(result: dict[str, Any], name: str) -> dict[str, Any]:
@@ -39,12 +44,12 @@ def _statuses(answer: dict[str, Any]) -> dict[str, tuple[str, int]]:
     return {f["fingerprint"]: (f["status"], f["count"]) for f in answer["fingerprints"]}
 
 
-def _identity(hub: ServedHub, bank: str, *extra: str) -> list[bytes]:
-    lender = hub.participants[bank]
+def _identity(story: FinancingStory, bank: str, *extra: str) -> list[bytes]:
+    lender = story.lenders[bank]
     return [s.encode() for s in (str(lender.id), lender.name, *extra)]
 
 
-def _events(hub: ServedHub, kind: str) -> list[Event]:
+def _events(hub: FederatedHub, kind: str) -> list[Event]:
     with hub.container.uow() as uow:
         rows = uow.session.scalars(sa.select(Event).where(Event.kind == kind)).all()
         for row in rows:
@@ -90,7 +95,7 @@ def test_the_same_ebl_financed_at_both_hubs_is_a_duplicate_without_identities(hu
     def alerted() -> list[dict[str, Any]]:
         return [
             e
-            for e in a.events("bank_1")
+            for e in feed(a, "bank_1")
             if e["type"] == "financing.duplicate_detected" and "cross_border" in e["data"]
         ]
 
@@ -102,14 +107,14 @@ def test_the_same_ebl_financed_at_both_hubs_is_a_duplicate_without_identities(hu
     for secret in _identity(b, "bank_1", "555111.99", "BETA-CN-0042", at_b.json()["id"]):
         assert secret not in json.dumps(alert).encode()
     # Hub B's lender hears of the cross-border duplicate too.
-    mine = [e for e in b.events("bank_1") if e["type"] == "financing.duplicate_detected"]
+    mine = [e for e in feed(b, "bank_1") if e["type"] == "financing.duplicate_detected"]
     assert mine and mine[-1]["data"]["cross_border"][0]["status"] == "DUPLICATE"
 
     # Both hubs recorded the check.
-    assert _events(a, "federation.financing.evaluated")
-    assert _events(a, "federation.financing.bucket_served")
-    assert _events(a, "federation.financing.match_reported")
-    assert _events(b, "federation.financing.checked")
+    assert _events(a.hub, "federation.financing.evaluated")
+    assert _events(a.hub, "federation.financing.bucket_served")
+    assert _events(a.hub, "federation.financing.match_reported")
+    assert _events(b.hub, "federation.financing.checked")
 
 
 def test_the_same_equipment_and_voyage_under_another_bl_is_similar_across_the_border(hubs):
@@ -143,12 +148,12 @@ def test_settling_at_one_hub_makes_the_other_hubs_recheck_clear(hubs):
     assert _peer(b.check("bank_2", document).json(), "hub-a")["status"] == "DUPLICATE"
 
     settled = httpx.post(
-        f"{a.base}/v1/financing/{at_a.json()['id']}/settle",
+        f"{a.hub.base}/v1/financing/{at_a.json()['id']}/settle",
         json={"reason": "REPAID"},
         headers=a.h("bank_2"),
     )
     assert settled.status_code == 200, settled.text
-    with a.container.uow() as uow:
+    with a.hub.container.uow() as uow:
         left = uow.session.scalar(
             sa.select(sa.func.count())
             .select_from(FinancingOprfOutput)
@@ -158,6 +163,29 @@ def test_settling_at_one_hub_makes_the_other_hubs_recheck_clear(hubs):
     answer = _peer(b.check("bank_2", document).json(), "hub-a")
     assert answer["status"] == "CLEAR"
     assert {f["status"] for f in answer["fingerprints"]} == {"CLEAR"}
+
+
+def test_a_replayed_registration_answers_what_was_stored_without_asking_the_peers(hubs):
+    a, b = hubs["hub-a"], hubs["hub-b"]
+    document = b.push_ebl(**_own_container("REPLAY0001", "RPLU7654324"))
+    key = uuid.uuid4().hex
+    first = b.register("bank_1", document, key=key, reference="REPLAY-CN-1")
+    assert first.status_code == 201, first.text
+    assert _peer(first.json()["result"], "hub-a")["status"] == "CLEAR"
+    evaluated = len(_events(a.hub, "federation.financing.evaluated"))
+    checked = len(_events(b.hub, "federation.financing.checked"))
+
+    again = b.register("bank_1", document, key=key, reference="REPLAY-CN-1")
+    assert again.status_code == 201, again.text
+    assert again.json() == first.json()
+    # Hub A was not asked again, and hub B recorded no second check.
+    assert len(_events(a.hub, "federation.financing.evaluated")) == evaluated
+    assert len(_events(b.hub, "federation.financing.checked")) == checked
+
+    reused = b.register("bank_1", document, key=key, reference="REPLAY-CN-2")
+    assert reused.status_code == 422, reused.text
+    assert reused.json()["type"] == "/problems/idempotency-key-reused"
+    assert len(_events(a.hub, "federation.financing.evaluated")) == evaluated
 
 
 @pytest.mark.parametrize(
@@ -172,19 +200,21 @@ def test_settling_at_one_hub_makes_the_other_hubs_recheck_clear(hubs):
 )
 def test_bad_input_from_a_peer_is_a_4xx_problem_and_stores_nothing(hubs, elements, slug):
     a, b = hubs["hub-a"], hubs["hub-b"]
-    before = len(_events(a, "federation.financing.evaluated"))
+    before = len(_events(a.hub, "federation.financing.evaluated"))
     refused = httpx.post(
-        f"{a.base}{EVALUATE}", json={"elements": elements}, headers=b.assertion_for(a, EVALUATE)
+        f"{a.hub.base}{EVALUATE}",
+        json={"elements": elements},
+        headers=assertion_for(b.hub, a.hub, EVALUATE),
     )
     assert refused.status_code == 422, refused.text
     assert refused.headers["content-type"].startswith("application/problem+json")
     if slug is not None:
         assert refused.json()["type"] == f"/problems/{slug}"
-    assert len(_events(a, "federation.financing.evaluated")) == before
+    assert len(_events(a.hub, "federation.financing.evaluated")) == before
 
 
 def test_an_unsigned_call_to_the_peer_api_is_refused(hubs):
     a = hubs["hub-a"]
-    refused = httpx.post(f"{a.base}{EVALUATE}", json={"elements": ["e2" * 32]})
+    refused = httpx.post(f"{a.hub.base}{EVALUATE}", json={"elements": ["e2" * 32]})
     assert refused.status_code == 401
     assert refused.headers["content-type"].startswith("application/problem+json")

@@ -6,13 +6,10 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-import sqlalchemy as sa
-
 from app import errors
 from app.services.common.context import PeerCaller, ServiceContext
 from app.services.financing.federation.checking import PeerRef, PeerRefused, PeerUnavailable
 from app.storage.models import Peer
-from app.storage.models.federation import PeerStatus
 
 
 class PeerClientTransport:
@@ -45,13 +42,8 @@ def ref(peer: Peer) -> PeerRef:
 
 
 def active_peers(ctx: ServiceContext) -> tuple[tuple[PeerRef, ...], PeerClientTransport]:
-    """This hub's ACTIVE peers (read now: a suspension takes effect at the next check)."""
-    with ctx.uow() as uow:
-        peers = uow.session.scalars(
-            sa.select(Peer).where(Peer.status == PeerStatus.ACTIVE).order_by(Peer.name)
-        ).all()
-        for peer in peers:
-            uow.session.expunge(peer)
+    """This hub's ACTIVE peers (from the peer directory: no query while nothing changed)."""
+    peers = ctx.peer_directory.active()
     return tuple(ref(p) for p in peers), PeerClientTransport(
         ctx.peer_client, {p.id: p for p in peers}
     )
