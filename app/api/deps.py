@@ -13,7 +13,7 @@ from app.container import Container
 from app.errors import Forbidden, Unauthorized
 from app.security.principal import Principal
 from app.security.rate_limits import caller_limits, enforce
-from app.security.tokens import InvalidToken, verify_access_token
+from app.security.tokens import InvalidToken
 from app.storage.uow import UnitOfWork
 
 
@@ -42,8 +42,8 @@ async def get_principal(request: Request, container: ContainerDep) -> Principal:
         raise Unauthorized("a Bearer access token is required", slug="token-missing")
     settings = container.settings
     try:
-        claims = verify_access_token(
-            container.keys, token.strip(), issuer=settings.issuer, audience=settings.audience
+        claims = container.tokens.verify(
+            token.strip(), issuer=settings.issuer, audience=settings.audience
         )
         participant_id = uuid.UUID(claims["participant_id"])
     except (InvalidToken, ValueError) as exc:

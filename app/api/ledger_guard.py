@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -27,20 +28,29 @@ class LedgerWriteGuard:
         self.container = container
         self._checked_at = -CACHE_SECONDS
         self._reason: str | None = None
+        # One refresh at a time: the requests that find the verdict stale meanwhile use the
+        # last one, instead of each taking a pooled connection (past the pool's size, a new
+        # database connection each) to ask the same question.
+        self._refreshing = threading.Lock()
 
     def _fresh(self) -> bool:
         return time.monotonic() - self._checked_at < CACHE_SECONDS
 
     def _health(self) -> str | None:
-        now = time.monotonic()
-        if now - self._checked_at >= CACHE_SECONDS:
-            try:
-                with self.container.uow() as uow:
-                    self._reason = anchoring_health(uow.session, self.container.settings)
-            except SQLAlchemyError:
-                # The database itself is failing: the write will report that more precisely.
-                self._reason = None
-            self._checked_at = now
+        if not self._refreshing.acquire(blocking=False):
+            return self._reason
+        try:
+            now = time.monotonic()
+            if now - self._checked_at >= CACHE_SECONDS:
+                try:
+                    with self.container.uow() as uow:
+                        self._reason = anchoring_health(uow.session, self.container.settings)
+                except SQLAlchemyError:
+                    # The database itself is failing: the write will report that more precisely.
+                    self._reason = None
+                self._checked_at = now
+        finally:
+            self._refreshing.release()
         return self._reason
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -51,8 +61,13 @@ class LedgerWriteGuard:
             and path.startswith("/v1/")
             and not path.startswith(EXEMPT_PATHS)
         ):
-            # The cached verdict needs no thread: only a stale one is read from the database.
-            reason = self._reason if self._fresh() else await run_in_threadpool(self._health)
+            # The cached verdict needs no thread: only a stale one is read from the database,
+            # by one request while the others go on with the last verdict.
+            reason = (
+                self._reason
+                if self._fresh() or self._refreshing.locked()
+                else await run_in_threadpool(self._health)
+            )
             if reason is not None:
                 body = json.dumps(
                     problem_body(503, reason, "ledger-anchoring-stalled", instance=path)
