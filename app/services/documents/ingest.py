@@ -47,6 +47,8 @@ _PROBLEMS: dict[int, type[errors.ProblemError]] = {
     415: errors.UnsupportedMediaType,
     422: errors.Unprocessable,
 }
+#: Refusals about the key itself, not the request: no rejection event for those.
+_KEY_PROBLEMS = frozenset({"idempotency-key-in-flight", "idempotency-key-reused"})
 #: An in-flight claim older than this is presumed abandoned (its request died) and reclaimed.
 STALE_CLAIM = dt.timedelta(minutes=5)
 #: Identifier schemes in documents that participant identifiers register under another name.
@@ -113,43 +115,53 @@ def request_digest(
     return h.hexdigest()
 
 
-def _claim_statement(session: Session, row: dict[str, Any]) -> sa.Insert:
+def _claim_statement(dialect: Any) -> sa.Insert:
     """``INSERT .. ON CONFLICT DO NOTHING RETURNING``: a row back means the key is ours."""
-    insert = postgresql.insert if is_postgresql(session) else sqlite.insert
     return (
-        insert(IdempotencyKey)
-        .values(row)
+        dialect.insert(_KEYS)
         .on_conflict_do_nothing(index_elements=["provider_id", "key"])
-        .returning(IdempotencyKey.key)
+        .returning(_KEYS.c.key)
     )
+
+
+_KEYS = cast(sa.Table, IdempotencyKey.__table__)
+_CLAIM = {"postgresql": _claim_statement(postgresql), "sqlite": _claim_statement(sqlite)}
+_COMPLETE = (
+    sa.update(_KEYS)
+    .where(_KEYS.c.provider_id == sa.bindparam("provider"), _KEYS.c.key == sa.bindparam("k"))
+    .values(
+        completed_at=sa.bindparam("done_at"),
+        status_code=sa.bindparam("code"),
+        response=sa.bindparam("answer"),
+    )
+)
 
 
 def claim_idempotency_key(
     session: Session, principal: Principal, key: str, digest: str
 ) -> StoredResponse | None:
-    """Claim ``key`` for this request (commit the claim before doing the work).
+    """Claim ``key`` for this request, in the transaction that does the work.
 
     Returns the stored response for a completed retry; raises 422 when the key was used for a
-    different request and 409 while the first request is still in flight.
-    A fresh key costs one statement. A concurrent first use of the same key waits for the
-    other claim's commit (PostgreSQL) or the write lock (SQLite), then finds it in flight.
+    different request and 409 for a committed claim whose request never completed (less
+    than :data:`STALE_CLAIM` ago). A fresh key costs one statement. A concurrent first use of
+    the same key waits for the other transaction (PostgreSQL's unique index, SQLite's write
+    lock), then finds its answer, or the key free again if it rolled back.
     """
     now = utcnow()
-    claim = _claim_statement(
-        session,
-        {
-            "provider_id": principal.participant_id,
-            "key": key,
-            "request_sha256": digest,
-            "created_at": now,
-        },
-    )
-    if session.execute(claim).first() is not None:
+    claim = _CLAIM["postgresql" if is_postgresql(session) else "sqlite"]
+    values = {
+        "provider_id": principal.participant_id,
+        "key": key,
+        "request_sha256": digest,
+        "created_at": now,
+    }
+    if session.execute(claim, values).first() is not None:
         return None
     row = session.get(IdempotencyKey, (principal.participant_id, key), with_for_update=True)
     if row is None:
         # Released in between (that request was rejected): the key is free again.
-        if session.execute(claim).first() is not None:
+        if session.execute(claim, values).first() is not None:
             return None
         raise errors.Conflict(
             "a request with this Idempotency-Key is being processed",
@@ -169,17 +181,6 @@ def claim_idempotency_key(
         )
     row.created_at = now
     return None
-
-
-def release_idempotency_key(session: Session, principal: Principal, key: str) -> None:
-    """Forget a claim whose request failed, so the client may retry with the same key."""
-    session.execute(
-        sa.delete(IdempotencyKey).where(
-            IdempotencyKey.provider_id == principal.participant_id,
-            IdempotencyKey.key == key,
-            IdempotencyKey.completed_at.is_(None),
-        )
-    )
 
 
 # -- owner resolution ------------------------------------------------------------------------
@@ -345,9 +346,9 @@ def push(
 ) -> tuple[int, dict[str, Any]]:
     """The whole push, for the API and inbound connectors alike: claim, store, answer.
 
-    The claim on the idempotency key commits first, so a retry of a request still in
-    flight gets a 409; a rejection releases the claim and leaves an event. Returns the
-    status and body to answer with (the stored ones for a completed retry).
+    Claim, document, events, outbox row and stored answer commit together (see
+    :func:`answer_once`); a rejection leaves only an event. Returns the status and body to
+    answer with (the stored ones for a retry).
     """
     digest = request_digest(raw, media_type, declared_type, str(owner) if owner else None)
 
@@ -380,26 +381,25 @@ def answer_once(
 ) -> tuple[int, dict[str, Any]]:
     """Do ``work`` once per ``Idempotency-Key`` and answer 201 with the body it returns.
 
-    The claim on the key commits first, so a retry of a request still in flight gets a 409;
-    the answer is stored in the work's own transaction, and a retry gets it again. A refusal
-    releases the claim (``on_refusal`` may leave an event) and is raised.
+    One transaction claims the key, does the work and stores the answer with it, so a
+    crash leaves neither a document nor a claim behind. A retry while the first request
+    runs waits on the claim's row (PostgreSQL's unique index, SQLite's single writer) and
+    then replays the stored answer, or does the work itself if the first one failed. A
+    refusal rolls everything back (``on_refusal`` may then leave an event) and is raised.
     """
-    with ctx.uow() as claim:
-        stored = claim_idempotency_key(claim.session, principal, key, digest)
-        claim.commit()
-    if stored is not None:
-        return stored.status_code, stored.body
     try:
         with ctx.uow() as uow:
+            stored = claim_idempotency_key(uow.session, principal, key, digest)
+            if stored is not None:
+                return stored.status_code, stored.body
             body = work(uow.session)
             complete_idempotency_key(uow.session, principal, key, 201, body)
             uow.commit()
     except errors.ProblemError as problem:
-        with ctx.uow() as uow:
-            release_idempotency_key(uow.session, principal, key)
-            if on_refusal is not None:
+        if on_refusal is not None and problem.slug not in _KEY_PROBLEMS:
+            with ctx.uow() as uow:
                 on_refusal(uow.session, problem)
-            uow.commit()
+                uow.commit()
         raise
     return 201, body
 
@@ -409,9 +409,14 @@ def complete_idempotency_key(
 ) -> None:
     """Store the answer with the key, in the same transaction as the document."""
     session.execute(
-        sa.update(IdempotencyKey)
-        .where(IdempotencyKey.provider_id == principal.participant_id, IdempotencyKey.key == key)
-        .values(completed_at=utcnow(), status_code=status_code, response=body)
+        _COMPLETE,
+        {
+            "provider": principal.participant_id,
+            "k": key,
+            "done_at": utcnow(),
+            "code": status_code,
+            "answer": body,
+        },
     )
 
 

@@ -162,8 +162,8 @@ def register_once(
     key: str,
     now: datetime,
 ) -> tuple[int, dict[str, Any]]:
-    """Register under an Idempotency-Key, as a document push does: the claim commits first,
-    a retry replays the stored 201, a refusal releases the key and stores nothing."""
+    """Register under an Idempotency-Key, as a document push does: the claim commits with the
+    registration, a retry replays the stored 201, a refusal stores nothing (not even the key)."""
 
     def store(session: Session) -> dict[str, Any]:
         registration = register(
