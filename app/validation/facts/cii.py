@@ -7,7 +7,7 @@ import datetime as dt
 from lxml import etree
 
 from app.validation.report import Facts, OwnerIdentifier
-from app.validation.rules.cii import NS
+from app.validation.rules.cii import select
 
 #: ISO/IEC 6523 ICD values (EN 16931 ``schemeID`` of global ids) for well-known schemes.
 _ICD_SCHEMES = {"0199": "LEI", "0060": "DUNS", "0088": "GLN"}
@@ -31,17 +31,12 @@ def _date(element: etree._Element | None) -> dt.date | None:
         return None
 
 
-def _all(tree: etree._ElementTree, path: str) -> list[etree._Element]:
-    found = tree.xpath(path, namespaces=NS)
-    return [e for e in found if isinstance(e, etree._Element)] if isinstance(found, list) else []
-
-
 def extract(tree: etree._ElementTree) -> Facts:
     """Facts of a CII invoice document."""
-    number = _all(tree, _DOC + "/ram:ID")
-    dates = _all(tree, _DOC + "/ram:IssueDateTime/udt:DateTimeString")
+    number = select(tree, _DOC + "/ram:ID")
+    dates = select(tree, _DOC + "/ram:IssueDateTime/udt:DateTimeString")
     owners: list[OwnerIdentifier] = []
-    for element in _all(tree, _SELLER + "/ram:GlobalID"):
+    for element in select(tree, _SELLER + "/ram:GlobalID"):
         icd = element.get("schemeID", "")
         owners.append(
             OwnerIdentifier(
@@ -50,7 +45,7 @@ def extract(tree: etree._ElementTree) -> Facts:
                 source=tree.getpath(element),
             )
         )
-    for element in _all(tree, _SELLER + "/ram:SpecifiedTaxRegistration/ram:ID"):
+    for element in select(tree, _SELLER + "/ram:SpecifiedTaxRegistration/ram:ID"):
         scheme = element.get("schemeID", "")
         owners.append(
             OwnerIdentifier(
