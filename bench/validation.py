@@ -102,21 +102,23 @@ def rates(
     sides: list[tuple[Callable[[bytes], object], int]], corpus: list[bytes], *, rounds: int
 ) -> list[tuple[float, float]]:
     """Documents per second of each ``(function, passes per round)``, in alternating slices:
-    by the wall clock, and per CPU second of this thread.
+    by the wall clock, and per CPU second of this thread; each from its fastest slice.
 
     Interleaving keeps the figures comparable on a shared machine: a burst of load from
-    elsewhere slows every side instead of only whichever ran at that moment. CPU time leaves
-    out the moments the machine gave to other processes, which wall time charges to whichever
-    side was running then.
+    elsewhere slows every side instead of only whichever ran at that moment. The fastest
+    slice of each side is the one least disturbed (as ``timeit`` advises): on a machine
+    shared with other jobs, a sum would measure their load as much as the code. CPU time
+    also leaves out the moments the machine gave to other processes.
     """
-    wall, cpu = [0.0] * len(sides), [0.0] * len(sides)
+    wall = [float("inf")] * len(sides)
+    cpu = [float("inf")] * len(sides)
     for _ in range(rounds):
         for i, (fn, passes) in enumerate(sides):
             spent, used = _timed(fn, corpus, passes)
-            wall[i] += spent
-            cpu[i] += used
+            wall[i] = min(wall[i], spent)
+            cpu[i] = min(cpu[i], used)
     return [
-        (len(corpus) * rounds * passes / w, len(corpus) * rounds * passes / c)
+        (len(corpus) * passes / w, len(corpus) * passes / c)
         for (_, passes), w, c in zip(sides, wall, cpu, strict=True)
     ]
 

@@ -25,8 +25,12 @@ def _date(element: etree._Element | None) -> dt.date | None:
     """``udt:DateTimeString`` in format 102 (CCYYMMDD), the only one EN 16931 allows."""
     if element is None or element.get("format", "102") != "102":
         return None
+    text = (element.text or "").strip()
     try:
-        return dt.datetime.strptime((element.text or "").strip(), "%Y%m%d").date()
+        if len(text) == 8 and text.isascii() and text.isdigit():
+            # What strptime reads from eight digits, without its regular expressions.
+            return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        return dt.datetime.strptime(text, "%Y%m%d").date()
     except ValueError:
         return None
 
