@@ -8,19 +8,24 @@ round after round, two slices of the same length:
 - alone: the quiet tenant, a bank, pulls its consented documents at `--quiet-rate` requests a
   second (open loop: each request starts on schedule, whether or not earlier ones finished);
 - noisy: the same, while the noisy tenant runs `--noisy-clients` clients as fast as answers
-  come, ignoring Retry-After: the provider pushing documents (`--noisy push`) or another
-  bank pulling (`--noisy pull`).
+  come, ignoring Retry-After (or waiting it out, `--polite`): the provider pushing documents
+  (`--noisy push`) or another bank pulling (`--noisy pull`).
+
+The limit must sit below what the machine serves, or the noisy tenant is never refused:
+the default, 5 requests a second per client, is for a small shared machine.
 
 Prints the quiet tenant's p50/p95/p99 in both slices and the p95 ratio (goal: the noisy
 tenant moves it by at most 10 %, 1.10x), and what the noisy tenant got (accepted, 429).
 
-    PYTHONPATH=. python bench/rate_limits.py [--smoke] [--noisy push|pull] [--rounds N]
+    PYTHONPATH=. python bench/rate_limits.py [--smoke] [--noisy push|pull] [--polite]
+                                             [--limit 5] [--rounds N]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import signal
@@ -83,17 +88,18 @@ class Traffic:
     reference: bytes
     rng: random.Random = field(default_factory=lambda: random.Random(5))
 
-    async def pull(self, token: str, consents: list[tuple[uuid.UUID, list[uuid.UUID]]]) -> int:
+    async def pull(
+        self, token: str, consents: list[tuple[uuid.UUID, list[uuid.UUID]]]
+    ) -> httpx.Response:
         consent, documents = self.rng.choice(consents)
-        response = await self.client.get(
+        return await self.client.get(
             f"/v1/data/documents/{self.rng.choice(documents)}",
             headers={"Authorization": f"Bearer {token}", "Consent-Id": str(consent)},
         )
-        return response.status_code
 
-    async def push(self) -> int:
+    async def push(self) -> httpx.Response:
         reference = f"RL{uuid.uuid4().hex[: len(self.reference) - 2]}".encode()
-        response = await self.client.post(
+        return await self.client.post(
             "/v1/documents",
             params={"owner": str(self.owner)},
             content=self.template.replace(self.reference, reference, 1),
@@ -103,22 +109,24 @@ class Traffic:
                 "Content-Type": "application/json",
             },
         )
-        return response.status_code
 
-    async def noisy(self) -> int:
+    async def noisy(self) -> httpx.Response:
         if self.noisy_kind == "push":
             return await self.push()
         return await self.pull(self.noisy_token, self.noisy_consents)
 
 
-async def _record(tally: Tally, expected: int, request: Awaitable[int]) -> None:
+async def _record(
+    tally: Tally, expected: int, request: Awaitable[httpx.Response]
+) -> httpx.Response | None:
     started = time.perf_counter()
     try:
-        status = await request
+        response = await request
     except httpx.HTTPError as exc:
         tally.errors += 1
         tally.first_error = tally.first_error or f"{type(exc).__name__}: {exc}"
-        return
+        return None
+    status = response.status_code
     if status == expected:
         tally.accepted += 1
         tally.latencies_ms.append((time.perf_counter() - started) * 1000)
@@ -127,6 +135,7 @@ async def _record(tally: Tally, expected: int, request: Awaitable[int]) -> None:
     else:
         tally.errors += 1
         tally.first_error = tally.first_error or f"status {status}"
+    return response
 
 
 async def quiet_slice(traffic: Traffic, tally: Tally, count: int, rate: float) -> None:
@@ -142,12 +151,19 @@ async def quiet_slice(traffic: Traffic, tally: Tally, count: int, rate: float) -
     await asyncio.gather(*tasks)
 
 
-async def noisy_load(traffic: Traffic, tally: Tally, clients: int, stop: asyncio.Event) -> None:
+async def noisy_load(
+    traffic: Traffic, tally: Tally, clients: int, stop: asyncio.Event, *, polite: bool
+) -> None:
+    """`clients` clients as fast as answers come; `polite` ones wait out a 429's Retry-After."""
     expected = 201 if traffic.noisy_kind == "push" else 200
 
     async def client() -> None:
         while not stop.is_set():
-            await _record(tally, expected, traffic.noisy())
+            response = await _record(tally, expected, traffic.noisy())
+            if polite and response is not None and response.status_code == 429:
+                wait = float(response.headers.get("retry-after", "1"))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=wait)
 
     await asyncio.gather(*(client() for _ in range(clients)))
 
@@ -158,7 +174,9 @@ async def run(args: argparse.Namespace, traffic: Traffic) -> tuple[Tally, Tally,
     for _ in range(args.rounds):
         await quiet_slice(traffic, alone, args.requests, args.quiet_rate)
         stop = asyncio.Event()
-        load = asyncio.create_task(noisy_load(traffic, noisy, args.noisy_clients, stop))
+        load = asyncio.create_task(
+            noisy_load(traffic, noisy, args.noisy_clients, stop, polite=args.polite)
+        )
         await asyncio.sleep(1.0)  # the noisy tenant is at full speed before the quiet one starts
         await quiet_slice(traffic, beside, args.requests, args.quiet_rate)
         stop.set()
@@ -170,7 +188,9 @@ def report(args: argparse.Namespace, alone: Tally, beside: Tally, noisy: Tally) 
     print(
         f"rate limits: {args.limit:g}/s per client, {2 * args.limit:g}/s per participant (Redis); "
         f"quiet tenant: a bank pulling at {args.quiet_rate:g}/s; noisy tenant: "
-        f"{args.noisy_clients} clients {args.noisy}ing at full speed; {args.rounds} rounds"
+        f"{args.noisy_clients} clients {args.noisy}ing at full speed"
+        f"{', waiting out Retry-After' if args.polite else ', ignoring Retry-After'}; "
+        f"{args.rounds} rounds"
     )
     header = f"{'quiet tenant':<16} {'requests':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
     print(f"\n{header} {'errors':>6}")
@@ -200,7 +220,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet-rate", type=float, default=5.0, help="requests a second")
     parser.add_argument("--requests", type=int, default=100, help="quiet pulls per slice")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--limit", type=float, default=20.0, help="requests a second per client")
+    parser.add_argument("--limit", type=float, default=5.0, help="requests a second per client")
+    parser.add_argument(
+        "--polite", action="store_true", help="the noisy tenant waits out Retry-After"
+    )
     parser.add_argument("--documents", type=int, default=5_000)
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
