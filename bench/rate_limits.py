@@ -217,8 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="small numbers, a few seconds")
     parser.add_argument("--noisy", choices=["push", "pull"], default="pull")
     parser.add_argument("--noisy-clients", type=int, default=16)
-    parser.add_argument("--quiet-rate", type=float, default=5.0, help="requests a second")
-    parser.add_argument("--requests", type=int, default=100, help="quiet pulls per slice")
+    parser.add_argument("--quiet-rate", type=float, default=2.0, help="requests a second")
+    parser.add_argument("--requests", type=int, default=60, help="quiet pulls per slice")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--limit", type=float, default=5.0, help="requests a second per client")
     parser.add_argument(
@@ -228,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.smoke:
-        args.requests, args.rounds, args.quiet_rate, args.documents = 10, 1, 10.0, 200
+        args.requests, args.rounds, args.quiet_rate, args.documents = 10, 1, 4.0, 200
         args.noisy_clients = 4
 
     with private_database() as url, tempfile.TemporaryDirectory() as tmp:
