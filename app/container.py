@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.errors import SetupError
 from app.security.keys import KeyStore
 from app.security.rate_limits import limiter_for
+from app.security.tokens import VerifiedTokens
 from app.services.common.outbox import OUTBOX_PENDING
 from app.services.federation.directory import PEERS_CHANGED, PeerDirectory, RedisVersions
 from app.services.federation.peer_client import PeerClient
@@ -84,6 +85,11 @@ class Container:
             identified = establish_identity(session, settings, self.keys)
             session.commit()
         return identified
+
+    @cached_property
+    def tokens(self) -> VerifiedTokens:
+        """This process's verifier of access tokens, which remembers the ones it verified."""
+        return VerifiedTokens(self.keys)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self._tracked_sessions)

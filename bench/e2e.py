@@ -16,10 +16,12 @@ machine load:
 
 Prints req/s, p50/p95/p99 and errors per route, the push/bare rate ratio (goal >= 0.5x) and
 pull p99 / healthz p99 (goal <= 3x; the mixed slice is the like-for-like one). Then pushes
-`--memory-pushes` more documents and prints the RSS of each API worker before and after.
+`--memory-pushes` more documents and prints the RSS of each API worker before, halfway and
+after (the smoke run pushes 2,000).
 
     PYTHONPATH=. python bench/e2e.py [--smoke] [--concurrency 32 16] [--rounds N]
                                      [--requests N] [--memory-pushes 100000]
+                                     [--memory-concurrency 32]
 """
 
 from __future__ import annotations
@@ -322,21 +324,27 @@ def report(concurrency: int, routes: dict[str, Route]) -> list[str]:
 
 
 async def memory(clients: Clients, server_pid: int, pushes: int, concurrency: int) -> None:
+    """RSS of each API worker before, halfway through and after `pushes` pushes.
+
+    Caches fill during the first half; a leak shows as growth in the second half too.
+    """
     workers = api_workers(server_pid)
-    before = {pid: rss_mib(pid) for pid in workers}
+    rss = [{pid: rss_mib(pid) for pid in workers}]
     route = Route()
     started = time.perf_counter()
-    await run_slice([(route, clients.push)], pushes, concurrency)
+    for half in (pushes // 2, pushes - pushes // 2):
+        await run_slice([(route, clients.push)], half, concurrency)
+        rss.append({pid: rss_mib(pid) for pid in workers})
     seconds = time.perf_counter() - started
     print(
         f"\nmemory: {pushes} pushes at concurrency {concurrency} in {seconds:.0f} s, "
         f"{route.errors} errors"
     )
     for pid in workers:
-        end = rss_mib(pid)
+        start, middle, end = (sample[pid] for sample in rss)
         print(
-            f"  API worker {pid}: RSS start {before[pid]:.1f} MiB, end {end:.1f} MiB "
-            f"({end - before[pid]:+.1f})"
+            f"  API worker {pid}: RSS start {start:.1f} MiB, halfway {middle:.1f} MiB, "
+            f"end {end:.1f} MiB ({end - start:+.1f}; second half {end - middle:+.1f})"
         )
 
 
@@ -349,12 +357,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--documents", type=int, default=20_000, help="seeded for the pull")
     parser.add_argument("--consents", type=int, default=500)
     parser.add_argument("--memory-pushes", type=int, default=5_000)
+    parser.add_argument("--memory-concurrency", type=int, default=32)
     args = parser.parse_args(argv)
     # A terminated run still stops its servers and drops its database.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.smoke:
         args.concurrency, args.rounds, args.requests = [4], 1, 20
-        args.documents, args.consents, args.memory_pushes = 200, 20, 20
+        args.documents, args.consents, args.memory_pushes = 200, 20, 2_000
+        args.memory_concurrency = 16
 
     with private_database() as url, tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
@@ -443,7 +453,7 @@ async def run_all(
             )
             missed += report(concurrency, routes)
         if args.memory_pushes:
-            await memory(clients, hub.pid, args.memory_pushes, args.concurrency[0])
+            await memory(clients, hub.pid, args.memory_pushes, args.memory_concurrency)
     return missed
 
 

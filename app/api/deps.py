@@ -19,7 +19,7 @@ from app.security.peer_tokens import (
 )
 from app.security.principal import Principal
 from app.security.rate_limits import caller_limits, enforce, peer_limits
-from app.security.tokens import InvalidToken, verify_access_token
+from app.security.tokens import InvalidToken
 from app.services.federation.peers import peer_by_issuer, spend_assertion
 from app.storage.models import PeerStatus
 from app.storage.uow import UnitOfWork
@@ -50,8 +50,8 @@ async def get_principal(request: Request, container: ContainerDep) -> Principal:
         raise Unauthorized("a Bearer access token is required", slug="token-missing")
     settings = container.settings
     try:
-        claims = verify_access_token(
-            container.keys, token.strip(), issuer=settings.issuer, audience=settings.audience
+        claims = container.tokens.verify(
+            token.strip(), issuer=settings.issuer, audience=settings.audience
         )
         participant_id = uuid.UUID(claims["participant_id"])
     except (InvalidToken, ValueError) as exc:

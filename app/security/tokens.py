@@ -157,6 +157,42 @@ def verify_access_token(
     return claims
 
 
+class VerifiedTokens:
+    """Claims of access tokens this process verified lately, keyed by the token's text.
+
+    A client sends the same token with every request until it expires; checking its ES256
+    signature each time cost more than a push's own database work. A hit is only the same
+    bytes as a token that passed :func:`verify_access_token` under the same issuer and
+    audience; its expiry is checked again and its signing key must still be trusted, so a
+    retired key or an expired token is refused exactly as without the cache. Bounded, oldest
+    out first; used from the event loop's thread only.
+    """
+
+    def __init__(self, keys: KeyStore, *, size: int = 4096) -> None:
+        self._keys = keys
+        self._size = size
+        self._claims: dict[str, tuple[str, str, str, dict[str, Any]]] = {}
+
+    def verify(self, token: str, *, issuer: str, audience: str) -> dict[str, Any]:
+        """The claims of a valid hub token; anything else raises InvalidToken."""
+        hit = self._claims.get(token)
+        if hit is not None:
+            kid, for_issuer, for_audience, claims = hit
+            if (
+                for_issuer == issuer
+                and for_audience == audience
+                and self._keys.verification_key(kid) is not None
+            ):
+                _check_times(claims, int(time.time()))
+                return claims
+            del self._claims[token]
+        claims = verify_access_token(self._keys, token, issuer=issuer, audience=audience)
+        if len(self._claims) >= self._size:
+            del self._claims[next(iter(self._claims))]
+        self._claims[token] = (compact_header(token)["kid"], issuer, audience, claims)
+        return claims
+
+
 def import_client_jwk(jwk: dict[str, Any]) -> ECKey | RSAKey | OKPKey:
     """Import a client's registered public key; private material is refused."""
     kty = jwk.get("kty")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import uuid
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 import sqlalchemy as sa
 import structlog
@@ -25,28 +25,36 @@ class Publisher(Protocol):
     def publish(self, message_id: uuid.UUID, topic: str) -> None: ...
 
 
-def _pending(limit: int) -> sa.Select[OutboxMessage]:
+_OUTBOX = cast(sa.Table, OutboxMessage.__table__)
+#: What publishing needs of a row: Core columns, no ORM objects to build and flush.
+_CLAIM = sa.select(_OUTBOX.c.id, _OUTBOX.c.topic)
+_MARK = (
+    sa.update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(sa.bindparam("ids", expanding=True)))
+    .values(publish_attempts=_OUTBOX.c.publish_attempts + 1, published_at=sa.bindparam("published"))
+)
+
+
+def _pending(limit: int) -> sa.Select[uuid.UUID, str]:
     return (
-        sa.select(OutboxMessage)
-        .where(OutboxMessage.published_at.is_(None), OutboxMessage.available_at <= utcnow())
-        .order_by(OutboxMessage.created_at)
+        _CLAIM.where(_OUTBOX.c.published_at.is_(None), _OUTBOX.c.available_at <= utcnow())
+        .order_by(_OUTBOX.c.created_at)
         .limit(limit)
     )
 
 
-def _lost(published_before: datetime, limit: int) -> sa.Select[OutboxMessage]:
+def _lost(published_before: datetime, limit: int) -> sa.Select[uuid.UUID, str]:
     return (
-        sa.select(OutboxMessage)
-        .where(
-            OutboxMessage.dispatched_at.is_(None),
-            OutboxMessage.published_at < published_before,
+        _CLAIM.where(
+            _OUTBOX.c.dispatched_at.is_(None),
+            _OUTBOX.c.published_at < published_before,
         )
-        .order_by(OutboxMessage.published_at)
+        .order_by(_OUTBOX.c.published_at)
         .limit(limit)
     )
 
 
-def _publish(ctx: TaskContext, publisher: Publisher, stmt: sa.Select[OutboxMessage]) -> int:
+def _publish(ctx: TaskContext, publisher: Publisher, stmt: sa.Select[uuid.UUID, str]) -> int:
     """Publish the rows `stmt` selects and mark them, in one transaction.
 
     PostgreSQL claims with FOR UPDATE SKIP LOCKED so API replicas and the beat sweeper
@@ -57,11 +65,12 @@ def _publish(ctx: TaskContext, publisher: Publisher, stmt: sa.Select[OutboxMessa
     with ctx.uow() as uow:
         if is_postgresql(uow.session):
             stmt = stmt.with_for_update(skip_locked=True)
-        rows = list(uow.session.execute(stmt).scalars())
-        for row in rows:
-            row.publish_attempts += 1
-            publisher.publish(row.id, row.topic)
-            row.published_at = utcnow()
+        rows = uow.session.execute(stmt).all()
+        if not rows:
+            return 0
+        for message_id, topic in rows:
+            publisher.publish(message_id, topic)
+        uow.session.execute(_MARK, {"ids": [r.id for r in rows], "published": utcnow()})
         uow.commit()
     return len(rows)
 
@@ -109,7 +118,7 @@ def relay_inline(ctx: TaskContext, limit: int) -> int:
             while True:
                 with ctx.uow() as uow:
                     stmt = _pending(limit)
-                    pending = [(m.id, m.topic) for m in uow.session.execute(stmt).scalars()]
+                    pending = [(m.id, m.topic) for m in uow.session.execute(stmt)]
                 if not pending:
                     return total
                 for message_id, _topic in pending:

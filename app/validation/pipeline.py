@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from app.domain.canonical import canonical_json, canonical_xml, sha256_hex
 from app.validation import detection
 from app.validation.errors import DocumentTooLarge
@@ -62,6 +64,8 @@ def _report(
     canonical: bytes,
     facts: Facts,
     subject_sha256: str | None = None,
+    value: Any = None,
+    plain: bool = False,
 ) -> ValidationReport:
     """The report both syntaxes end in; the subject is the whole document unless one is given."""
     digest = sha256_hex(canonical)
@@ -80,6 +84,8 @@ def _report(
         subject_sha256=subject_sha256 or digest,
         facts=facts,
         provenance=registry.provenance(doc_type),
+        value=value,
+        plain=plain,
     )
 
 
@@ -125,6 +131,8 @@ def _validate_json(
         canonical=parsed.canonical,
         facts=facts,
         subject_sha256=subject_digest,
+        value=document,
+        plain=parsed.plain,
     )
 
 

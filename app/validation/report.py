@@ -95,6 +95,10 @@ class ValidationReport:
     facts: Facts
     provenance: dict[str, Any]
     truncated: bool = False
+    #: The parsed JSON value (``None`` for XML): callers reuse it instead of parsing again.
+    value: Any = field(default=None, repr=False)
+    #: Whether the fast RFC 8785 encoder applies to ``value`` and every part of it.
+    plain: bool = False
 
     @property
     def valid(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 
 from lxml import etree
@@ -59,9 +60,15 @@ def _thread_parser() -> etree.XMLParser:
     return parser
 
 
-def _too_deep(root: etree._Element, limit: int) -> bool:
+@functools.cache
+def _deeper_than(limit: int) -> etree.XPath:
     # An XPath step per level, evaluated inside libxml2: no Python recursion, stops early.
-    return bool(root.xpath("boolean(/*" + "/*" * limit + ")"))
+    # Compiled once per limit (lxml serialises concurrent calls of one XPath object).
+    return etree.XPath("boolean(/*" + "/*" * limit + ")")
+
+
+def _too_deep(root: etree._Element, limit: int) -> bool:
+    return bool(_deeper_than(limit)(root))
 
 
 def parse_xml(raw: bytes, *, max_depth: int) -> etree._ElementTree:

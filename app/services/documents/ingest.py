@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session
 from app import errors
 from app.security.principal import Principal
 from app.services.common.events import record_event
-from app.services.common.outbox import enqueue
+from app.services.common.outbox import append
 from app.services.documents.metadata import document_metadata
 from app.services.trust.provenance import (
     EBL_TYPES,
@@ -28,7 +27,7 @@ from app.services.trust.provenance import (
     transport_document,
 )
 from app.services.trust.versions import track_version
-from app.storage.base import utcnow
+from app.storage.base import new_id, utcnow
 from app.storage.db import is_postgresql
 from app.storage.models import (
     Document,
@@ -49,10 +48,15 @@ _PROBLEMS: dict[int, type[errors.ProblemError]] = {
     415: errors.UnsupportedMediaType,
     422: errors.Unprocessable,
 }
+#: Refusals about the key itself, not the request: no rejection event for those.
+_KEY_PROBLEMS = frozenset({"idempotency-key-in-flight", "idempotency-key-reused"})
 #: An in-flight claim older than this is presumed abandoned (its request died) and reclaimed.
 STALE_CLAIM = dt.timedelta(minutes=5)
 #: Identifier schemes in documents that participant identifiers register under another name.
 _SCHEME_ALIASES = {"VAT": "TAX"}
+_DOCUMENTS = cast(sa.Table, Document.__table__)
+_DOCUMENT_COLUMNS = tuple(c.key for c in _DOCUMENTS.columns)
+_INSERT_DOCUMENT = sa.insert(_DOCUMENTS)
 
 
 class DocumentRejected(errors.Unprocessable):
@@ -144,12 +148,14 @@ def claim_parameters(
 def claim_idempotency_key(
     session: Session, principal: Principal, key: str, digest: str
 ) -> StoredResponse | None:
-    """Claim ``key`` for this request (commit the claim before doing the work).
+    """Claim ``key`` for this request, in the transaction that does the work (or, with
+    `claim_once`, in one of its own).
 
     Returns the stored response for a completed retry; raises 422 when the key was used for a
-    different request and 409 while the first request is still in flight.
-    A fresh key costs one statement. A concurrent first use of the same key waits for the
-    other claim's commit (PostgreSQL) or the write lock (SQLite), then finds it in flight.
+    different request and 409 for a committed claim whose request never completed (less
+    than :data:`STALE_CLAIM` ago). A fresh key costs one statement. A concurrent first use of
+    the same key waits for the other transaction (PostgreSQL's unique index, SQLite's write
+    lock), then finds its answer, or the key free again if it rolled back.
     """
     now = utcnow()
     claim = claim_statement(is_postgresql(session))
@@ -179,17 +185,6 @@ def claim_idempotency_key(
         )
     row.created_at = now
     return None
-
-
-def release_idempotency_key(session: Session, principal: Principal, key: str) -> None:
-    """Forget a claim whose request failed, so the client may retry with the same key."""
-    session.execute(
-        sa.delete(IdempotencyKey).where(
-            IdempotencyKey.provider_id == principal.participant_id,
-            IdempotencyKey.key == key,
-            IdempotencyKey.completed_at.is_(None),
-        )
-    )
 
 
 # -- owner resolution ------------------------------------------------------------------------
@@ -279,13 +274,16 @@ def submit_document(
     if not report.valid:
         raise DocumentRejected(report)
     owner_id = resolve_owner(session, principal, report, explicit_owner)
-    # Already parsed safely by the validation above: a plain parse is enough here.
-    value = json.loads(raw) if report.doc_type in EBL_TYPES else None
+    value = report.value if report.doc_type in EBL_TYPES else None
     verdict = attestation.verdict if attestation else assess(session, report, value)
     provenance = dict(report.provenance, subject_sha256=report.subject_sha256, shape=report.shape)
     if verdict is not None:
         provenance["ebl"] = verdict.summary()
+    # Core inserts, not the ORM's unit of work: the push is the hub's hottest write, and a
+    # flush per object cost more CPU than the validation itself. The returned Document is a
+    # plain record of what was written (not attached to the session).
     document = Document(
+        id=new_id(),
         doc_type=report.doc_type,
         version=report.version,
         media_type=report.media_type,
@@ -301,8 +299,7 @@ def submit_document(
         provenance=provenance,
         warnings=[f.as_dict() for f in report.warnings],
     )
-    session.add(document)
-    session.flush()
+    session.execute(_INSERT_DOCUMENT, {c: getattr(document, c) for c in _DOCUMENT_COLUMNS})
     payload: dict[str, Any] = {
         "document_id": str(document.id),
         "doc_type": document.doc_type,
@@ -333,8 +330,9 @@ def submit_document(
             actor=principal.actor,
             holder=attestation.holder if attestation else None,
             holder_platform=attestation.holder_platform if attestation else None,
+            plain=report.plain,
         )
-    enqueue(
+    append(
         session, topic="document.accepted", key=f"document.accepted:{document.id}", payload=payload
     )
     return document
@@ -352,9 +350,9 @@ def push(
 ) -> tuple[int, dict[str, Any]]:
     """The whole push, for the API and inbound connectors alike: claim, store, answer.
 
-    The claim on the idempotency key commits first, so a retry of a request still in
-    flight gets a 409; a rejection releases the claim and leaves an event. Returns the
-    status and body to answer with (the stored ones for a completed retry).
+    Claim, document, events, outbox row and stored answer commit together (see
+    :func:`answer_once`); a rejection leaves only an event. Returns the status and body to
+    answer with (the stored ones for a retry).
     """
     digest = request_digest(raw, media_type, declared_type, str(owner) if owner else None)
 
@@ -387,14 +385,27 @@ def answer_once(
 ) -> tuple[int, dict[str, Any]]:
     """Do ``work`` once per ``Idempotency-Key`` and answer 201 with the body it returns.
 
-    The claim on the key commits first, so a retry of a request still in flight gets a 409;
-    the answer is stored in the work's own transaction, and a retry gets it again. A refusal
-    releases the claim (``on_refusal`` may leave an event) and is raised.
+    One transaction claims the key, does the work and stores the answer with it, so a
+    crash leaves neither a document nor a claim behind. A retry while the first request
+    runs waits on the claim's row (PostgreSQL's unique index, SQLite's single writer) and
+    then replays the stored answer, or does the work itself if the first one failed. A
+    refusal rolls everything back (``on_refusal`` may then leave an event) and is raised.
     """
-    stored = claim_once(ctx, principal, key, digest)
-    if stored is not None:
-        return stored.status_code, stored.body
-    return answer_claimed(ctx, principal, key, work, on_refusal=on_refusal)
+    try:
+        with ctx.uow() as uow:
+            stored = claim_idempotency_key(uow.session, principal, key, digest)
+            if stored is not None:
+                return stored.status_code, stored.body
+            body = work(uow.session)
+            complete_idempotency_key(uow.session, principal, key, 201, body)
+            uow.commit()
+    except errors.ProblemError as problem:
+        if on_refusal is not None and problem.slug not in _KEY_PROBLEMS:
+            with ctx.uow() as uow:
+                on_refusal(uow.session, problem)
+                uow.commit()
+        raise
+    return 201, body
 
 
 def claim_once(
@@ -403,37 +414,13 @@ def claim_once(
     """Claim ``key`` in a transaction of its own; the stored answer when this is a retry.
 
     For work with a slow or outside part before its transaction (asking peer hubs): claim,
-    then do that part, then ``answer_claimed`` (or ``release_claim`` if it fails), so that a
-    retry is answered from the store without repeating it.
+    then do that part, then the work storing its answer with the key (or ``release_claim``
+    if it fails), so that a retry is answered from the store without repeating it.
     """
     with ctx.uow() as claim:
         stored = claim_idempotency_key(claim.session, principal, key, digest)
         claim.commit()
     return stored
-
-
-def answer_claimed(
-    ctx: ServiceContext,
-    principal: Principal,
-    key: str,
-    work: Callable[[Session], dict[str, Any]],
-    *,
-    on_refusal: Callable[[Session, errors.ProblemError], None] | None = None,
-) -> tuple[int, dict[str, Any]]:
-    """Do ``work`` under a key this request claimed and store its answer with it."""
-    try:
-        with ctx.uow() as uow:
-            body = work(uow.session)
-            complete_idempotency_key(uow.session, principal, key, 201, body)
-            uow.commit()
-    except errors.ProblemError as problem:
-        with ctx.uow() as uow:
-            release_idempotency_key(uow.session, principal, key)
-            if on_refusal is not None:
-                on_refusal(uow.session, problem)
-            uow.commit()
-        raise
-    return 201, body
 
 
 #: The update that stores the answer with a claimed key (RETURNING the key), built once, for

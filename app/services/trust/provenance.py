@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.domain.hashing import json_sha256
 from app.security.signed_content import SignatureRefused, json_object, unverified_payload
 from app.services.trust.store import Signer, verify_signed
+from app.storage.base import utcnow
 from app.storage.models import Document, EblProvenance
 from app.validation.report import ValidationReport
 
 #: The document types whose provenance is judged.
 EBL_TYPES = frozenset({"dcsa.transport-document", "dcsa.pint.envelope"})
+_INSERT_PROVENANCE = sa.insert(cast(sa.Table, EblProvenance.__table__))
 
 
 class Label(StrEnum):
@@ -197,19 +200,21 @@ def assess(session: Session, report: ValidationReport, value: Any) -> Verdict | 
     )
 
 
-def record_verdict(session: Session, document: Document, verdict: Verdict) -> EblProvenance:
-    """Keep the verdict beside the stored document."""
-    row = EblProvenance(
-        document_id=document.id,
-        label=verdict.label.value,
-        reason=verdict.reason,
-        carrier_code=verdict.carrier_code,
-        carrier_code_list_provider=verdict.carrier_code_list_provider,
-        transport_document_reference=verdict.reference,
-        transport_document_status=verdict.status,
-        document_checksum=verdict.document_checksum,
-        signer_kid=verdict.signer_kid,
-        detail=verdict.detail,
+def record_verdict(session: Session, document: Document, verdict: Verdict) -> None:
+    """Keep the verdict beside the stored document (one Core insert: it is on the push path)."""
+    session.execute(
+        _INSERT_PROVENANCE,
+        {
+            "document_id": document.id,
+            "label": verdict.label.value,
+            "reason": verdict.reason,
+            "carrier_code": verdict.carrier_code,
+            "carrier_code_list_provider": verdict.carrier_code_list_provider,
+            "transport_document_reference": verdict.reference,
+            "transport_document_status": verdict.status,
+            "document_checksum": verdict.document_checksum,
+            "signer_kid": verdict.signer_kid,
+            "detail": verdict.detail,
+            "verified_at": utcnow(),
+        },
     )
-    session.add(row)
-    return row

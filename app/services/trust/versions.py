@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.domain.canonical import canonical_json
 from app.domain.ebl_versions import Step, Version, judge
-from app.domain.hashing import json_sha256
+from app.domain.hashing import json_sha256, sha256_hex
 from app.services.common.events import record_event
 from app.services.trust.provenance import Label, Verdict, verdict_for
-from app.storage.base import utcnow
+from app.storage.base import new_id, utcnow
 from app.storage.models import Document, EblVersion
 
+_VERSIONS = cast(sa.Table, EblVersion.__table__)
+_ROW = sa.select(
+    _VERSIONS.c.id,
+    _VERSIONS.c.status,
+    _VERSIONS.c.checksum,
+    _VERSIONS.c.history,
+    _VERSIONS.c.conflicts,
+).with_for_update()
 
-def _version(row: EblVersion) -> Version:
-    last = row.history[-1]
-    return Version(row.status, row.checksum, last["body_checksum"])
+
+def _version(status: str, checksum: str, history: list[Any]) -> Version:
+    return Version(status, checksum, history[-1]["body_checksum"])
 
 
 def _entry(document: Document, verdict: Verdict, body_checksum: str) -> dict[str, Any]:
@@ -40,60 +49,75 @@ def track_version(
     actor: str,
     holder: dict[str, Any] | None = None,
     holder_platform: str | None = None,
+    plain: bool = False,
 ) -> Step | None:
     """Record ``document`` as the next version of its eBL, or flag it as a conflict.
 
     Returns ``None`` when the document names no carrier or reference to track it by.
+    ``plain`` says the fast RFC 8785 encoder applies (see :func:`canonical_json`). Core
+    statements: every pushed eBL passes here.
     """
     if not (verdict.carrier_code and verdict.reference and verdict.status):
         return None
     body = {k: v for k, v in transport_document.items() if k != "transportDocumentStatus"}
-    incoming = Version(verdict.status, verdict.document_checksum, json_sha256(body))
+    body_checksum = sha256_hex(canonical_json(body, plain=plain)) if plain else json_sha256(body)
+    incoming = Version(verdict.status, verdict.document_checksum, body_checksum)
     provider = verdict.carrier_code_list_provider or ""
-    row = session.scalars(
-        sa.select(EblVersion)
-        .where(
-            EblVersion.carrier_code == verdict.carrier_code,
-            EblVersion.carrier_code_list_provider == provider,
-            EblVersion.transport_document_reference == verdict.reference,
+    row = session.execute(
+        _ROW.where(
+            _VERSIONS.c.carrier_code == verdict.carrier_code,
+            _VERSIONS.c.carrier_code_list_provider == provider,
+            _VERSIONS.c.transport_document_reference == verdict.reference,
         )
-        .with_for_update()
     ).first()
-    step = judge(_version(row) if row is not None else None, incoming)
+    step = judge(_version(row.status, row.checksum, row.history) if row else None, incoming)
     entry = _entry(document, verdict, incoming.body_checksum)
-    if row is None:
-        row = EblVersion(
-            carrier_code=verdict.carrier_code,
-            carrier_code_list_provider=provider,
-            transport_document_reference=verdict.reference,
-            status=incoming.status,
-            checksum=incoming.checksum,
-            document_id=document.id,
-            history=[entry],
-            conflicts=[],
-        )
-        session.add(row)
-    elif step is Step.ADVANCED:
-        row.status, row.checksum, row.document_id = incoming.status, incoming.checksum, document.id
-        row.history = [*row.history, entry]
-    elif step is Step.CONFLICT:
-        row.conflicts = [*row.conflicts, entry]
+    now = utcnow()
+    changes: dict[str, Any] = {"updated_at": now}
     if holder is not None and step is not Step.CONFLICT:
-        row.holder, row.holder_platform = holder, holder_platform
-    row.updated_at = utcnow()
-    session.flush()
+        changes.update(holder=holder, holder_platform=holder_platform)
+    if row is None:
+        row_id = new_id()
+        session.execute(
+            sa.insert(_VERSIONS).values(
+                id=row_id,
+                carrier_code=verdict.carrier_code,
+                carrier_code_list_provider=provider,
+                transport_document_reference=verdict.reference,
+                status=incoming.status,
+                checksum=incoming.checksum,
+                document_id=document.id,
+                history=[entry],
+                conflicts=[],
+                **changes,
+            )
+        )
+        current_status, current_checksum = incoming.status, incoming.checksum
+    else:
+        row_id, current_status, current_checksum = row.id, row.status, row.checksum
+        if step is Step.ADVANCED:
+            current_status, current_checksum = incoming.status, incoming.checksum
+            changes.update(
+                status=incoming.status,
+                checksum=incoming.checksum,
+                document_id=document.id,
+                history=[*row.history, entry],
+            )
+        elif step is Step.CONFLICT:
+            changes["conflicts"] = [*row.conflicts, entry]
+        session.execute(sa.update(_VERSIONS).where(_VERSIONS.c.id == row_id).values(changes))
     if step is not Step.SAME:
         record_event(
             session,
             kind="ebl.version_conflict" if step is Step.CONFLICT else "ebl.version_recorded",
             actor=actor,
-            subject=f"ebl:{row.id}",
+            subject=f"ebl:{row_id}",
             payload={
-                "carrier": row.carrier_code,
+                "carrier": verdict.carrier_code,
                 "carrier_code_list_provider": provider,
-                "transport_document_reference": row.transport_document_reference,
-                "current_status": row.status,
-                "current_checksum": row.checksum,
+                "transport_document_reference": verdict.reference,
+                "current_status": current_status,
+                "current_checksum": current_checksum,
                 "document_id": str(document.id),
                 "status": incoming.status,
                 "checksum": incoming.checksum,

@@ -7,7 +7,7 @@ import datetime as dt
 from lxml import etree
 
 from app.validation.report import Facts, OwnerIdentifier
-from app.validation.rules.cii import NS
+from app.validation.rules.cii import select
 
 #: ISO/IEC 6523 ICD values (EN 16931 ``schemeID`` of global ids) for well-known schemes.
 _ICD_SCHEMES = {"0199": "LEI", "0060": "DUNS", "0088": "GLN"}
@@ -25,23 +25,22 @@ def _date(element: etree._Element | None) -> dt.date | None:
     """``udt:DateTimeString`` in format 102 (CCYYMMDD), the only one EN 16931 allows."""
     if element is None or element.get("format", "102") != "102":
         return None
+    text = (element.text or "").strip()
     try:
-        return dt.datetime.strptime((element.text or "").strip(), "%Y%m%d").date()
+        if len(text) == 8 and text.isascii() and text.isdigit():
+            # What strptime reads from eight digits, without its regular expressions.
+            return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        return dt.datetime.strptime(text, "%Y%m%d").date()
     except ValueError:
         return None
 
 
-def _all(tree: etree._ElementTree, path: str) -> list[etree._Element]:
-    found = tree.xpath(path, namespaces=NS)
-    return [e for e in found if isinstance(e, etree._Element)] if isinstance(found, list) else []
-
-
 def extract(tree: etree._ElementTree) -> Facts:
     """Facts of a CII invoice document."""
-    number = _all(tree, _DOC + "/ram:ID")
-    dates = _all(tree, _DOC + "/ram:IssueDateTime/udt:DateTimeString")
+    number = select(tree, _DOC + "/ram:ID")
+    dates = select(tree, _DOC + "/ram:IssueDateTime/udt:DateTimeString")
     owners: list[OwnerIdentifier] = []
-    for element in _all(tree, _SELLER + "/ram:GlobalID"):
+    for element in select(tree, _SELLER + "/ram:GlobalID"):
         icd = element.get("schemeID", "")
         owners.append(
             OwnerIdentifier(
@@ -50,7 +49,7 @@ def extract(tree: etree._ElementTree) -> Facts:
                 source=tree.getpath(element),
             )
         )
-    for element in _all(tree, _SELLER + "/ram:SpecifiedTaxRegistration/ram:ID"):
+    for element in select(tree, _SELLER + "/ram:SpecifiedTaxRegistration/ram:ID"):
         scheme = element.get("schemeID", "")
         owners.append(
             OwnerIdentifier(

@@ -7,6 +7,7 @@ BR-CO-16), evaluated like the CEN/TC 434 Schematron: decimals, sums rounded to t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 
@@ -33,8 +34,23 @@ _LINE_NET = (
 Hits = Iterator[Violation[etree._Element]]
 
 
+@functools.cache
+def compiled(path: str) -> etree.XPath:
+    """``path`` compiled once: compiling cost more than evaluating, on every invoice.
+
+    lxml serialises concurrent calls of one XPath object, so request threads may share it.
+    """
+    return etree.XPath(path, namespaces=NS)
+
+
+def select(tree: etree._ElementTree, path: str) -> list[etree._Element]:
+    """The elements ``path`` selects in ``tree``."""
+    found = compiled(path)(tree)
+    return [e for e in found if isinstance(e, etree._Element)] if isinstance(found, list) else []
+
+
 def _first(tree: etree._ElementTree, path: str) -> etree._Element | None:
-    found = tree.xpath(path, namespaces=NS)
+    found = compiled(path)(tree)
     return found[0] if isinstance(found, list) and found else None
 
 
@@ -102,7 +118,7 @@ def _adds_up(
 
 
 def _line_net_sum(tree: etree._ElementTree) -> Decimal:
-    lines = tree.xpath(_LINE_NET, namespaces=NS)
+    lines = select(tree, _LINE_NET)
     return xpath_round2(sum((_amount(e) for e in lines), Decimal(0)))
 
 
@@ -117,9 +133,7 @@ def _total_without_vat(tree: etree._ElementTree) -> Decimal:
 def _total_with_vat(tree: etree._ElementTree) -> Decimal:
     currency = _text(_first(tree, _SETTLEMENT + "/ram:InvoiceCurrencyCode"))
     vat = [
-        e
-        for e in tree.xpath(_TOTALS + "/ram:TaxTotalAmount", namespaces=NS)
-        if e.get("currencyID") == currency
+        e for e in select(tree, _TOTALS + "/ram:TaxTotalAmount") if e.get("currencyID") == currency
     ]
     return xpath_round2(
         _total(tree, "TaxBasisTotalAmount") + (_amount(vat[0]) if vat else Decimal(0))

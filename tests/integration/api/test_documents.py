@@ -5,11 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
 
-from app.storage.models import Document, Event, OutboxMessage, ProviderMandate
+from app.storage.models import Document, Event, IdempotencyKey, OutboxMessage, ProviderMandate
 from tests.support import REFERENCE, both_backends, push, reefer_transport_document
 
 pytestmark = [pytest.mark.integration, both_backends]
@@ -85,6 +87,56 @@ def test_key_in_flight_is_409(client, container, parties, td_with_lei):  # noqa:
         uow.commit()
     r = push(client, headers, td_with_lei, key="busy")
     assert r.status_code == 409 and r.json()["type"] == "/problems/idempotency-key-in-flight"
+
+
+def test_concurrent_retries_of_one_push_store_one_document_and_answer_alike(
+    container, parties, td_with_lei
+):  # noqa: ANN001
+    from app.security.principal import Principal
+    from app.services.documents import ingest
+
+    owner, provider, _, _, _ = parties
+    principal = Principal(participant_id=provider.id, client_id="c")
+    barrier = threading.Barrier(4)
+
+    def attempt() -> tuple[int, dict]:
+        barrier.wait()
+        return ingest.push(
+            container,
+            principal,
+            td_with_lei,
+            key="twice",
+            media_type="application/json",
+            declared_type=None,
+            owner=None,
+        )
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: attempt(), range(4)))
+    assert {code for code, _ in answers} == {201}
+    assert len({body["id"] for _, body in answers}) == 1
+    assert _count(container, Document) == 1
+    assert _count(container, Event, Event.kind == "document.accepted") == 1
+    assert _count(container, OutboxMessage, OutboxMessage.topic == "document.accepted") == 1
+
+
+def test_a_failure_after_the_claim_leaves_neither_document_nor_claim(
+    client, container, parties, td_with_lei, monkeypatch
+):  # noqa: ANN001
+    from app.services.documents import ingest
+
+    _, _, headers, _, _ = parties
+
+    def broken(*_args, **_kwargs) -> None:  # noqa: ANN002, ANN003
+        raise RuntimeError("the outbox is unreachable")
+
+    monkeypatch.setattr(ingest, "append", broken)
+    assert push(client, headers, td_with_lei, key="crash").status_code == 500
+    assert _count(container, Document) == 0
+    assert _count(container, IdempotencyKey) == 0
+    assert _count(container, Event, Event.kind.like("document.%")) == 0
+    monkeypatch.undo()
+    assert push(client, headers, td_with_lei, key="crash").status_code == 201
 
 
 def test_invalid_document_is_422_with_errors_and_only_an_event(

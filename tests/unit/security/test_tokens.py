@@ -9,7 +9,12 @@ from joserfc import jwt
 from joserfc.jwk import ECKey
 
 from app.security.keys import KeyStore
-from app.security.tokens import InvalidToken, issue_access_token, verify_access_token
+from app.security.tokens import (
+    InvalidToken,
+    VerifiedTokens,
+    issue_access_token,
+    verify_access_token,
+)
 
 ISS, AUD = "https://hub.example", "tradegate"
 
@@ -121,3 +126,39 @@ def test_rotated_key_still_verifies_until_retired(tmp_path) -> None:  # type: ig
     with pytest.raises(InvalidToken, match="unknown signing key"):
         verify_access_token(reloaded, old_token, issuer=ISS, audience=AUD)
     assert [k["kid"] for k in reloaded.public_jwks()["keys"]] == [new_kid]
+
+
+def test_remembered_tokens_are_refused_once_expired_or_their_key_is_retired(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    keys = KeyStore.generate()
+    verified = VerifiedTokens(keys)
+    token = _token(keys)
+    claims = verified.verify(token, issuer=ISS, audience=AUD)
+    assert verified.verify(token, issuer=ISS, audience=AUD) == claims
+    with pytest.raises(InvalidToken):  # remembered for one issuer only
+        verified.verify(token, issuer="https://other.example", audience=AUD)
+    later = time.time() + 301 + 30
+    monkeypatch.setattr(time, "time", lambda: later)
+    with pytest.raises(InvalidToken, match="expired"):
+        verified.verify(token, issuer=ISS, audience=AUD)
+    monkeypatch.undo()
+    kid = keys.current_signing_key().kid
+    keys.rotate()
+    assert verified.verify(token, issuer=ISS, audience=AUD) == claims  # retiring still verifies
+    for key in keys._signing:
+        if key.kid == kid:
+            key.status = "retired"
+    with pytest.raises(InvalidToken, match="unknown signing key"):
+        verified.verify(token, issuer=ISS, audience=AUD)
+
+
+def test_a_tampered_copy_of_a_remembered_token_is_verified_afresh() -> None:
+    keys = KeyStore.generate()
+    verified = VerifiedTokens(keys)
+    token = _token(keys)
+    verified.verify(token, issuer=ISS, audience=AUD)
+    head, payload, signature = token.split(".")
+    forged = f"{head}.{_b64(json.dumps({'sub': 'admin'}).encode())}.{signature}"
+    with pytest.raises(InvalidToken):
+        verified.verify(forged, issuer=ISS, audience=AUD)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
+from lxml import etree
 
 from app.validation import validate
+from app.validation.facts import cii as cii_facts
 from app.validation.rules.cii import RULES, xpath_round2
 
 SETTLEMENT_TOTALS = "ram:SpecifiedTradeSettlementHeaderMonetarySummation"
@@ -167,3 +170,30 @@ def test_blank_issue_date_breaks_br_03(cii_example1: bytes) -> None:
 )
 def test_xpath_round_takes_halves_towards_positive_infinity(value: str, rounded: str) -> None:
     assert xpath_round2(Decimal(value)) == Decimal(rounded)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("20240229", dt.date(2024, 2, 29)),
+        (" 20241231 ", dt.date(2024, 12, 31)),
+        ("20230229", None),
+        ("20241301", None),
+        ("20240010", None),
+        ("2024-01-01", None),
+        ("2024111", dt.date(2024, 11, 1)),
+        ("\uff12\uff10\uff12\uff14\uff10\uff11\uff10\uff11", None),
+        ("", None),
+    ],
+)
+def test_issue_dates_in_format_102_read_as_strptime_reads_them(
+    text: str, expected: dt.date | None
+) -> None:
+    element = etree.Element("DateTimeString", format="102")
+    element.text = text
+    assert cii_facts._date(element) == expected
+    try:
+        reference = dt.datetime.strptime(text.strip(), "%Y%m%d").date()
+    except ValueError:
+        reference = None
+    assert reference == expected

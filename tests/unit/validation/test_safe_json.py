@@ -6,10 +6,11 @@ import json
 import random
 from typing import Any
 
+import msgspec
 import pytest
 import rfc8785
 
-from app.validation import UnparsableDocument
+from app.validation import UnparsableDocument, safe_json
 from app.validation.safe_json import parse_json
 
 
@@ -117,3 +118,77 @@ def test_astral_keys_are_ordered_by_utf16_code_units_however_spelled(text: str) 
 def test_integral_and_exponent_numbers_take_their_ecmascript_form() -> None:
     parsed = parse_json(b'{"a": 1.0, "b": -0.0, "c": 1e21, "d": 0.000001, "e": 2.50}', max_depth=64)
     assert parsed.canonical == b'{"a":1,"b":0,"c":1e+21,"d":0.000001,"e":2.5}'
+
+
+def _outcome(raw: bytes, *, fast: bool) -> tuple[Any, ...]:
+    """What parsing ``raw`` gives with or without the fast decoder: its result or its refusal."""
+    try:
+        if fast:
+            parsed = parse_json(raw, max_depth=64)
+        else:
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(safe_json, "_FAST", _Refusing())
+                parsed = parse_json(raw, max_depth=64)
+    except UnparsableDocument as exc:
+        return ("refused", exc.reason, str(exc), dict(exc.extensions))
+    return ("parsed", parsed.value, parsed.canonical, parsed.plain, parsed.text)
+
+
+class _Refusing:
+    """A fast decoder that refuses everything: what the standard library alone would say."""
+
+    def decode(self, _text: str) -> Any:
+        raise msgspec.DecodeError("refused")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"a": 1, "b": [true, false, null], "c": "x"}',
+        b'{"n": 1.0, "m": -0.0, "e": 1E2, "f": 2.5e-3, "g": 0.1, "h": 1e16, "i": 1e-7}',
+        b'{"big": 123456789012345678901234567890}',
+        b'{"big": -9007199254740993}',
+        b'{"edge": 9007199254740992, "e2": 9007199254740991.0}',
+        b'{"inf": 1e400}',
+        b'{"ninf": -1e400}',
+        b'{"nan": NaN}',
+        b'{"inf": Infinity}',
+        b'{"a": -Infinity}',
+        b'{"a": 01}',
+        b'{"a": 1.}',
+        b'{"a": .5}',
+        b'{"a": +1}',
+        b'{"a": 1,}',
+        b"[1, 2,]",
+        b'{"a": 1} x',
+        b'{"a": 1}\n\t ',
+        b'\xef\xbb\xbf{"bom": true}',
+        b'{"a": "\x01"}',
+        b'{"a": "\\u0000 \\n \\" \\\\ \\/ \\b \\f \\r \\t"}',
+        b'{"a": "\\ud83d\\ude00", "\\u00e9": "\\u20ac"}',
+        b'{"a": "\\ud800"}',
+        b'{"a": "\\x41"}',
+        '{"é": "€", "a": "\U0001f600"}'.encode(),
+        b"{'a': 1}",
+        b'{"a" 1}',
+        b'{"a": tru}',
+        b"",
+        b"   ",
+        b'"just a string"',
+        b"42",
+        b'{"a": 1, "a": 2}',
+        b'{"a": {"b": [1, {"c": 1, "c": 1}]}}',
+        b'{"a": "x", "a": "\\u003a"}',
+        b"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+    ],
+)
+def test_the_fast_decoder_decides_exactly_as_the_standard_library(raw: bytes) -> None:
+    assert _outcome(raw, fast=True) == _outcome(raw, fast=False)
+
+
+def test_random_documents_decode_alike_on_both_paths() -> None:
+    rng = random.Random(11)
+    for _ in range(300):
+        value = {"root": _random_value(rng), "f": rng.choice([0.1, 1e-5, 3.0, 1e300, -2.5e-300])}
+        text = json.dumps(value).encode()
+        assert _outcome(text, fast=True) == _outcome(text, fast=False), text
