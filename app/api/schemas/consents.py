@@ -9,8 +9,9 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from app.api.schemas.read_model import ReadModel
+from app.services.consents.remote import RemoteConsumerRef
 from app.services.consents.service import ConsentRequest
-from app.storage.models import Consent, ConsentTransition
+from app.storage.models import Consent, ConsentTransition, RemoteConsumer
 
 DocumentType = str
 FetchTypeName = Literal["ONETIME", "PERIODIC"]
@@ -38,6 +39,22 @@ class FrequencyIn(BaseModel):
     unit: UnitName
 
 
+class RemoteConsumerIn(BaseModel):
+    """A consumer registered at a peer hub: the peer's name and the consumer's reference there."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    peer: str = Field(min_length=1, max_length=100, description="Name of the peer hub")
+    consumer_ref: str = Field(
+        min_length=1, max_length=200, description="The consumer's participant id at the peer"
+    )
+
+
+class RemoteConsumerOut(BaseModel):
+    peer: str
+    consumer_ref: str
+
+
 class ConsentCreate(BaseModel):
     """A consumer's request for an owner's consent."""
 
@@ -57,6 +74,10 @@ class ConsentCreate(BaseModel):
     fetch_type: FetchTypeName
     frequency: FrequencyIn | None = None
     data_life_days: int = Field(ge=0, le=36500)
+    remote_consumer: RemoteConsumerIn | None = Field(
+        default=None,
+        description="Admins only: a consumer at a peer hub, which pulls through that hub",
+    )
 
     def to_request(self) -> ConsentRequest:
         return ConsentRequest(
@@ -73,6 +94,11 @@ class ConsentCreate(BaseModel):
             data_life_days=self.data_life_days,
             provider_ids=frozenset(self.provider_ids),
             consumer_id=self.consumer_id,
+            remote_consumer=(
+                RemoteConsumerRef(self.remote_consumer.peer, self.remote_consumer.consumer_ref)
+                if self.remote_consumer is not None
+                else None
+            ),
         )
 
 
@@ -138,9 +164,18 @@ class ConsentRead(BaseModel):
     transitions: list[TransitionRead] | None = Field(
         default=None, description="History, oldest first (on single-consent reads)"
     )
+    remote_consumer: RemoteConsumerOut | None = Field(
+        default=None,
+        description="On single-consent reads: the peer hub and reference the consumer stands for",
+    )
 
     @classmethod
-    def of(cls, c: Consent, transitions: list[ConsentTransition] | None = None) -> ConsentRead:
+    def of(
+        cls,
+        c: Consent,
+        transitions: list[ConsentTransition] | None = None,
+        remote: RemoteConsumer | None = None,
+    ) -> ConsentRead:
         frequency = None
         if c.frequency_count is not None and c.frequency_unit is not None:
             frequency = FrequencyOut(count=c.frequency_count, unit=c.frequency_unit)
@@ -164,6 +199,11 @@ class ConsentRead(BaseModel):
             transitions=None
             if transitions is None
             else [TransitionRead.of(t) for t in transitions],
+            remote_consumer=(
+                RemoteConsumerOut(peer=remote.peer_name, consumer_ref=remote.consumer_ref)
+                if remote is not None
+                else None
+            ),
         )
 
 
