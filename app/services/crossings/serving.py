@@ -30,7 +30,7 @@ from app.storage.models.crossings import CrossingDirection
 
 
 @dataclass(frozen=True)
-class PeerCaller:
+class CallingPeer:
     """The authenticated peer hub asking, as far as a crossing needs to know it."""
 
     name: str
@@ -66,7 +66,7 @@ def residency_problem(decision: ResidencyDecision, destination: str) -> Forbidde
     )
 
 
-def _stand_in(session: Session, peer: PeerCaller, consumer_ref: str) -> Principal:
+def _stand_in(session: Session, peer: CallingPeer, consumer_ref: str) -> Principal:
     """The local principal a remote consumer pulls as; unknown consumers have no consent here."""
     ref = RemoteConsumerRef(peer.name, consumer_ref)
     participant = find_remote_consumer(session, ref)
@@ -89,7 +89,7 @@ def _reason_of(problem: ProblemError) -> str:
 def _attempt(
     session: Session,
     ctx: ServiceContext,
-    peer: PeerCaller,
+    peer: CallingPeer,
     consumer_ref: str,
     consent_id: uuid.UUID,
     document_id: uuid.UUID,
@@ -152,7 +152,7 @@ def _attempt(
 
 def serve_document(
     ctx: ServiceContext,
-    peer: PeerCaller,
+    peer: CallingPeer,
     consumer_ref: str,
     consent_id: uuid.UUID,
     document_id: uuid.UUID,

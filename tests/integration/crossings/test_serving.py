@@ -13,12 +13,12 @@ from app.domain.note import NoteVerifier
 from app.errors import Forbidden, NotFound, TooManyRequests
 from app.ledger.verify import verify_bundle
 from app.services.consents.purposes import catalogue_for
-from app.services.crossings.serving import PeerCaller, serve_document
+from app.services.crossings.serving import CallingPeer, serve_document
 from app.storage.models import Crossing, Event
 
 pytestmark = pytest.mark.integration
 
-HK = PeerCaller("hub-b", "HK")
+HK = CallingPeer("hub-b", "HK")
 
 
 def serve(container, peer, ref, consent_id, document_id):
@@ -130,7 +130,7 @@ def test_type_that_may_not_leave_is_refused_and_nothing_is_spent(
 def test_data_class_restricted_to_named_jurisdictions(container, exporter, remote_consent):
     consent = remote_consent(peer="hub-sg")
     with pytest.raises(Forbidden) as caught:
-        serve(container, PeerCaller("hub-sg", "SG"), "bank-b-1", consent["id"], exporter.td_id)
+        serve(container, CallingPeer("hub-sg", "SG"), "bank-b-1", consent["id"], exporter.td_id)
     assert caught.value.extensions["rule"] == "cn-personal-contacts-hk-only"
     assert "personal-contact" in caught.value.detail
 
@@ -138,7 +138,7 @@ def test_data_class_restricted_to_named_jurisdictions(container, exporter, remot
 def test_peer_in_the_same_jurisdiction_is_not_abroad(container, exporter, remote_consent):
     consent = remote_consent(peer="hub-cn2")
     served = serve(
-        container, PeerCaller("hub-cn2", "CN"), "bank-b-1", consent["id"], exporter.invoice_id
+        container, CallingPeer("hub-cn2", "CN"), "bank-b-1", consent["id"], exporter.invoice_id
     )
     assert served.document.doc_type == "uncefact.cii.invoice"
 
@@ -146,7 +146,7 @@ def test_peer_in_the_same_jurisdiction_is_not_abroad(container, exporter, remote
 def test_another_peer_cannot_use_the_consent(container, exporter, remote_consent):
     consent = remote_consent()
     with pytest.raises(NotFound):
-        serve(container, PeerCaller("hub-c", "HK"), "bank-b-1", consent["id"], exporter.td_id)
+        serve(container, CallingPeer("hub-c", "HK"), "bank-b-1", consent["id"], exporter.td_id)
     with pytest.raises(NotFound):
         serve(container, HK, "bank-b-2", consent["id"], exporter.td_id)
     refused = crossings(container)

@@ -8,7 +8,7 @@ import pytest
 
 from app.errors import Forbidden
 from app.services.consents.purposes import catalogue_for
-from app.services.crossings.serving import PeerCaller, serve_document
+from app.services.crossings.serving import CallingPeer, serve_document
 from tests.integration.crossings.conftest import exporter, remote_consent, settings
 
 pytestmark = pytest.mark.integration
@@ -24,7 +24,7 @@ def crossed(container, exporter, remote_consent) -> dict[str, str]:
     def serve(document_id: str) -> None:
         serve_document(
             container,
-            PeerCaller("hub-b", "HK"),
+            CallingPeer("hub-b", "HK"),
             "bank-b-1",
             uuid.UUID(consent["id"]),
             uuid.UUID(document_id),
