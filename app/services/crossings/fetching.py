@@ -24,6 +24,7 @@ from app.ledger.bundle import ProofBundle
 from app.ledger.verify import verify_bundle
 from app.security.principal import Principal
 from app.services.common.context import ServiceContext
+from app.services.common.events import record_event
 from app.services.crossings.records import CrossingFacts, record_crossing
 from app.storage.models.crossings import CrossingDirection
 
@@ -249,3 +250,76 @@ def _record(ctx: ServiceContext, facts: CrossingFacts) -> uuid.UUID:
         crossing = record_crossing(uow.session, facts)
         uow.commit()
         return crossing.id
+
+
+def _consent_answer(response: httpx.Response, peer: KnownPeer, expected: int) -> dict[str, Any]:
+    """The peer's consent JSON, or its problem relayed with the status it gave."""
+    if response.status_code == expected:
+        body = _problem_of(response)
+        if "id" not in body or "status" not in body:
+            raise PeerGateway("the peer's consent answer is malformed", slug="peer-bad-answer")
+        return body
+    problem = _problem_of(response)
+    if response.status_code in (403, 404, 429):
+        raise _relayed(response.status_code, problem, peer.name)
+    if response.status_code in (400, 409, 422):
+        relayed = ProblemError(
+            f"peer {peer.name} refused the request: {str(problem.get('detail', ''))[:400]}",
+            slug=str(problem.get("type", "")).rsplit("/", 1)[-1] or "peer-refused",
+            title=str(problem.get("title") or "Refused by the peer hub"),
+            peer=peer.name,
+            **({"errors": problem["errors"]} if isinstance(problem.get("errors"), list) else {}),
+        )
+        relayed.status = response.status_code
+        raise relayed
+    raise PeerGateway(f"peer {peer.name} answered {response.status_code}", slug="peer-bad-answer")
+
+
+def request_consent_at_peer(
+    ctx: ServiceContext,
+    client: PeerRequester,
+    peer: KnownPeer,
+    principal: Principal,
+    body: dict[str, Any],
+    idempotency_key: str | None,
+) -> dict[str, Any]:
+    """Ask the owner at `peer` for a consent for the calling lender; the peer's answer.
+
+    The lender is named by its participant id here, the reference the peer's consent will
+    carry; the request is an event here too, so the lender's hub knows what it asked for.
+    """
+    headers = {CONSUMER_HEADER: str(principal.participant_id)}
+    if idempotency_key is not None:
+        headers["Idempotency-Key"] = idempotency_key
+    response = client.request(peer, "POST", "/federation/v1/consents", json=body, headers=headers)
+    answer = _consent_answer(response, peer, 201)
+    with ctx.uow() as uow:
+        record_event(
+            uow.session,
+            kind="federation.consent_requested",
+            actor=principal.actor,
+            subject=f"crossing:{peer.name}",
+            payload={
+                "peer": peer.name,
+                "consent_id": str(answer["id"]),
+                "owner_id": str(answer.get("owner_id")),
+                "document_types": answer.get("document_types"),
+                "purpose": (answer.get("purpose") or {}).get("code"),
+            },
+            participant_ids=[principal.participant_id],
+        )
+        uow.commit()
+    return answer
+
+
+def consent_at_peer(
+    client: PeerRequester, peer: KnownPeer, principal: Principal, consent_id: uuid.UUID
+) -> dict[str, Any]:
+    """A consent at `peer` naming the calling lender, as the peer reports it."""
+    response = client.request(
+        peer,
+        "GET",
+        f"/federation/v1/consents/{consent_id}",
+        headers={CONSUMER_HEADER: str(principal.participant_id)},
+    )
+    return _consent_answer(response, peer, 200)
