@@ -21,10 +21,12 @@ from app.ledger.bundle import ProofBundle
 from app.security.principal import Principal
 from app.services.access import pull
 from app.services.common.context import ServiceContext
+from app.services.common.cursors import Page
 from app.services.consents.remote import RemoteConsumerRef, find_remote_consumer
 from app.services.crossings.records import CrossingFacts, record_crossing
-from app.services.crossings.residency import judge_document, rules_for
+from app.services.crossings.residency import judge_document, judge_type, rules_for
 from app.services.ledger.log import proof_bundle_of
+from app.settings import Settings
 from app.storage.models import Consent, Document
 from app.storage.models.crossings import CrossingDirection
 
@@ -181,3 +183,40 @@ def serve_document(
         record_crossing(uow.session, refused.facts)
         uow.commit()
     raise refused.problem
+
+
+def list_for_peer(
+    session: Session,
+    settings: Settings,
+    peer: CallingPeer,
+    consumer_ref: str,
+    consent_id: uuid.UUID,
+    *,
+    catalogue: PurposeCatalogue,
+    cursor: str | None = None,
+    limit: int = 50,
+    now: datetime,
+) -> Page[Document]:
+    """The consent's documents the peer's consumer could be sent, as a local listing.
+
+    Types this hub's rules keep from the peer's jurisdiction are left out, so not even
+    their metadata leaves. A data-class rule is judged on each document when it is fetched:
+    a listed document can still be refused then. A listing sends no document and is not a
+    crossing; it is audited as any consented listing (`data.accessed`).
+    """
+    principal = _stand_in(session, peer, consumer_ref)
+    consent = session.get(Consent, consent_id)
+    types = consent.document_types if consent is not None else []
+    sendable = frozenset(
+        t for t in types if judge_type(settings, str(t), peer.jurisdiction).allowed
+    )
+    return pull.list_documents(
+        session,
+        principal,
+        consent_id,
+        catalogue=catalogue,
+        filters=pull.DocumentFilters(doc_types=sendable),
+        cursor=cursor,
+        limit=limit,
+        now=now,
+    )

@@ -13,7 +13,7 @@ from app.domain.note import NoteVerifier
 from app.errors import Forbidden, NotFound, TooManyRequests
 from app.ledger.verify import verify_bundle
 from app.services.consents.purposes import catalogue_for
-from app.services.crossings.serving import CallingPeer, serve_document
+from app.services.crossings.serving import CallingPeer, list_for_peer, serve_document
 from app.storage.models import Crossing, Event
 
 pytestmark = pytest.mark.integration
@@ -189,3 +189,27 @@ def test_hub_without_jurisdiction_lets_nothing_cross(container, exporter, remote
     with pytest.raises(Forbidden) as caught:
         serve(unplaced, HK, "bank-b-1", consent["id"], exporter.td_id)
     assert caught.value.extensions["rule"] == "jurisdiction-unset"
+
+
+def test_listing_for_a_peer_leaves_out_types_that_may_not_go_there(
+    container, exporter, remote_consent
+):
+    def listed(peer: CallingPeer, consent: dict) -> set[str]:
+        with container.uow() as uow:
+            page = list_for_peer(
+                uow.session,
+                container.settings,
+                peer,
+                "bank-b-1",
+                uuid.UUID(consent["id"]),
+                catalogue=catalogue_for(container.settings),
+                now=container.clock(),
+            )
+            uow.commit()
+            return {str(d.id) for d in page.items}
+
+    assert listed(HK, remote_consent()) == {exporter.td_id}
+    onshore = CallingPeer("hub-cn2", "CN")
+    both = {exporter.td_id, exporter.invoice_id}
+    assert listed(onshore, remote_consent(peer="hub-cn2")) == both
+    assert crossings(container) == []
