@@ -15,6 +15,7 @@ from app.errors import SetupError
 from app.security.keys import KeyStore
 from app.security.rate_limits import limiter_for
 from app.services.common.outbox import OUTBOX_PENDING
+from app.services.federation.peer_client import PeerClient
 from app.services.hub.identity import establish_identity
 from app.settings import Settings
 from app.storage.base import utcnow
@@ -57,6 +58,7 @@ class Container:
             raise
         self.metrics = CollectorRegistry(auto_describe=True)
         self.rate_limiter = limiter_for(settings.effective_rate_limit_url)
+        self.peer_client = PeerClient(self.settings, self.keys)
         load_task_modules(settings.task_modules)
         self.runner = TaskRunner(self, inline=settings.inline_tasks)
         install_ledger(self)
@@ -93,6 +95,7 @@ class Container:
 
     def close(self) -> None:
         self.runner.stop()
+        self.peer_client.close()
         self.engine.dispose()
 
 

@@ -88,6 +88,10 @@ class TooManyRequests(ProblemError):
         self.extensions.setdefault("retry_after", self.retry_after)
 
 
+class BadGateway(ProblemError):
+    status, slug, title = 502, "bad-gateway", "Bad gateway"
+
+
 class ServiceUnavailable(ProblemError):
     status, slug, title = 503, "service-unavailable", "Service unavailable"
 

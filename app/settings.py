@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -137,6 +139,31 @@ class Settings(BaseSettings):
         "secret outside production when empty.",
     )
 
+    hub_name: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$",
+        description="The hub's name among its peers; default: the issuer's host[:port].",
+    )
+    jurisdiction: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{2}$",
+        description="ISO 3166-1 alpha-2 code of the jurisdiction whose rules the hub runs under.",
+    )
+    federation_allow_http_loopback: bool = Field(
+        default=False,
+        description="Accept peers at plain http://127.0.0.1 or [::1] (tests and one-machine "
+        "walkthroughs); every other peer URL must be https.",
+    )
+    federation_rate_limit_peer: float = Field(
+        default=20.0, ge=0, description="Requests a second one peer hub may make (0: unlimited)."
+    )
+    federation_max_body_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="Largest request or answer body between hubs."
+    )
+    federation_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="How long a call to a peer hub may take."
+    )
+
     pint_platform_code: str | None = Field(
         default=None,
         pattern=r"^\S{1,4}$",
@@ -192,6 +219,14 @@ class Settings(BaseSettings):
         if self.ledger_origin:
             return self.ledger_origin
         return self.issuer.split("://", 1)[-1].rstrip("/") + "/log"
+
+    @property
+    def effective_hub_name(self) -> str:
+        """The hub's name: configured, or the issuer's host (and port, when it names one)."""
+        if self.hub_name:
+            return self.hub_name
+        host = re.sub(r"[^a-z0-9._:-]", "-", urlsplit(self.issuer).netloc.lower()).strip("-")
+        return host or "tradegate"
 
     @property
     def effective_rate_limit_url(self) -> str | None:

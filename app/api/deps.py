@@ -8,12 +8,21 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from app.container import Container
 from app.errors import Forbidden, Unauthorized
+from app.security.peer_tokens import (
+    PeerClaims,
+    peer_audience,
+    unverified_issuer,
+    verify_peer_assertion,
+)
 from app.security.principal import Principal
-from app.security.rate_limits import caller_limits, enforce
+from app.security.rate_limits import caller_limits, enforce, peer_limits
 from app.security.tokens import InvalidToken, verify_access_token
+from app.services.federation.peers import peer_by_issuer, spend_assertion
+from app.storage.models import PeerStatus
 from app.storage.uow import UnitOfWork
 
 
@@ -100,3 +109,85 @@ def require_any_scope(*scopes: str) -> ScopeCheck:
 
 
 AdminPrincipal = Annotated[Principal, Depends(require_scopes("admin"))]
+
+
+@dataclass(frozen=True)
+class PeerPrincipal:
+    """The hub calling a hub-to-hub endpoint, as verified against the keys pinned for it."""
+
+    peer_id: uuid.UUID
+    name: str
+    jurisdiction: str
+
+
+@dataclass(frozen=True)
+class _PinnedPeer:
+    id: uuid.UUID
+    name: str
+    jurisdiction: str
+    issuer: str
+    status: str
+    jwks: dict[str, object]
+
+
+def _pinned_peer(container: Container, issuer: str) -> _PinnedPeer | None:
+    with container.uow() as uow:
+        peer = peer_by_issuer(uow.session, issuer)
+        if peer is None:
+            return None
+        return _PinnedPeer(
+            peer.id, peer.name, peer.jurisdiction, peer.issuer, peer.status, dict(peer.jwks)
+        )
+
+
+def _spend(container: Container, peer_id: uuid.UUID, claims: PeerClaims) -> bool:
+    # Its own transaction, committed before the call is served: a spent assertion stays spent
+    # whatever the call then does, and every replica sees it spent.
+    with container.uow() as uow:
+        fresh = spend_assertion(uow.session, peer_id, claims.jti, claims.expires)
+        uow.commit()
+    return fresh
+
+
+async def require_peer(request: Request, container: ContainerDep) -> PeerPrincipal:
+    """Admit a peer hub whose per-call assertion verifies against its pinned JWKS.
+
+    Refused: no assertion, an unknown hub, a bad signature or binding (401); a suspended
+    peer (403); a peer over its rate (429); an assertion seen before (401, replay).
+    """
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized(
+            "a peer assertion (Bearer JWT) is required", slug="peer-assertion-missing"
+        )
+    try:
+        issuer = unverified_issuer(token)
+    except InvalidToken as exc:
+        raise Unauthorized(f"invalid peer assertion: {exc}", slug="peer-assertion-invalid") from exc
+    peer = await run_in_threadpool(_pinned_peer, container, issuer)
+    if peer is None:
+        raise Unauthorized(f"{issuer[:200]} is not a peer of this hub", slug="peer-unknown")
+    settings = container.settings
+    try:
+        claims = verify_peer_assertion(
+            token,
+            peer.jwks,
+            issuer=peer.issuer,
+            audience=peer_audience(settings.issuer),
+            method=request.method,
+            path=request.url.path,
+        )
+    except InvalidToken as exc:
+        raise Unauthorized(f"invalid peer assertion: {exc}", slug="peer-assertion-invalid") from exc
+    if peer.status != PeerStatus.ACTIVE:
+        raise Forbidden(f"peer hub {peer.name} is suspended here", slug="peer-suspended")
+    await enforce(container.rate_limiter, peer_limits(settings, str(peer.id)))
+    if not await run_in_threadpool(_spend, container, peer.id, claims):
+        raise Unauthorized("the peer assertion was already used", slug="peer-assertion-replayed")
+    principal = PeerPrincipal(peer_id=peer.id, name=peer.name, jurisdiction=peer.jurisdiction)
+    request.state.peer = principal
+    return principal
+
+
+PeerDep = Annotated[PeerPrincipal, Depends(require_peer)]

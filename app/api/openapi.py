@@ -19,12 +19,13 @@ from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from app.api.deps import ScopeCheck, get_principal
+from app.api.deps import ScopeCheck, get_principal, require_peer
 from app.api.problems import PROBLEM_JSON
 from app.security.scopes import SCOPES
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SECURITY_SCHEME = "oauth2"
+PEER_SCHEME = "peerAssertion"
 #: Operations anyone may call. Every other operation must depend on a verified access token;
 #: a test fails for a route that does neither. /metrics is public unless a token is set.
 PUBLIC_OPERATIONS = frozenset(
@@ -36,6 +37,7 @@ PUBLIC_OPERATIONS = frozenset(
         ("GET", "/.well-known/jwks.json"),
         ("GET", "/.well-known/oauth-authorization-server"),
         ("GET", "/.well-known/tradegate-log"),
+        ("GET", "/.well-known/tradegate-hub"),
         ("GET", "/v1/ledger/checkpoint"),
         ("GET", "/v1/ledger/proof/inclusion"),
         ("GET", "/v1/ledger/proof/consistency"),
@@ -62,7 +64,12 @@ class Operation:
 
     @property
     def authenticated(self) -> bool:
-        return get_principal in self.calls
+        """Needs a verified credential: a hub access token, or a peer hub's assertion."""
+        return get_principal in self.calls or self.peer_authenticated
+
+    @property
+    def peer_authenticated(self) -> bool:
+        return require_peer in self.calls
 
     @property
     def scope_checks(self) -> list[ScopeCheck]:
@@ -129,6 +136,7 @@ _DESCRIPTIONS = {
     415: "The body's media type is not accepted here",
     422: "The request does not match the expected shape; `errors` itemises",
     429: "Rate limit exceeded; retry after `Retry-After` seconds",
+    502: "A peer hub could not be reached or answered out of protocol",
     503: "Temporarily unavailable (database, ledger anchoring stalled); retry later",
 }
 _WITH_HEADERS = {401: ["WWW-Authenticate"], 429: ["Retry-After"], 503: ["Retry-After"]}
@@ -200,7 +208,7 @@ def error_statuses(operation: Operation) -> set[int]:
     """What the layers and dependencies of one operation can answer besides success."""
     dependant = operation.dependant
     statuses = {503}
-    if operation.path.startswith(("/v1/", "/oauth/")):
+    if operation.path.startswith(("/v1/", "/oauth/", "/federation/")):
         statuses.add(429)
     if operation.authenticated:
         statuses |= {401, 403, 404}
@@ -233,7 +241,14 @@ def _describe(app: FastAPI) -> dict[str, Any]:
             "type": "oauth2",
             "description": "Client credentials (client_secret_basic or private_key_jwt)",
             "flows": {"clientCredentials": {"tokenUrl": "/oauth/token", "scopes": SCOPES}},
-        }
+        },
+        PEER_SCHEME: {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "Hub to hub: a per-call RFC 7523 assertion (typ tradegate-peer+jwt) "
+            "signed by the calling peer hub's key from its pinned metadata (docs/federation.md)",
+        },
     }
     for operation in api_operations(app):
         described = document["paths"][operation.path][operation.method.lower()]
@@ -241,7 +256,9 @@ def _describe(app: FastAPI) -> dict[str, Any]:
         responses.pop("422", None)
         for status in sorted(error_statuses(operation)):
             responses.setdefault(str(status), problem_response_doc(status))
-        if operation.authenticated:
+        if operation.peer_authenticated:
+            described["security"] = [{PEER_SCHEME: []}]
+        elif operation.authenticated:
             described["security"] = _security(operation.scope_checks)
     return document
 

@@ -16,6 +16,7 @@ from app.cli.ledger import ledger_cli
 from app.cli.mandates import mandates_cli
 from app.cli.openapi import openapi
 from app.cli.participants import participants_cli
+from app.cli.peers import peers_cli
 from app.cli.pint import pint_cli
 from app.cli.server import PASSTHROUGH, beat, migrate, serve, worker
 from app.cli.support import Commands
@@ -51,6 +52,7 @@ cli.add_typer(ledger_cli, name="ledger")
 cli.add_typer(financing_cli, name="financing")
 cli.add_typer(trust_cli, name="trust")
 cli.add_typer(pint_cli, name="pint")
+cli.add_typer(peers_cli, name="peers")
 
 
 def main() -> None:

@@ -200,6 +200,7 @@ NAV = [
     ("participants", "Participants", "/participants", False),
     ("deliveries", "Deliveries", "/deliveries", True),
     ("trust", "Trust", "/trust", True),
+    ("federation", "Federation", "/federation", True),
     ("ledger", "Ledger", "/ledger", False),
     ("audit", "Audit", "/audit", False),
 ]

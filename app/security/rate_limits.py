@@ -94,6 +94,12 @@ def caller_limits(
     return [(key, _limit(rate, settings.rate_limit_burst_seconds)) for key, rate in budgets if rate]
 
 
+def peer_limits(settings: Settings, peer_id: str) -> list[tuple[str, Limit]]:
+    """The budget of one peer hub's calls, whichever of its replicas makes them."""
+    rate = settings.federation_rate_limit_peer
+    return [(f"peer:{peer_id}", _limit(rate, settings.rate_limit_burst_seconds))] if rate else []
+
+
 def address_limits(settings: Settings, address: str) -> list[tuple[str, Limit]]:
     """The budget of unauthenticated token requests from one remote address."""
     rate = settings.rate_limit_token_per_address

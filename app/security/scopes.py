@@ -11,5 +11,8 @@ SCOPES: dict[str, str] = {
     "ledger:read": "Read inclusion proofs and proof bundles",
     "connectors:manage": "Configure connector instances and routing rules",
     "financing:write": "Register financing against documents and learn of duplicates (lenders)",
+    "federation:read": "List the peer hubs this hub federates with",
+    "federation:hash-match": "Ask a peer hub whether it holds a document of a given hash (lenders)",
+    "federation:admin": "Add, suspend and resume peer hubs",
     "admin": "Operate the hub: participants, clients, mandates, deliveries",
 }

@@ -11,6 +11,7 @@ from app.api.routers import (
     deliveries,
     documents,
     events,
+    federation,
     financing,
     health,
     ledger,
@@ -43,4 +44,7 @@ ROUTERS: list[APIRouter] = [
     ledger.well_known,
     trust.router,
     pint_transfers.router,
+    federation.well_known,
+    federation.router,
+    federation.peer_api,
 ]

@@ -9,6 +9,7 @@ from app.dashboard.pages import (
     crossings,
     deliveries,
     documents,
+    federation,
     financing,
     ledger,
     notices,
@@ -30,6 +31,7 @@ for module in (
     crossings,
     deliveries,
     trust,
+    federation,
     ledger,
     audit,
 ):

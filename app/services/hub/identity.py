@@ -1,4 +1,4 @@
-"""The hub's identity (issuer, log origin, log key): stored once, then read by every process.
+"""The hub's identity (issuer, log origin, log key, name, jurisdiction): stored once, read by all.
 
 Tokens carry the issuer, checkpoints carry the log origin and the log key's signature, and
 verifiers pin that key under that name. So the first process to open a hub stores them with
@@ -40,20 +40,30 @@ def establish_identity(session: Session, settings: Settings, keys: KeyStore) -> 
             issuer=settings.issuer,
             ledger_origin=settings.effective_ledger_origin,
             log_key=log_verifier(settings, keys).vkey,
+            name=settings.effective_hub_name,
+            jurisdiction=settings.jurisdiction,
         )
         .on_conflict_do_nothing(index_elements=["id"])
     )
     stored = session.execute(sa.select(HubIdentity)).scalar_one()
     _refuse_contradictions(stored, settings)
-    named_alike = (settings.issuer, settings.effective_ledger_origin) == (
-        stored.issuer,
-        stored.ledger_origin,
-    )
+    _complete(session, stored, settings)
+    named_alike = (
+        settings.issuer,
+        settings.effective_ledger_origin,
+        settings.effective_hub_name,
+        settings.jurisdiction,
+    ) == (stored.issuer, stored.ledger_origin, stored.name, stored.jurisdiction)
     resolved = (
         settings
         if named_alike
         else settings.model_copy(
-            update={"issuer": stored.issuer, "ledger_origin": stored.ledger_origin}
+            update={
+                "issuer": stored.issuer,
+                "ledger_origin": stored.ledger_origin,
+                "hub_name": stored.name,
+                "jurisdiction": stored.jurisdiction,
+            }
         )
     )
     if log_verifier(resolved, keys).vkey != stored.log_key:
@@ -65,8 +75,34 @@ def establish_identity(session: Session, settings: Settings, keys: KeyStore) -> 
     return resolved
 
 
+def _complete(session: Session, stored: HubIdentity, settings: Settings) -> None:
+    """A hub created before federation takes its name and jurisdiction from this process."""
+    if stored.name is None:
+        # The default name comes from the issuer, which is the stored one.
+        stored.name = settings.model_copy(update={"issuer": stored.issuer}).effective_hub_name
+    if stored.jurisdiction is None and settings.jurisdiction is not None:
+        stored.jurisdiction = settings.jurisdiction
+    session.flush()
+
+
 def _refuse_contradictions(stored: HubIdentity, settings: Settings) -> None:
     explicit = settings.model_fields_set
+    if "hub_name" in explicit and stored.name is not None and settings.hub_name != stored.name:
+        raise IdentityMismatch(
+            f"TRADEGATE_HUB_NAME is {settings.hub_name} but this hub was created as "
+            f"{stored.name}, the name its peers know it by: unset TRADEGATE_HUB_NAME or set "
+            f"it to {stored.name}"
+        )
+    if (
+        settings.jurisdiction is not None
+        and stored.jurisdiction is not None
+        and settings.jurisdiction != stored.jurisdiction
+    ):
+        raise IdentityMismatch(
+            f"TRADEGATE_JURISDICTION is {settings.jurisdiction} but this hub runs under "
+            f"{stored.jurisdiction}, as its signed metadata tells its peers: unset "
+            f"TRADEGATE_JURISDICTION or set it to {stored.jurisdiction}"
+        )
     if "issuer" in explicit and settings.issuer != stored.issuer:
         raise IdentityMismatch(
             f"TRADEGATE_ISSUER is {settings.issuer} but this hub was created as "

@@ -38,6 +38,8 @@ ROLE_SCOPES: dict[str, set[str]] = {
         "financing:write",
         "ledger:read",
         "connectors:manage",
+        "federation:read",
+        "federation:hash-match",
     },
     Role.OWNER: {
         "consents:read",
@@ -49,6 +51,8 @@ ROLE_SCOPES: dict[str, set[str]] = {
     },
     Role.ADMIN: {
         "admin",
+        "federation:read",
+        "federation:admin",
         "consents:read",
         "consents:manage",
         "audit:read",

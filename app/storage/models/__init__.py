@@ -7,6 +7,7 @@ from app.storage.models.dashboard import DashboardSession
 from app.storage.models.deliveries import Delivery, DeliveryStatus, FeedCursor, Notification
 from app.storage.models.documents import Document
 from app.storage.models.events import ChainHead, Event, OutboxMessage, TaskReceipt
+from app.storage.models.federation import Peer, PeerAssertion, PeerStatus
 from app.storage.models.financing import (
     FinancingFingerprint,
     FinancingProbe,
@@ -48,6 +49,9 @@ from app.storage.models.pint import (
 from app.storage.models.trust import EblProvenance, EblVersion, TrustedKey
 
 __all__ = [
+    "Peer",
+    "PeerAssertion",
+    "PeerStatus",
     "TrustedKey",
     "PintEnvelope",
     "PintTransfer",

@@ -14,7 +14,7 @@ HUB_ROW_ID = 1
 
 
 class HubIdentity(Base):
-    """Token issuer, log origin and log verifier key the hub was created with.
+    """Token issuer, log origin, log verifier key, name and jurisdiction of the hub.
 
     Tokens name the issuer and checkpoints name the origin and are signed by the log key, so
     none of them may change under an existing hub: a process configured otherwise refuses to
@@ -28,4 +28,8 @@ class HubIdentity(Base):
     issuer: Mapped[str] = mapped_column(sa.String(500))
     ledger_origin: Mapped[str] = mapped_column(sa.String(500))
     log_key: Mapped[str] = mapped_column(sa.String(500))
+    #: Name and jurisdiction peers know the hub by (in its signed metadata); a hub created
+    #: before federation gets them from the first process that opens it.
+    name: Mapped[str | None] = mapped_column(sa.String(100))
+    jurisdiction: Mapped[str | None] = mapped_column(sa.String(2))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -73,6 +73,10 @@ NEEDS_SCHEMA: dict[str, list[str]] = {
     ],
     "trust list": [],
     "trust revoke": [ID, "--reason", "compromised"],
+    "peers add": ["https://hub-b.example", "--pin", "hub-b.example/log+00000000+AA=="],
+    "peers list": [],
+    "peers suspend": ["hub-b", "--reason", "audit pending"],
+    "peers resume": ["hub-b"],
 }
 
 #: Commands that need no schema: (arguments, environment, what the one line says).

@@ -46,6 +46,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/connectors/instances/{instance_id}/subscriptions"): {"topics": []},
     ("POST", "/v1/financing/{registration_id}/settle"): {"reason": "REPAID"},
     ("POST", "/v1/financing/{registration_id}/cancel"): {"reason": "REGISTERED_IN_ERROR"},
+    ("POST", "/v1/federation/peers/{peer_name}/suspend"): {"reason": "audit pending"},
 }
 
 
@@ -173,6 +174,8 @@ def tenant_objects(client, container, parties, active_consent, make_document) ->
         # Objects that take a peer platform to create: an id of nobody's. The answer must
         # still be the not-found (or operator-only) one, with nothing changed.
         "transfer_id": uuid.uuid4(),
+        # Peers are the operator's: every tenant must get the same answer as for no peer.
+        "peer_name": "hub-b",
         "key_id": uuid.uuid4(),
         "registration_id": registration.json()["id"],
         "consent_id": consent["id"],
