@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from typing import Literal
 
@@ -55,15 +56,12 @@ class RemoteConsumerOut(BaseModel):
     consumer_ref: str
 
 
-class ConsentCreate(BaseModel):
-    """A consumer's request for an owner's consent."""
+class ConsentTermsIn(BaseModel):
+    """The terms a consent request asks for: owner, documents, purpose, ranges and limits."""
 
     model_config = ConfigDict(extra="forbid")
 
     owner_id: uuid.UUID
-    consumer_id: uuid.UUID | None = Field(
-        default=None, description="Admins only: the consumer to request for (default: caller)"
-    )
     provider_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100)
     document_types: list[DocumentType] = Field(min_length=1, max_length=50)
     purpose: str = Field(
@@ -74,10 +72,6 @@ class ConsentCreate(BaseModel):
     fetch_type: FetchTypeName
     frequency: FrequencyIn | None = None
     data_life_days: int = Field(ge=0, le=36500)
-    remote_consumer: RemoteConsumerIn | None = Field(
-        default=None,
-        description="Admins only: a consumer at a peer hub, which pulls through that hub",
-    )
 
     def to_request(self) -> ConsentRequest:
         return ConsentRequest(
@@ -93,6 +87,30 @@ class ConsentCreate(BaseModel):
             frequency_unit=self.frequency.unit if self.frequency else None,
             data_life_days=self.data_life_days,
             provider_ids=frozenset(self.provider_ids),
+        )
+
+
+class PeerConsentCreate(ConsentTermsIn):
+    """A consent request for a consumer at a peer hub: the terms only.
+
+    The consumer is the lender its own hub names (`Consumer-Ref`), never one in the body.
+    """
+
+
+class ConsentCreate(ConsentTermsIn):
+    """A consumer's request for an owner's consent."""
+
+    consumer_id: uuid.UUID | None = Field(
+        default=None, description="Admins only: the consumer to request for (default: caller)"
+    )
+    remote_consumer: RemoteConsumerIn | None = Field(
+        default=None,
+        description="Admins only: a consumer at a peer hub, which pulls through that hub",
+    )
+
+    def to_request(self) -> ConsentRequest:
+        return replace(
+            super().to_request(),
             consumer_id=self.consumer_id,
             remote_consumer=(
                 RemoteConsumerRef(self.remote_consumer.peer, self.remote_consumer.consumer_ref)

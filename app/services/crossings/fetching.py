@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
+from urllib.parse import urlencode
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -98,6 +99,16 @@ class CrossedDocument(BaseModel):
     proof: ProofBundle
 
 
+class CrossedDocumentPage(BaseModel):
+    """What `/federation/v1/data/documents` answers: metadata of the documents a peer may fetch."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    consent_id: uuid.UUID
+    items: list[CrossedDocumentMeta] = Field(max_length=200)
+    next_cursor: str | None = Field(default=None, max_length=500)
+
+
 @dataclass(frozen=True)
 class ReceivedDocument:
     """A document fetched from a peer and checked: bytes, metadata, proof and crossing id."""
@@ -117,6 +128,15 @@ def _problem_of(response: httpx.Response) -> dict[str, Any]:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
+
+
+def _unexpected(response: httpx.Response, peer: KnownPeer) -> PeerGateway:
+    """A 502 for an answer outside the protocol, quoting the peer's own problem if any."""
+    said = str(_problem_of(response).get("detail", ""))[:300]
+    return PeerGateway(
+        f"peer {peer.name} answered {response.status_code}" + (f": {said}" if said else ""),
+        slug="peer-bad-answer",
+    )
 
 
 def _relayed(status: int, problem: dict[str, Any], peer: str) -> ProblemError:
@@ -211,9 +231,7 @@ def fetch_from_peer(
         _record(ctx, facts)
         raise outcome
     if response.status_code != 200:
-        raise PeerGateway(
-            f"peer {peer.name} answered {response.status_code}", slug="peer-bad-answer"
-        )
+        raise _unexpected(response, peer)
     if len(response.content) > MAX_CROSSING_BYTES:
         raise PeerGateway("the peer's answer is too large", slug="peer-bad-answer")
     try:
@@ -272,7 +290,7 @@ def _consent_answer(response: httpx.Response, peer: KnownPeer, expected: int) ->
         )
         relayed.status = response.status_code
         raise relayed
-    raise PeerGateway(f"peer {peer.name} answered {response.status_code}", slug="peer-bad-answer")
+    raise _unexpected(response, peer)
 
 
 def request_consent_at_peer(
@@ -323,3 +341,34 @@ def consent_at_peer(
         headers={CONSUMER_HEADER: str(principal.participant_id)},
     )
     return _consent_answer(response, peer, 200)
+
+
+def list_at_peer(
+    client: PeerRequester,
+    peer: KnownPeer,
+    principal: Principal,
+    consent_id: uuid.UUID,
+    *,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> CrossedDocumentPage:
+    """The documents `peer` would send the calling lender under `consent_id`, one page."""
+    params = {"limit": str(limit), **({"cursor": cursor} if cursor else {})}
+    path = "/federation/v1/data/documents?" + urlencode(params)
+    response = client.request(
+        peer,
+        "GET",
+        path,
+        headers={"Consent-Id": str(consent_id), CONSUMER_HEADER: str(principal.participant_id)},
+    )
+    if response.status_code in (403, 404, 429):
+        raise _relayed(response.status_code, _problem_of(response), peer.name)
+    if response.status_code != 200:
+        raise _unexpected(response, peer)
+    try:
+        page = CrossedDocumentPage.model_validate_json(response.content)
+    except ValidationError as exc:
+        raise PeerGateway("the peer's listing is malformed", slug="peer-bad-answer") from exc
+    if page.consent_id != consent_id:
+        raise PeerGateway("the peer listed under another consent", slug="peer-bad-answer")
+    return page

@@ -36,7 +36,7 @@ class InvalidResidencyRules(SetupError):
 
 def hub_jurisdiction(settings: Settings) -> str | None:
     """This hub's jurisdiction (TRADEGATE_JURISDICTION), upper case; None when unset."""
-    value = getattr(settings, "jurisdiction", None)
+    value = settings.jurisdiction
     if not value:
         return None
     try:

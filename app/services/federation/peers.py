@@ -160,9 +160,10 @@ def spend_assertion(session: Session, peer_id: Any, jti: str, expires: int) -> b
     expires += CLOCK_SKEW_SECONDS
     session.execute(sa.delete(PeerAssertion).where(PeerAssertion.expires_at < now))
     insert = postgresql.insert if is_postgresql(session) else sqlite.insert
-    result = session.execute(
+    inserted = session.execute(
         insert(PeerAssertion)
         .values(peer_id=peer_id, jti=jti, expires_at=datetime.fromtimestamp(expires, UTC))
         .on_conflict_do_nothing(index_elements=["peer_id", "jti"])
-    )
-    return bool(getattr(result, "rowcount", 0) == 1)
+        .returning(PeerAssertion.jti)
+    ).first()
+    return inserted is not None

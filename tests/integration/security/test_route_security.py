@@ -29,7 +29,12 @@ from app.services.participants.service import ROLE_SCOPES
 from app.storage.base import Base
 from app.storage.models import Delivery, Subscription
 from connectors.webhook.signing import generate_secret
-from tests.support import reefer_transport_document, subscribed_instance, wait_until
+from tests.support import (
+    consent_request_body,
+    reefer_transport_document,
+    subscribed_instance,
+    wait_until,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -47,6 +52,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/financing/{registration_id}/settle"): {"reason": "REPAID"},
     ("POST", "/v1/financing/{registration_id}/cancel"): {"reason": "REGISTERED_IN_ERROR"},
     ("POST", "/v1/federation/peers/{peer_name}/suspend"): {"reason": "audit pending"},
+    ("POST", "/v1/federation/peers/{peer_name}/consents"): consent_request_body(uuid.uuid4()),
 }
 
 
@@ -63,7 +69,13 @@ def _name(op: Operation) -> str:
 
 
 OPERATIONS = _operations()
-WITH_IDS = [op for op in OPERATIONS if op.authenticated and PARAM.search(op.path)]
+#: Operations on a tenant's objects. Hub-to-hub operations take no tenant's token at all (401
+#: whatever the id); which consumer a peer may act for is tested with two hubs.
+WITH_IDS = [
+    op
+    for op in OPERATIONS
+    if op.authenticated and not op.peer_authenticated and PARAM.search(op.path)
+]
 
 
 def _fill(path: str, ids: dict[str, Any]) -> str:
