@@ -125,6 +125,12 @@ OWN_MISTAKES: dict[str, tuple[list[str], dict[str, str], str]] = {
     "keys list": ([], {"TRADEGATE_KEYS_FILE": "broken.json"}, "error: cannot read key file"),
     "keys rotate": ([], {"TRADEGATE_KEYS_FILE": "broken.json"}, "error: cannot read key file"),
     "keys retire": (["es256-old"], {}, "error: no key es256-old"),
+    "residency check": (["missing.json"], {}, "error: missing.json: a rule file is named after"),
+    "residency judge": (
+        ["uncefact.cii.invoice", "--to", "HKG", "--rules", "CN.json"],
+        {},
+        "error: cannot read CN.json: no such file",
+    ),
     "ledger deploy-evm": (
         ["--rpc", "http://127.0.0.1:1"],
         {},
