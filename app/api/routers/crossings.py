@@ -20,6 +20,7 @@ from app.api.openapi import problem_response_doc
 from app.api.routers.data import ConsentId, no_store
 from app.api.schemas.consents import ConsentRead, ConsentTermsIn, PeerConsentCreate
 from app.api.schemas.crossings import ReceivedDocumentRead, crossed_document
+from app.api.schemas.notices import NoticePage, NoticeRead
 from app.container import Container
 from app.errors import BadRequest, Forbidden, PayloadTooLarge
 from app.security.principal import Principal
@@ -42,6 +43,7 @@ peer_api = APIRouter(prefix="/federation/v1", tags=["federation (hub to hub)"])
 Puller = Annotated[Principal, Depends(require_any_scope("data:read"))]
 Requester = Annotated[Principal, Depends(require_any_scope("consents:write"))]
 Reader = Annotated[Principal, Depends(require_any_scope("consents:read"))]
+Acknowledger = Annotated[Principal, Depends(require_any_scope("consents:write", "data:read"))]
 IdempotencyKey = Annotated[
     str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)
 ]
@@ -313,3 +315,72 @@ async def pull_from_peer(
         document_id,
     )
     return ReceivedDocumentRead.of(received)
+
+
+@peer_api.get(
+    "/notices",
+    response_model=NoticePage,
+    summary="A peer reads the notices addressed here to one of its consumers",
+)
+def notices_for_peer(
+    peer: PeerDep,
+    consumer_ref: ConsumerRef,
+    container: ContainerDep,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> NoticePage:
+    now = container.clock()
+    with container.uow() as uow:
+        page = remote_consents.notices_for_remote_consumer(
+            uow.session, _calling(peer), consumer_ref, now=now, cursor=cursor
+        )
+        return NoticePage(
+            items=[NoticeRead.at(n, now) for n in page.items], next_cursor=page.next_cursor
+        )
+
+
+@peer_api.post(
+    "/notices/{notice_id}/ack",
+    response_model=NoticeRead,
+    summary="A peer acknowledges a notice for one of its consumers, which processed it",
+)
+def acknowledge_for_peer(
+    peer: PeerDep, notice_id: uuid.UUID, consumer_ref: ConsumerRef, container: ContainerDep
+) -> NoticeRead:
+    now = container.clock()
+    with container.uow() as uow:
+        notice = remote_consents.acknowledge_for_remote_consumer(
+            uow.session, _calling(peer), consumer_ref, notice_id, now=now
+        )
+        uow.commit()
+        return NoticeRead.at(notice, now)
+
+
+@lender_api.get(
+    "/{peer_name}/notices",
+    summary="Notices a peer hub addressed to the caller (revocations, pauses), newest first",
+    responses={**THROUGH_PEER, 200: {"description": "The peer's notice page"}},
+)
+async def notices_at_peer(
+    principal: Reader,
+    peer_name: str,
+    container: ContainerDep,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> dict[str, Any]:
+    peer = await run_in_threadpool(_peer, container, peer_name)
+    return await run_in_threadpool(
+        fetching.notices_at_peer, container.peer_client, peer, principal, cursor
+    )
+
+
+@lender_api.post(
+    "/{peer_name}/notices/{notice_id}/ack",
+    summary="Tell a peer hub the caller processed its notice; its pulls there reopen",
+    responses={**THROUGH_PEER, 200: {"description": "The notice as the peer records it"}},
+)
+async def acknowledge_at_peer(
+    principal: Acknowledger, peer_name: str, notice_id: uuid.UUID, container: ContainerDep
+) -> dict[str, Any]:
+    peer = await run_in_threadpool(_peer, container, peer_name)
+    return await run_in_threadpool(
+        fetching.acknowledge_at_peer, container.peer_client, peer, principal, notice_id
+    )

@@ -14,7 +14,8 @@ from app.errors import Unprocessable
 from app.services.participants.service import create_participant
 from app.storage.models import RemoteConsumer
 
-_PEER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+#: A hub name as TRADEGATE_HUB_NAME allows it (the default is the issuer's host[:port]).
+_PEER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")
 _REF = re.compile(r"^[\x21-\x7e]{1,200}$")
 
 
@@ -28,7 +29,7 @@ class RemoteConsumerRef:
     def __post_init__(self) -> None:
         if not _PEER_NAME.match(self.peer):
             raise Unprocessable(
-                "the peer name is letters, digits, dots, dashes and underscores",
+                "the peer name is letters, digits, dots, colons, dashes and underscores",
                 slug="invalid-remote-consumer",
                 errors=[{"field": "remote_consumer.peer", "message": "not a peer name"}],
             )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.domain.purposes import PurposeCatalogue
 from app.errors import NotFound
 from app.security.principal import Principal
+from app.services.common.cursors import Page
 from app.services.consents.remote import (
     RemoteConsumerRef,
     find_remote_consumer,
@@ -18,7 +19,8 @@ from app.services.consents.remote import (
 )
 from app.services.consents.service import ConsentRequest, request_consent
 from app.services.crossings.serving import CallingPeer
-from app.storage.models import Consent
+from app.services.notices.acknowledgement import acknowledge_notice, list_notices
+from app.storage.models import Consent, Notice
 
 
 def _as_consumer(participant_id: uuid.UUID, peer: CallingPeer, consumer_ref: str) -> Principal:
@@ -73,3 +75,36 @@ def consent_for_remote_consumer(
     if participant is None or consent is None or consent.consumer_id != participant:
         raise NotFound(f"no consent {consent_id}", slug="consent-not-found")
     return consent
+
+
+def notices_for_remote_consumer(
+    session: Session,
+    peer: CallingPeer,
+    consumer_ref: str,
+    *,
+    now: datetime,
+    cursor: str | None = None,
+) -> Page[Notice]:
+    """The notices addressed to `peer`'s consumer here (none if no consent ever named it).
+
+    A revocation or pause is noticed to the consumer, and its pulls fail closed once a notice
+    is overdue; a remote consumer reads and acknowledges them through its own hub.
+    """
+    participant = find_remote_consumer(session, RemoteConsumerRef(peer.name, consumer_ref))
+    if participant is None:
+        return Page([], None)
+    return list_notices(
+        session, _as_consumer(participant, peer, consumer_ref), now=now, cursor=cursor
+    )
+
+
+def acknowledge_for_remote_consumer(
+    session: Session, peer: CallingPeer, consumer_ref: str, notice_id: uuid.UUID, *, now: datetime
+) -> Notice:
+    """Record that `peer`'s consumer processed a notice addressed to it; a repeat is a no-op."""
+    participant = find_remote_consumer(session, RemoteConsumerRef(peer.name, consumer_ref))
+    if participant is None:
+        raise NotFound(f"no notice {notice_id}", slug="notice-not-found")
+    return acknowledge_notice(
+        session, _as_consumer(participant, peer, consumer_ref), notice_id, now=now
+    )

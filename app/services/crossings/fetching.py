@@ -334,12 +334,39 @@ def consent_at_peer(
     client: PeerRequester, peer: KnownPeer, principal: Principal, consent_id: uuid.UUID
 ) -> dict[str, Any]:
     """A consent at `peer` naming the calling lender, as the peer reports it."""
+    return _as_lender(client, peer, principal, "GET", f"/federation/v1/consents/{consent_id}")
+
+
+def notices_at_peer(
+    client: PeerRequester, peer: KnownPeer, principal: Principal, cursor: str | None = None
+) -> dict[str, Any]:
+    """The notices `peer` addressed to the calling lender (revocations, pauses), newest first."""
+    query = "?" + urlencode({"cursor": cursor}) if cursor else ""
+    answer = _as_lender(client, peer, principal, "GET", "/federation/v1/notices" + query)
+    if not isinstance(answer.get("items"), list):
+        raise PeerGateway("the peer's notice list is malformed", slug="peer-bad-answer")
+    return answer
+
+
+def acknowledge_at_peer(
+    client: PeerRequester, peer: KnownPeer, principal: Principal, notice_id: uuid.UUID
+) -> dict[str, Any]:
+    """Tell `peer` the calling lender processed its notice; the peer's record of it."""
+    return _as_lender(client, peer, principal, "POST", f"/federation/v1/notices/{notice_id}/ack")
+
+
+def _as_lender(
+    client: PeerRequester, peer: KnownPeer, principal: Principal, method: str, path: str
+) -> dict[str, Any]:
+    """One call to `peer` for the calling lender; its JSON object, or its refusal relayed."""
     response = client.request(
-        peer,
-        "GET",
-        f"/federation/v1/consents/{consent_id}",
-        headers={CONSUMER_HEADER: str(principal.participant_id)},
+        peer, method, path, headers={CONSUMER_HEADER: str(principal.participant_id)}
     )
+    if response.status_code == 200:
+        body = _problem_of(response)
+        if not body:
+            raise PeerGateway("the peer's answer is not a JSON object", slug="peer-bad-answer")
+        return body
     return _consent_answer(response, peer, 200)
 
 

@@ -292,3 +292,59 @@ def test_the_peer_api_wants_the_peer_and_names_the_consumer(hubs, transfer) -> N
         headers={"Consent-Id": transfer["consent_id"], "Consumer-Ref": str(uuid.uuid4())},
     )
     assert other.status_code == 404
+
+
+def test_a_revocation_notice_reaches_the_lender_and_its_ack_goes_back(hubs, transfer) -> None:
+    a, b = hubs
+    lender: Participant = transfer["lender"]
+    owner = _participant(b, transfer["document"].owner_id)
+    now = datetime.now(UTC)
+    asked = httpx.post(
+        f"{a.base}/v1/federation/peers/hub-b/consents",
+        json={
+            "owner_id": str(owner.id),
+            "document_types": [TD],
+            "purpose": "TRADE_FINANCE_APPLICATION",
+            "data_range": {"from": iso(now - timedelta(days=30)), "to": iso(now)},
+            "validity": {"from": iso(now - timedelta(minutes=1)), "until": iso(now + timedelta(9))},
+            "fetch_type": "ONETIME",
+            "data_life_days": 0,
+        },
+        headers=a.headers(lender),
+        timeout=30,
+    )
+    assert asked.status_code == 201, asked.text
+    consent_id = asked.json()["id"]
+    for action, body in (("approve", None), ("revoke", {"reason": "loan declined"})):
+        done = httpx.post(
+            f"{b.base}/v1/consents/{consent_id}/{action}",
+            json=body,
+            headers=b.headers(owner),
+            timeout=30,
+        )
+        assert done.status_code == 200, done.text
+
+    def notices() -> list[dict[str, Any]]:
+        listed = httpx.get(
+            f"{a.base}/v1/federation/peers/hub-b/notices", headers=a.headers(lender), timeout=30
+        )
+        assert listed.status_code == 200, listed.text
+        return [n for n in listed.json()["items"] if n["consent_id"] == consent_id]
+
+    assert wait_until(lambda: len(notices()) == 1, timeout=30)
+    [notice] = notices()
+    assert notice["acknowledged_at"] is None
+    acked = httpx.post(
+        f"{a.base}/v1/federation/peers/hub-b/notices/{notice['id']}/ack",
+        headers=a.headers(lender),
+        timeout=30,
+    )
+    assert acked.status_code == 200, acked.text
+    assert acked.json()["acknowledged_at"] is not None
+    stranger = a.participant("Other bank", "consumer")
+    foreign = httpx.post(
+        f"{a.base}/v1/federation/peers/hub-b/notices/{notice['id']}/ack",
+        headers=a.headers(stranger),
+        timeout=30,
+    )
+    assert foreign.status_code == 404
