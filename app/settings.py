@@ -132,6 +132,25 @@ class Settings(BaseSettings):
         ge=0,
         description="Distinct unreadable documents a lender may check per day before 429.",
     )
+    federation_financing_timeout_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        le=30,
+        description="A peer hub that has not answered a cross-border duplicate check within "
+        "this time is reported UNAVAILABLE; the local answer never waits longer.",
+    )
+    federation_financing_bucket_bytes: int = Field(
+        default=2,
+        ge=1,
+        le=4,
+        description="Length of the OPRF-output prefix a peer asks this hub's buckets by: "
+        "each bucket holds about 1/256^n of the open registrations' outputs.",
+    )
+    federation_financing_peer_rate: float = Field(
+        default=20.0,
+        ge=0,
+        description="Cross-border financing requests a second per peer hub (0: unlimited).",
+    )
     connector_state_keys: list[SecretStr] = Field(
         default_factory=list,
         description="Fernet keys for connector state (tokens) at rest: the first encrypts, "

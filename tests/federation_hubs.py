@@ -131,7 +131,9 @@ class FederatedHub:
 
 
 @contextmanager
-def _running(tmp: Path, name: str, jurisdiction: str, database_url: str) -> Iterator[FederatedHub]:
+def _running(
+    tmp: Path, name: str, jurisdiction: str, database_url: str, extra: dict[str, str]
+) -> Iterator[FederatedHub]:
     port = free_port()
     settings = Settings(
         env="test",
@@ -151,6 +153,7 @@ def _running(tmp: Path, name: str, jurisdiction: str, database_url: str) -> Iter
         "TRADEGATE_HUB_NAME": name,
         "TRADEGATE_JURISDICTION": jurisdiction,
         "TRADEGATE_FEDERATION_ALLOW_HTTP_LOOPBACK": "true",
+        **extra,
     }
     server = ManagedProcess(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port)], env, tmp / "serve.log"
@@ -182,14 +185,21 @@ def register(hub: FederatedHub, peer: FederatedHub, pin: str | None = None) -> h
 
 
 @contextmanager
-def federated_hubs(tmp: Path) -> Iterator[tuple[FederatedHub, FederatedHub]]:
-    """Hub A (HK) and hub B (CN), each its own database and process, peered both ways."""
+def federated_hubs(
+    tmp: Path, env: dict[str, str] | None = None
+) -> Iterator[tuple[FederatedHub, FederatedHub]]:
+    """Hub A (HK) and hub B (CN), each its own database and process, peered both ways.
+
+    ``env`` adds TRADEGATE_* settings to both servers (benchmarks lift the rate limits).
+    """
     with ExitStack() as stack:
         hubs = []
         for name, jurisdiction in (("hub-a", "HK"), ("hub-b", "CN")):
             (tmp / name).mkdir()
             url = stack.enter_context(private_database())
-            hubs.append(stack.enter_context(_running(tmp / name, name, jurisdiction, url)))
+            hubs.append(
+                stack.enter_context(_running(tmp / name, name, jurisdiction, url, env or {}))
+            )
         a, b = hubs
         for hub, peer in ((a, b), (b, a)):
             answer = register(hub, peer)

@@ -13,6 +13,7 @@ from app.cli.support import fail, open_container, operator_session, parse_uuid, 
 from app.errors import ProblemError
 from app.security.principal import SYSTEM, Principal
 from app.services.financing import checks, matching, registrations
+from app.services.financing.federation import outputs
 from app.services.participants.service import find_participant
 from app.storage.base import utcnow
 from app.tasks.financing import expire_registrations
@@ -85,12 +86,14 @@ def expire() -> None:
 
 @financing_cli.command("rekey")
 def rekey() -> None:
-    """Fingerprint open registrations under the current fingerprint key, so that older keys
-    can be retired (`tradegate keys retire KID`) without hiding them."""
+    """Fingerprint open registrations under the current fingerprint key (and compute their
+    OPRF outputs under the current OPRF key), so that older keys can be retired
+    (`tradegate keys retire KID`) without hiding them."""
     container = open_container()
     try:
         keyring = container.keys.fingerprint_keyring()
-        total = 0
+        oprf_keyring = container.keys.oprf_keyring()
+        total = oprf_total = 0
         while True:
             with container.uow() as uow:
                 done = matching.rekey(uow.session, keyring)
@@ -98,6 +101,14 @@ def rekey() -> None:
             total += done
             if not done:
                 break
+        while True:
+            with container.uow() as uow:
+                done = outputs.rekey(uow.session, oprf_keyring)
+                uow.commit()
+            oprf_total += done
+            if not done:
+                break
     finally:
         container.close()
     console.print(f"{total} registrations fingerprinted under {keyring.current.kid}")
+    console.print(f"{oprf_total} registrations evaluated under {oprf_keyring.current.kid}")

@@ -1,4 +1,4 @@
-"""``tradegate peers add|list|suspend|resume``: the peer hubs this hub federates with."""
+"""``tradegate peers add|list|refresh|suspend|resume``: the peer hubs this hub federates with."""
 
 from __future__ import annotations
 
@@ -54,6 +54,17 @@ def list_() -> None:
     with operator_container() as container, container.uow() as uow:
         for peer in svc.list_peers(uow.session):
             typer.echo(json.dumps(_row(peer)))
+
+
+@peers_cli.command("refresh")
+def refresh(name: Name) -> None:
+    """Fetch a peer's signed metadata again (after it rotated its keys), against its pin."""
+    with operator_container() as container, container.uow() as uow:
+        peer = svc.refresh_peer(
+            uow.session, container.settings, container.peer_client, name, actor="cli"
+        )
+        uow.commit()
+        typer.echo(json.dumps(_row(peer)))
 
 
 @peers_cli.command("suspend")

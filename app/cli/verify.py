@@ -1,10 +1,11 @@
-"""`tradegate verify`: check a document offline against its proof bundle (for anyone)."""
+"""`tradegate verify`: check a document offline against its proof bundle, or a peer hub's
+hash-match statement against that hub's log key (for anyone)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from cryptography import x509
@@ -13,10 +14,12 @@ from rich.console import Console
 from rich.text import Text
 
 from app.cli.support import EXIT_FAILED, refuse
+from app.domain.hash_match import HashMatchStatement, statement_fields
 from app.domain.note import NoteError, NoteVerifier
 from app.ledger.bundle import ProofBundle
 from app.ledger.sinks import TrustAnchors
-from app.ledger.verify import Report, verify_bundle
+from app.ledger.statement import HashMatchEvidence
+from app.ledger.verify import Report, document_digests, verify_bundle, verify_statement
 
 console = Console()
 
@@ -54,9 +57,23 @@ def _print_report(report: Report, as_json: bool) -> None:
 
 
 def verify(
-    file: Annotated[Path, typer.Argument(help="The document as received", exists=True)],
-    bundle: Annotated[Path, typer.Option("--bundle", help="Proof bundle JSON", exists=True)],
-    log_key: Annotated[str, typer.Option("--log-key", help="The hub's log verifier key")],
+    file: Annotated[
+        Path | None, typer.Argument(help="The document as received", exists=True)
+    ] = None,
+    bundle: Annotated[
+        Path | None, typer.Option("--bundle", help="Proof bundle JSON", exists=True)
+    ] = None,
+    log_key: Annotated[
+        str, typer.Option("--log-key", help="The (answering) hub's log verifier key")
+    ] = "",
+    statement: Annotated[
+        Path | None,
+        typer.Option("--statement", help="Hash-match evidence JSON from a peer hub", exists=True),
+    ] = None,
+    sha256: Annotated[
+        str | None,
+        typer.Option("--sha256", help="With --statement: the hash the statement must be about"),
+    ] = None,
     trust: Annotated[
         list[str] | None,
         typer.Option("--trust", help="TSA root PEM file, or CHAIN_ID=RPC_URL; repeatable"),
@@ -67,11 +84,20 @@ def verify(
         typer.Option("--require-anchor", help="Fail unless an external anchor receipt verifies"),
     ] = False,
 ) -> None:
-    """Verify a document offline: hash, leaf, inclusion, checkpoint signature, anchors."""
+    """Verify a document offline (hash, leaf, inclusion, checkpoint signature, anchors), or
+    a hash-match statement (signature, format, and for a match its proof in the hub's log)."""
+    if (bundle is None) == (statement is None):
+        refuse("give exactly one of --bundle and --statement")
+    if not log_key:
+        refuse("--log-key is required: the verifier key of the hub that signed")
     try:
         verifier = NoteVerifier.from_vkey(log_key)
     except NoteError as exc:
         refuse(f"--log-key: {exc}")
+    if statement is not None:
+        _verify_statement(statement, verifier, file, sha256, as_json)
+    if file is None or bundle is None:
+        refuse("a document FILE is required with --bundle")
     try:
         parsed = ProofBundle.model_validate_json(bundle.read_bytes())
     except ValidationError as exc:
@@ -85,3 +111,41 @@ def verify(
     )
     _print_report(report, as_json)
     raise typer.Exit(0 if report.ok else EXIT_FAILED)
+
+
+def _evidence(path: Path) -> HashMatchEvidence:
+    """The evidence in a file: the evidence object itself, or a hub's answer that carries it."""
+    try:
+        data = json.loads(path.read_bytes())
+    except ValueError:
+        refuse(f"{path} is not JSON hash-match evidence")
+    if isinstance(data, dict) and isinstance(data.get("evidence"), dict):
+        data = data["evidence"]
+    try:
+        return HashMatchEvidence.model_validate(data)
+    except ValidationError as exc:
+        refuse(f"{path} is not hash-match evidence: {exc.error_count()} errors")
+
+
+def _verify_statement(
+    path: Path, verifier: NoteVerifier, file: Path | None, sha256: str | None, as_json: bool
+) -> NoReturn:
+    evidence = _evidence(path)
+    if file is not None:
+        raw, canonical = document_digests(file.read_bytes())
+        if sha256 is not None and sha256.lower() not in (raw, canonical):
+            refuse(f"--sha256 is not the hash of {file}")
+        sha256 = canonical or raw
+    report, said = verify_statement(evidence, [verifier], sha256=sha256)
+    if as_json:
+        typer.echo(json.dumps({**report.as_dict(), "statement": _fields(said)}, indent=2))
+    else:
+        _print_report(report, as_json=False)
+        if said is not None and report.ok:
+            for key, value in statement_fields(said).items():
+                console.print(f"     {key:<14} {value}", soft_wrap=True, highlight=False)
+    raise typer.Exit(0 if report.ok else EXIT_FAILED)
+
+
+def _fields(said: HashMatchStatement | None) -> dict[str, object] | None:
+    return statement_fields(said) if said is not None else None

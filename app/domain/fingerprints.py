@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import itertools
@@ -16,6 +17,9 @@ from enum import StrEnum
 
 #: Bumped when a normaliser changes meaning: old and new fingerprints must never meet.
 SCHEME = "tradegate-fingerprint/1"
+#: The same normalised fields framed as inputs of the hubs' OPRF (cross-border checks): a
+#: scheme of its own, so an OPRF input is never an HMAC message and the other way round.
+OPRF_SCHEME = "tradegate-oprf-input/1"
 #: A definition whose fields multiply to more values than this is cut (hostile input).
 MAX_VALUES_PER_DEFINITION = 256
 #: Shortest hub secret accepted: as long as the HMAC-SHA256 output.
@@ -261,10 +265,12 @@ class Fingerprint:
     value: str
 
 
-def _message(set_name: str, definition: str, combination: Iterable[str]) -> bytes:
+def _message(
+    set_name: str, definition: str, combination: Iterable[str], scheme: str = SCHEME
+) -> bytes:
     # A JSON array is an unambiguous encoding: no choice of field values can collide.
     return json.dumps(
-        [SCHEME, set_name, definition, *combination], ensure_ascii=False, separators=(",", ":")
+        [scheme, set_name, definition, *combination], ensure_ascii=False, separators=(",", ":")
     ).encode()
 
 
@@ -298,3 +304,24 @@ def fingerprint(
         for key in keys:
             found.extend(keyed(fingerprints.name, normalised, key))
     return found, missing
+
+
+@dataclass(frozen=True, slots=True)
+class Identifier:
+    """One normalised field combination framed as an OPRF input: the class tag (scheme, set,
+    definition) and the values. Reversible, so it is only ever held in memory: hubs store and
+    exchange OPRF outputs of it, never the input itself."""
+
+    definition: str
+    match: MatchKind
+    message: bytes = dataclasses.field(repr=False)
+
+
+def identifiers(fingerprints: FingerprintSet, raw: Mapping[str, RawField]) -> list[Identifier]:
+    """The OPRF inputs of a document: one per combination of each definition's fields."""
+    found: list[Identifier] = []
+    for definition in fingerprints.definitions:
+        for combo in normalise(definition, raw).combinations:
+            message = _message(fingerprints.name, definition.name, combo, OPRF_SCHEME)
+            found.append(Identifier(definition.name, definition.match, message))
+    return found

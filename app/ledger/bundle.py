@@ -51,7 +51,7 @@ class BundleInclusion(_Part):
     """Audit path from the leaf to the root of the bundle's checkpoint."""
 
     size: int = Field(ge=1)
-    proof: list[str]
+    proof: list[str] = Field(max_length=64)
 
 
 class BundleAnchor(_Part):

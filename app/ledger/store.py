@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from itertools import count
 
 import sqlalchemy as sa
@@ -278,3 +279,13 @@ def anchors_for(session: Session, checkpoint_id: uuid.UUID) -> list[LedgerAnchor
             sa.select(LedgerAnchor).where(LedgerAnchor.checkpoint_id == checkpoint_id)
         ).scalars()
     )
+
+
+def first_anchor_time(session: Session, size: int, *, besides_kind: str) -> datetime | None:
+    """When a checkpoint of at least ``size`` leaves was first anchored by a sink of another
+    kind than ``besides_kind`` (the ``none`` sink anchors nothing)."""
+    return session.execute(
+        sa.select(sa.func.min(LedgerAnchor.anchored_at))
+        .join(LedgerCheckpoint, LedgerAnchor.checkpoint_id == LedgerCheckpoint.id)
+        .where(LedgerCheckpoint.size >= size, LedgerAnchor.kind != besides_kind)
+    ).scalar_one_or_none()

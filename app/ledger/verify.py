@@ -18,6 +18,7 @@ from typing import Any
 
 from app.domain.canonical import CanonicalizationError, canonical_json, canonical_xml
 from app.domain.checkpoint import Checkpoint, CheckpointError, open_checkpoint
+from app.domain.hash_match import HashMatchStatement, Match, StatementError, parse_statement
 from app.domain.hashing import json_sha256
 from app.domain.merkle import (
     EMPTY_ROOT,
@@ -28,7 +29,7 @@ from app.domain.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from app.domain.note import NoteError, NoteVerifier
+from app.domain.note import NoteError, NoteVerifier, open_note
 from app.ledger.bundle import ProofBundle
 from app.ledger.leaf import LeafDataError, LeafRecord
 from app.ledger.sinks import (
@@ -37,6 +38,7 @@ from app.ledger.sinks import (
     receipt_from_json,
     verify_receipt,
 )
+from app.ledger.statement import HashMatchEvidence
 from app.validation.errors import IntakeError
 from app.validation.safe_json import parse_json
 from app.validation.safe_xml import parse_xml
@@ -59,15 +61,18 @@ __all__ = [
     "verify_checkpoint",
     "verify_consistency",
     "verify_inclusion",
+    "verify_statement",
 ]
 
 
 #: Receipt kind of the ``none://`` sink, which records that nothing was anchored.
 NO_ANCHOR_KIND = "none"
+#: The event a hash-match statement's leaf must record: the document's acceptance.
+ACCEPTANCE_KIND = "document.accepted"
 
 
 #: How a verdict names a check whose id alone would not say what it covers.
-_SAID = {"checkpoint": "signed checkpoint", "log": "live log"}
+_SAID = {"checkpoint": "signed checkpoint", "log": "live log", "statement": "signed statement"}
 
 
 @dataclass(frozen=True)
@@ -325,3 +330,98 @@ def verify_bundle(
         report.checks.append(_check_inclusion(bundle, digest, checkpoint))
     report.checks.append(_check_anchors(bundle, checkpoint, verifiers, trust, require_anchor))
     return report
+
+
+def _check_statement(
+    evidence: HashMatchEvidence, verifiers: Sequence[NoteVerifier]
+) -> tuple[Check, HashMatchStatement | None]:
+    try:
+        note, _ = open_note(evidence.statement.encode(), verifiers)
+    except NoteError as exc:
+        return Check("statement", False, "bad_statement_signature", str(exc)), None
+    try:
+        statement = parse_statement(note.text)
+    except StatementError as exc:
+        return Check("statement", False, "malformed_statement", str(exc)), None
+    verdict = "found" if statement.found else "not found"
+    detail = f"{statement.hub} ({statement.jurisdiction}): {statement.sha256} {verdict}"
+    return Check("statement", True, detail=detail), statement
+
+
+def _check_match_leaf(
+    evidence: HashMatchEvidence, match: Match
+) -> tuple[Check, tuple[int, bytes] | None]:
+    if evidence.leaf is None or evidence.inclusion is None or evidence.checkpoint is None:
+        return Check("leaf", False, "proof_missing", "a match must come with its log proof"), None
+    try:
+        data = _unb64(evidence.leaf.data)
+        record = LeafRecord.decode(data)
+    except (ValueError, LeafDataError) as exc:
+        return Check("leaf", False, "malformed_statement", str(exc)), None
+    digest = leaf_hash(data)
+    said = (evidence.leaf.index, base64.b64encode(digest).decode("ascii"))
+    if said != (match.leaf_index, match.leaf_hash):
+        return Check("leaf", False, "leaf_mismatch", "the proof is for another leaf"), None
+    if record.kind != ACCEPTANCE_KIND or record.time != match.accepted_at:
+        return Check(
+            "leaf", False, "leaf_mismatch", "the leaf does not record this acceptance"
+        ), None
+    return Check("leaf", True, detail=f"leaf {match.leaf_index}: {record.kind}"), (
+        match.leaf_index,
+        digest,
+    )
+
+
+def verify_statement(
+    evidence: HashMatchEvidence,
+    verifiers: Sequence[NoteVerifier],
+    *,
+    sha256: str | None = None,
+) -> tuple[Report, HashMatchStatement | None]:
+    """Check hash-match evidence offline: statement signature and format, and for a match the
+    leaf, the signed checkpoint (same log, same key) and the inclusion proof.
+
+    ``sha256``, when given, is the hash the verifier asked about (or computed from its file);
+    the statement must be about it.
+    """
+    report = Report()
+    check, statement = _check_statement(evidence, verifiers)
+    report.checks.append(check)
+    if statement is None:
+        return report, None
+    if sha256 is not None:
+        ok = sha256.lower() == statement.sha256
+        report.checks.append(
+            Check("hash", True, detail=sha256.lower())
+            if ok
+            else Check("hash", False, "hash_mismatch", "the statement is about another hash")
+        )
+    match = statement.match
+    if match is None:
+        return report, statement
+    leaf_check, leaf = _check_match_leaf(evidence, match)
+    report.checks.append(leaf_check)
+    if leaf is None or evidence.checkpoint is None or evidence.inclusion is None:
+        return report, statement
+    try:
+        checkpoint = _open(evidence.checkpoint, verifiers, statement.origin)
+    except NoteError as exc:
+        report.checks.append(Check("checkpoint", False, "bad_checkpoint_signature", str(exc)))
+        return report, statement
+    if checkpoint.size != match.tree_size or evidence.inclusion.size != checkpoint.size:
+        report.checks.append(
+            Check("checkpoint", False, "bad_checkpoint", "checkpoint is for another tree size")
+        )
+        return report, statement
+    report.checks.append(
+        Check("checkpoint", True, detail=f"{checkpoint.origin} size {checkpoint.size}")
+    )
+    index, digest = leaf
+    try:
+        proof = [_unb64(p) for p in evidence.inclusion.proof]
+        verify_inclusion(index, checkpoint.size, digest, proof, checkpoint.root_hash)
+    except (ValueError, ProofError) as exc:
+        report.checks.append(Check("inclusion", False, "bad_inclusion_proof", str(exc)))
+        return report, statement
+    report.checks.append(Check("inclusion", True, detail=f"leaf {index} of {checkpoint.size}"))
+    return report, statement

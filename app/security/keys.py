@@ -1,4 +1,5 @@
-"""The hub's keys: ES256 for tokens and artefacts, Ed25519 for the log, HMAC for fingerprints."""
+"""The hub's keys: ES256 for tokens and artefacts, Ed25519 for the log, HMAC for fingerprints,
+a ristretto255 OPRF key for cross-border duplicate-financing checks."""
 
 from __future__ import annotations
 
@@ -15,12 +16,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from joserfc.jwk import ECKey, OKPKey
 
 from app.domain.fingerprints import FingerprintKey, Keyring
+from app.domain.oprf import OprfKey, OprfKeyring
 from app.errors import SetupError
 from app.settings import Settings
 
 ACTIVE, RETIRING, RETIRED = "active", "retiring", "retired"
 #: JWK ``use`` of the symmetric secrets that key document fingerprints.
 FINGERPRINT_USE = "fingerprint"
+#: JWK ``use`` of the OPRF scalars (RFC 9497, ristretto255-SHA512) peers evaluate under.
+OPRF_USE = "oprf"
 
 
 class KeyStoreError(SetupError):
@@ -55,6 +59,23 @@ class StoredSecret:
         return {"kty": "oct", "use": FINGERPRINT_USE, "kid": self.kid, "k": encoded}
 
 
+@dataclass
+class StoredOprfKey:
+    """An OPRF secret scalar (an ``oct`` JWK, the scalar's 32 little-endian bytes)."""
+
+    key: OprfKey
+    status: str
+    created: str
+
+    @property
+    def kid(self) -> str:
+        return self.key.kid
+
+    def as_jwk(self) -> dict[str, str]:
+        encoded = base64.urlsafe_b64encode(self.key.secret).rstrip(b"=").decode()
+        return {"kty": "oct", "use": OPRF_USE, "kid": self.kid, "k": encoded}
+
+
 class KeyStore:
     """Keys from a private JWKS file shared by every replica.
 
@@ -62,7 +83,9 @@ class KeyStore:
     (so tokens issued before a rotation stay valid until they expire); `retired` keys are
     gone from the JWKS. The Ed25519 log key signs checkpoints and never rotates silently,
     because verifiers pin it. Fingerprint secrets rotate the same way: the newest `active`
-    one keys new fingerprints, `retiring` ones still match old registrations.
+    one keys new fingerprints, `retiring` ones still match old registrations. OPRF keys
+    too: peers are evaluated under the newest `active` one and every `retiring` one, until
+    this hub's stored outputs are recomputed under the new key.
     """
 
     def __init__(
@@ -71,12 +94,14 @@ class KeyStore:
         log_key: OKPKey,
         path: Path | None = None,
         fingerprint: list[StoredSecret] | None = None,
+        oprf: list[StoredOprfKey] | None = None,
     ):
         if not any(k.status == ACTIVE for k in signing):
             raise KeyStoreError("no active ES256 signing key")
         self._signing = signing
         self._log_key = log_key
         self._fingerprint = fingerprint or []
+        self._oprf = oprf or []
         self.path = path
 
     @classmethod
@@ -87,6 +112,7 @@ class KeyStore:
             raise KeyStoreError(f"cannot read key file {path}: {exc}") from exc
         signing: list[StoredKey] = []
         fingerprint: list[StoredSecret] = []
+        oprf: list[StoredOprfKey] = []
         log_key: OKPKey | None = None
         for entry in data.get("keys", []):
             meta = {k: entry.pop(k) for k in ("status", "created") if k in entry}
@@ -94,6 +120,14 @@ class KeyStore:
                 fingerprint.append(
                     StoredSecret(
                         _fingerprint_key(entry, path),
+                        meta.get("status", ACTIVE),
+                        meta.get("created", ""),
+                    )
+                )
+            elif entry.get("kty") == "oct" and entry.get("use") == OPRF_USE:
+                oprf.append(
+                    StoredOprfKey(
+                        _oprf_key(entry, path),
                         meta.get("status", ACTIVE),
                         meta.get("created", ""),
                     )
@@ -108,11 +142,17 @@ class KeyStore:
                 )
         if log_key is None:
             raise KeyStoreError(f"{path} holds no Ed25519 log key")
-        return cls(signing, log_key, path, fingerprint)
+        return cls(signing, log_key, path, fingerprint, oprf)
 
     @classmethod
     def generate(cls, path: Path | None = None) -> KeyStore:
-        store = cls([_new_signing_key()], _new_log_key(), path, [_new_fingerprint_key()])
+        store = cls(
+            [_new_signing_key()],
+            _new_log_key(),
+            path,
+            [_new_fingerprint_key()],
+            [_new_oprf_key()],
+        )
         if path is not None:
             store.save()
         return store
@@ -129,11 +169,17 @@ class KeyStore:
     @classmethod
     def load_or_create(cls, path: Path) -> KeyStore:
         """Development convenience: create a key file on first start, and give a file from
-        before fingerprints existed its first fingerprint secret."""
+        before fingerprints (or the OPRF) existed its first fingerprint secret (OPRF key)."""
         if path.exists():
             store = cls.load(path)
+            changed = False
             if not any(k.status == ACTIVE for k in store._fingerprint):
                 store.rotate_fingerprint_key()
+                changed = True
+            if not any(k.status == ACTIVE for k in store._oprf):
+                store.rotate_oprf_key()
+                changed = True
+            if changed:
                 store.save()
             return store
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -149,6 +195,7 @@ class KeyStore:
         keys.extend(
             {**k.as_jwk(), "status": k.status, "created": k.created} for k in self._fingerprint
         )
+        keys.extend({**k.as_jwk(), "status": k.status, "created": k.created} for k in self._oprf)
         keys.append(self._log_key.as_dict(private=True))
         tmp = self.path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -210,8 +257,30 @@ class KeyStore:
         self._fingerprint.append(new)
         return new.kid
 
+    def oprf_keyring(self) -> OprfKeyring:
+        """The newest active OPRF key, and the retiring ones peers are still answered under."""
+        usable = [k for k in self._oprf if k.status in (ACTIVE, RETIRING)]
+        active = [k for k in usable if k.status == ACTIVE]
+        if not active:
+            raise KeyStoreError("no active OPRF key: run `tradegate keys rotate --oprf`")
+        current = max(active, key=lambda k: k.created)
+        return OprfKeyring(current.key, tuple(k.key for k in usable if k is not current))
+
+    def rotate_oprf_key(self) -> str:
+        """Add a new active OPRF key; the previous ones keep answering peers as `retiring`."""
+        for k in self._oprf:
+            if k.status == ACTIVE:
+                k.status = RETIRING
+        new = _new_oprf_key()
+        self._oprf.append(new)
+        return new.kid
+
     def retire(self, kid: str) -> None:
-        keys: list[StoredKey | StoredSecret] = [*self._signing, *self._fingerprint]
+        keys: list[StoredKey | StoredSecret | StoredOprfKey] = [
+            *self._signing,
+            *self._fingerprint,
+            *self._oprf,
+        ]
         for k in keys:
             if k.kid == kid:
                 if k.status == ACTIVE:
@@ -221,9 +290,14 @@ class KeyStore:
         raise KeyStoreError(f"no key {kid}")
 
     def describe(self) -> list[dict[str, str]]:
+        groups: tuple[tuple[str, list[Any]], ...] = (
+            ("sig", self._signing),
+            (FINGERPRINT_USE, self._fingerprint),
+            (OPRF_USE, self._oprf),
+        )
         return [
             {"kid": k.kid, "use": use, "status": k.status, "created": k.created}
-            for use, keys in (("sig", self._signing), (FINGERPRINT_USE, self._fingerprint))
+            for use, keys in groups
             for k in keys
         ]
 
@@ -247,6 +321,20 @@ def _new_fingerprint_key() -> StoredSecret:
     created = datetime.now(UTC).isoformat(timespec="microseconds")
     kid = f"fp-{created[:10]}-{secrets.token_hex(4)}"
     return StoredSecret(FingerprintKey(kid, secrets.token_bytes(32)), ACTIVE, created)
+
+
+def _oprf_key(entry: dict[str, Any], path: Path) -> OprfKey:
+    try:
+        secret = base64.urlsafe_b64decode(entry["k"] + "=" * (-len(entry["k"]) % 4))
+        return OprfKey(str(entry["kid"]), secret)
+    except (KeyError, ValueError) as exc:
+        raise KeyStoreError(f"{path}: unusable OPRF key: {exc}") from exc
+
+
+def _new_oprf_key() -> StoredOprfKey:
+    created = datetime.now(UTC).isoformat(timespec="microseconds")
+    kid = f"oprf-{created[:10]}-{secrets.token_hex(4)}"
+    return StoredOprfKey(OprfKey.generate(kid), ACTIVE, created)
 
 
 def _new_log_key() -> OKPKey:

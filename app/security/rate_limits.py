@@ -106,6 +106,13 @@ def address_limits(settings: Settings, address: str) -> list[tuple[str, Limit]]:
     return [(f"address:{address}", _limit(rate, settings.rate_limit_burst_seconds))] if rate else []
 
 
+def peer_financing_limits(settings: Settings, scope: str, peer_id: str) -> list[tuple[str, Limit]]:
+    """The budget a peer hub spends on one kind of cross-border financing request."""
+    rate = settings.federation_financing_peer_rate
+    limit = _limit(rate, settings.rate_limit_burst_seconds)
+    return [(f"peer-{scope}:{peer_id}", limit)] if rate else []
+
+
 async def enforce(limiter: RateLimiter, checks: list[tuple[str, Limit]]) -> None:
     """Charge the budgets in order; the first one spent refuses with 429 and Retry-After."""
     for key, limit in checks:

@@ -6,7 +6,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from app.domain.fingerprints import Fingerprint, FingerprintKey, MatchKind, fingerprint
+from app.domain.fingerprints import (
+    Fingerprint,
+    FingerprintKey,
+    Identifier,
+    MatchKind,
+    fingerprint,
+    identifiers,
+)
 from app.validation.detection import json_shape
 from app.validation.fingerprint_paths import raw_fields
 from app.validation.locations import resolve
@@ -23,6 +30,8 @@ class DocumentFingerprints:
     set_name: str
     fingerprints: tuple[Fingerprint, ...]
     missing: dict[str, tuple[str, ...]]
+    #: The same fields as OPRF inputs, for cross-border checks (in memory only).
+    identifiers: tuple[Identifier, ...] = ()
 
     @property
     def identifying(self) -> bool:
@@ -49,7 +58,8 @@ def document_fingerprints(
     fingerprint_set = doc_type.fingerprints
     if fingerprint_set is None:
         return None
-    found, missing = fingerprint(
-        fingerprint_set, raw_fields(fingerprint_set, _subject(raw, doc_type, registry)), keys
+    fields = raw_fields(fingerprint_set, _subject(raw, doc_type, registry))
+    found, missing = fingerprint(fingerprint_set, fields, keys)
+    return DocumentFingerprints(
+        fingerprint_set.name, tuple(found), missing, tuple(identifiers(fingerprint_set, fields))
     )
-    return DocumentFingerprints(fingerprint_set.name, tuple(found), missing)

@@ -108,6 +108,7 @@ def test_admin_checks_the_audit_chain(hub, new_page):
         ("Crossings", "Crossings"),
         ("Participants", "Participants"),
         ("Deliveries", "Deliveries"),
+        ("Federation", "Federation"),
         ("Ledger", "Transparency log"),
         ("Audit", "Audit trail"),
     ],

@@ -14,6 +14,7 @@ from app.api.routers import (
     events,
     federation,
     financing,
+    financing_federation,
     health,
     ledger,
     mandates,
@@ -50,4 +51,5 @@ ROUTERS: list[APIRouter] = [
     federation.peer_api,
     crossings.lender_api,
     crossings.peer_api,
+    financing_federation.router,
 ]

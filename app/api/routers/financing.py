@@ -20,7 +20,7 @@ from app.api.schemas.financing import (
 from app.domain.financing import FinancingAction, FinancingState
 from app.errors import BadRequest
 from app.security.principal import Principal
-from app.services.financing import checks, registrations, transitions
+from app.services.financing import checks, cross_border, registrations, transitions
 from app.storage.base import utcnow
 
 router = APIRouter(prefix="/v1/financing", tags=["financing"])
@@ -44,13 +44,16 @@ def _idempotency_key(request: Request) -> str:
     response_model=FinancingRead,
     summary="Register financing of a document your consent covers",
 )
-def register(
+async def register(
     body: FinancingCreate, request: Request, container: ContainerDep, principal: Lender
 ) -> JSONResponse:
     """The answer says, per fingerprint, CLEAR, DUPLICATE, DUPLICATE_SAME_LENDER or SIMILAR
-    with a count. The same Idempotency-Key and body replay the stored answer."""
-    code, stored = registrations.register_once(
-        container, principal, body.to_request(), key=_idempotency_key(request), now=utcnow()
+    with a count, and per peer hub (``cross_border``) what it holds, without identities. The
+    same Idempotency-Key and body replay the stored answer."""
+    key = _idempotency_key(request)
+    peers = await run_in_threadpool(cross_border.federation_peers, container)
+    code, stored = await cross_border.register(
+        container, principal, body.to_request(), key=key, now=utcnow(), peers=peers
     )
     return JSONResponse(
         stored, status_code=code, headers={"Location": f"/v1/financing/{stored['id']}"}
@@ -66,13 +69,14 @@ async def check(
         uuid.UUID | None, Query(description="A stored document; else the body is the document")
     ] = None,
 ) -> JSONResponse:
-    """Registers nothing. Every check is an audited event; checking more distinct documents
-    you cannot read than the hub allows per day is a 429."""
+    """Registers nothing. Every check is an audited event (at every peer hub asked too);
+    checking more distinct documents you cannot read than the hub allows per day is a 429."""
     raw = None if document_id is not None else await request.body()
     subject = checks.CheckRequest(
         document_id=document_id, raw=raw, media_type=request.headers.get("content-type")
     )
-    result = await run_in_threadpool(checks.check, container, principal, subject, now=utcnow())
+    peers = await run_in_threadpool(cross_border.federation_peers, container)
+    result = await cross_border.check(container, principal, subject, now=utcnow(), peers=peers)
     return JSONResponse(result)
 
 

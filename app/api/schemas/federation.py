@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -50,3 +51,55 @@ class PeerGreeting(BaseModel):
     jurisdiction: str | None
     caller: str
     caller_jurisdiction: str
+
+
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+
+
+class HashMatchQuestion(BaseModel):
+    """What a lender asks its hub: does this peer hold a document with this hash?"""
+
+    model_config = ConfigDict(extra="forbid")
+
+    peer: str = Field(min_length=1, max_length=100, description="The peer hub's name")
+    sha256: str = Field(
+        pattern=SHA256_PATTERN, description="Canonical SHA-256 of the document (lower-case hex)"
+    )
+
+
+class PeerHashMatchQuestion(BaseModel):
+    """What a hub asks its peer; the nonce comes back in the signed statement."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sha256: str = Field(pattern=SHA256_PATTERN)
+    nonce: str = Field(pattern=r"^[A-Za-z0-9_-]{16,64}$")
+
+
+class HashMatchEvidenceRead(BaseModel):
+    format: str
+    statement: str = Field(description="C2SP signed note by the peer's log key")
+    checkpoint: str | None = Field(description="The peer's signed checkpoint (when found)")
+    leaf: dict[str, Any] | None
+    inclusion: dict[str, Any] | None
+
+
+class HashMatchAnswer(BaseModel):
+    """The verified answer; `evidence` verifies offline with `tradegate verify --statement`."""
+
+    peer: str
+    jurisdiction: str
+    sha256: str
+    found: bool
+    origin: str
+    hub: str
+    asked_by: str
+    issued_at: str
+    document_type: str | None = None
+    provider_kind: str | None = None
+    accepted_at: str | None = None
+    anchored_at: str | None = None
+    leaf_index: int | None = None
+    leaf_hash: str | None = None
+    tree_size: int | None = None
+    evidence: HashMatchEvidenceRead

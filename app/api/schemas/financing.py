@@ -57,11 +57,28 @@ class FingerprintAnswerOut(BaseModel):
     count: int = Field(description="Open registrations behind the status")
 
 
+class CrossBorderOut(BaseModel):
+    """One peer hub's answer about the same document: its statuses and counts only."""
+
+    peer: str = Field(description="The peer hub's name")
+    jurisdiction: str = Field(description="The peer hub's jurisdiction (ISO 3166-1 alpha-2)")
+    status: str = Field(
+        description="CLEAR, SIMILAR or DUPLICATE; UNAVAILABLE when the peer did not answer in "
+        "time (the registration went ahead without it)"
+    )
+    fingerprints: list[FingerprintAnswerOut]
+
+
 class ResultOut(BaseModel):
     """What the hub answered: statuses and counts, never another lender's data."""
 
-    status: str
+    status: str = Field(description="This hub's answer; peers' answers are in cross_border")
     fingerprints: list[FingerprintAnswerOut]
+    cross_border: list[CrossBorderOut] | None = Field(
+        default=None,
+        description="Per peer hub, the answer of a cross-border check (RFC 9497 OPRF, no "
+        "identifiers cross); absent when this hub has no active peers",
+    )
 
 
 class FinancingRead(BaseModel):

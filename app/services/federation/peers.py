@@ -96,6 +96,34 @@ def add_peer(
     return peer
 
 
+def refresh_peer(
+    session: Session, settings: Settings, client: PeerClient, name: str, *, actor: str
+) -> Peer:
+    """Fetch a peer's metadata again, verified against the key pinned when it was added.
+
+    This is how a peer's rotated ES256 key becomes known here; the pin itself never changes
+    this way (a new log key is a new peer, added by an operator). A hub whose signed metadata
+    now names another hub, issuer or jurisdiction is refused.
+    """
+    peer = get_peer(session, name)
+    fields, note = open_metadata(client.fetch_metadata(peer.base_url), peer.log_key)
+    said = (fields["name"], fields["issuer"], fields["jurisdiction"])
+    if said != (peer.name, peer.issuer, peer.jurisdiction):
+        raise MetadataRefused(
+            f"the hub at {peer.base_url} now calls itself {said[0]} ({said[1]}, {said[2]}), "
+            f"not {peer.name} ({peer.issuer}, {peer.jurisdiction}): suspend it and add it anew"
+        )
+    peer.jwks = fields["jwks"]
+    peer.api_base = fields["peer_api_base"]
+    peer.witness_endpoint = _optional(fields.get("witness_endpoint"))
+    peer.metadata_note = note
+    peer.updated_at = utcnow()
+    kids = sorted(str(k.get("kid")) for k in fields["jwks"]["keys"] if isinstance(k, dict))
+    _event(session, peer, "federation.peer.refreshed", actor, kids=kids)
+    session.flush()
+    return peer
+
+
 def _optional(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 

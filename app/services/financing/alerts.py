@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -14,6 +15,9 @@ from app.services.delivery.routing import FINANCING_DUPLICATE_TOPIC as TOPIC
 from app.services.delivery.routing import notify
 from app.storage.models import FinancingRegistration
 
+if TYPE_CHECKING:
+    from app.services.financing.federation.checking import PeerAnswer
+
 
 def _alert(
     session: Session,
@@ -22,6 +26,7 @@ def _alert(
     registration_id: str,
     source: FinancingRegistration,
     data: dict[str, Any],
+    source_key: str | None = None,
 ) -> None:
     """One lender's notification and its audit event; both name only its own registration."""
     record_event(
@@ -36,7 +41,7 @@ def _alert(
         session,
         participant_id=lender_id,
         topic=TOPIC,
-        source_key=f"financing:{source.id}:{registration_id}",
+        source_key=source_key or f"financing:{source.id}:{registration_id}",
         data=data,
     )
 
@@ -77,3 +82,37 @@ def announce(
         },
     )
     return len(assessment.involved) + 1
+
+
+def announce_cross_border(
+    session: Session,
+    registration: FinancingRegistration,
+    answers: Sequence[PeerAnswer],
+    now: datetime,
+) -> bool:
+    """Alert the new registration's lender when a peer hub holds a duplicate or similar open
+    registration (which hub, the statuses and counts; nothing of the other lenders)."""
+    found = [a for a in answers if a.status.value in (Answer.DUPLICATE, Answer.SIMILAR)]
+    if not found:
+        return False
+    worst = Answer.DUPLICATE if any(a.status.value == Answer.DUPLICATE for a in found) else None
+    _alert(
+        session,
+        lender_id=registration.lender_id,
+        registration_id=str(registration.id),
+        source=registration,
+        data={
+            "registration_id": str(registration.id),
+            "status": (worst or Answer.SIMILAR).value,
+            "fingerprints": sorted(
+                {f.fingerprint for a in found for f in a.answers if f.status is not Answer.CLEAR}
+            ),
+            "cross_border": [
+                {"peer": a.peer.name, "jurisdiction": a.peer.jurisdiction, "status": a.status.value}
+                for a in found
+            ],
+            "detected_at": now.isoformat().replace("+00:00", "Z"),
+        },
+        source_key=f"financing-peers:{registration.id}",
+    )
+    return True

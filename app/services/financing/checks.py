@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app import errors
-from app.domain.fingerprints import Keyring
+from app.domain.fingerprints import Identifier, Keyring
 from app.security.principal import Principal
 from app.services.access.coverage import covering_consumers
 from app.services.common.context import ServiceContext
@@ -43,6 +43,15 @@ class Subject:
     doc_type: str | None = None
     raw: bytes | None = None
     document_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The local answer, and what a cross-border check of the same document needs."""
+
+    result: dict[str, Any]
+    identifiers: tuple[Identifier, ...]
+    subject: str
 
 
 def _by_id(session: Session, principal: Principal, document_id: uuid.UUID) -> Subject:
@@ -123,7 +132,7 @@ def _check(
     probe_limit: int,
     max_bytes: int,
     now: datetime,
-) -> tuple[dict[str, Any] | None, errors.ProblemError | None]:
+) -> tuple[Checked | None, errors.ProblemError | None]:
     if request.document_id is not None:
         subject = _by_id(session, principal, request.document_id)
     else:
@@ -144,13 +153,20 @@ def _check(
     found = matching.fingerprints_of(subject.raw, subject.doc_type, keyring.all)
     result = matching.assessment(session, principal.participant_id, found, now).as_dict()
     _audit(session, principal, subject, {"result": result})
-    return result, None
+    return Checked(result, found.identifiers, f"financing-check:{subject.key}"), None
 
 
 def check(
     ctx: ServiceContext, principal: Principal, request: CheckRequest, *, now: datetime
 ) -> dict[str, Any]:
-    """What registering would answer now, without registering.
+    """What registering would answer now, without registering."""
+    return check_locally(ctx, principal, request, now=now).result
+
+
+def check_locally(
+    ctx: ServiceContext, principal: Principal, request: CheckRequest, *, now: datetime
+) -> Checked:
+    """The local answer with the document's OPRF inputs (held in memory only).
 
     The audit event and the probe count commit even when the answer is a 404 or a 429,
     so refusals are on the record and count towards the limit.

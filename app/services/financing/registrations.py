@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, undefer
 from app import errors
 from app.domain.financing import FinancingError, FinancingState, InvalidTerms, Terms
 from app.domain.fingerprints import Keyring
+from app.domain.oprf import OprfKey
 from app.security.principal import Principal
 from app.services.access.coverage import covering_consumers
 from app.services.common.context import ServiceContext
@@ -23,12 +24,21 @@ from app.services.common.cursors import Page, Position, decode_cursor, encode_cu
 from app.services.common.events import record_event
 from app.services.documents.ingest import answer_once
 from app.services.financing import alerts, matching
+from app.services.financing.federation import checking, outputs
 from app.storage.models import Document, FinancingRegistration
 from app.storage.scoping import readable
 from app.validation.rules.iso4217 import CURRENCY_CODES
 
 #: What a lender may say it is doing when it registers.
 OPENING_STATES = (FinancingState.INTENDED, FinancingState.FINANCED)
+
+
+@dataclass(frozen=True)
+class CrossBorder:
+    """What peer hubs answered about the document just before it is registered."""
+
+    check_id: uuid.UUID
+    answers: tuple[checking.PeerAnswer, ...]
 
 
 @dataclass(frozen=True)
@@ -81,13 +91,17 @@ def register(
     request: FinancingRequest,
     *,
     keyring: Keyring,
+    oprf_key: OprfKey,
     grace: timedelta,
     now: datetime,
+    cross_border: CrossBorder | None = None,
 ) -> FinancingRegistration:
     """Record the registration and tell the lender what else is open on this document.
 
     The answer (statuses and counts, nothing of other lenders) is stored with the
-    registration and in its event, so the lender can later prove what it was told and when.
+    registration and in its event, so the lender can later prove what it was told and when;
+    with peer hubs, their answers too (``cross_border``), and the registration's OPRF
+    outputs join the set peers check theirs against.
     """
     if request.state not in OPENING_STATES:
         raise errors.Unprocessable(
@@ -115,7 +129,7 @@ def register(
         maturity=terms.maturity,
         expires_at=terms.expires_at(grace),
         lender_reference=request.reference,
-        assessment=assessment.as_dict(),
+        assessment=_told(assessment.as_dict(), cross_border),
         created_at=now,
         updated_at=now,
     )
@@ -123,6 +137,7 @@ def register(
     session.flush()
     current = [f for f in found.fingerprints if f.key_id == keyring.current.kid]
     matching.store(session, registration, current)
+    outputs.store(session, registration, found.identifiers, oprf_key)
     record_event(
         session,
         kind="financing.registered",
@@ -137,7 +152,24 @@ def register(
         participant_ids=[registration.lender_id, registration.owner_id],
     )
     alerts.announce(session, registration, assessment, now)
+    if cross_border is not None:
+        checking.record_check(
+            session,
+            actor=principal.actor,
+            lender_id=registration.lender_id,
+            subject=f"financing:{registration.id}",
+            check_id=cross_border.check_id,
+            answers=cross_border.answers,
+            report=True,
+        )
+        alerts.announce_cross_border(session, registration, cross_border.answers, now)
     return registration
+
+
+def _told(local: dict[str, Any], cross_border: CrossBorder | None) -> dict[str, Any]:
+    if cross_border is None:
+        return local
+    return {**local, "cross_border": [a.as_dict() for a in cross_border.answers]}
 
 
 def _request_digest(request: FinancingRequest) -> str:
@@ -161,6 +193,7 @@ def register_once(
     *,
     key: str,
     now: datetime,
+    cross_border: CrossBorder | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """Register under an Idempotency-Key, as a document push does: the claim commits first,
     a retry replays the stored 201, a refusal releases the key and stores nothing."""
@@ -171,8 +204,10 @@ def register_once(
             principal,
             request,
             keyring=ctx.keys.fingerprint_keyring(),
+            oprf_key=ctx.keys.oprf_keyring().current,
             grace=ctx.settings.financing_grace,
             now=now,
+            cross_border=cross_border,
         )
         return registration_body(registration)
 

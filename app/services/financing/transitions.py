@@ -19,6 +19,7 @@ from app.domain.financing import (
 from app.security.principal import Principal
 from app.services.common.events import record_event
 from app.services.financing import matching
+from app.services.financing.federation import outputs
 from app.services.financing.registrations import (
     financing_problem,
     get_registration,
@@ -44,6 +45,7 @@ def _apply(
     registration.updated_at = now
     if not target.active:
         matching.close(session, registration.id)
+        outputs.close(session, registration.id)
     record_event(
         session,
         kind=f"financing.{target.value.lower()}",

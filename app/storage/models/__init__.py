@@ -13,6 +13,7 @@ from app.storage.models.financing import (
     FinancingProbe,
     FinancingRegistration,
 )
+from app.storage.models.financing_federation import FinancingOprfOutput
 from app.storage.models.identity import HubIdentity
 from app.storage.models.intake import IdempotencyKey, ProviderMandate
 from app.storage.models.ledger import (
@@ -79,6 +80,7 @@ __all__ = [
     "Event",
     "FeedCursor",
     "FinancingFingerprint",
+    "FinancingOprfOutput",
     "FinancingProbe",
     "FinancingRegistration",
     "HubIdentity",

@@ -75,6 +75,7 @@ NEEDS_SCHEMA: dict[str, list[str]] = {
     "trust revoke": [ID, "--reason", "compromised"],
     "peers add": ["https://hub-b.example", "--pin", "hub-b.example/log+00000000+AA=="],
     "peers list": [],
+    "peers refresh": ["hub-b"],
     "peers suspend": ["hub-b", "--reason", "audit pending"],
     "peers resume": ["hub-b"],
 }

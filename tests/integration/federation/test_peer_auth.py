@@ -11,6 +11,7 @@ from app.security.keys import KeyStore
 from app.security.peer_tokens import issue_peer_assertion, peer_audience
 from app.services.federation.peers import suspend_peer
 from app.storage.models import Event, Peer, PeerAssertion
+from tests.support import both_backends
 
 pytestmark = pytest.mark.integration
 
@@ -68,6 +69,7 @@ def _spent(container: Any) -> int:  # noqa: ANN401
         return int(uow.session.scalar(sa.select(sa.func.count()).select_from(PeerAssertion)))
 
 
+@both_backends
 def test_a_pinned_peer_is_admitted_as_itself(client, container, peer, peer_keys) -> None:  # noqa: ANN001
     answer = client.get(HELLO, headers=_assertion(peer_keys, container))
     assert answer.status_code == 200, answer.text
@@ -79,6 +81,7 @@ def test_a_pinned_peer_is_admitted_as_itself(client, container, peer, peer_keys)
     }
 
 
+@both_backends
 def test_a_replayed_assertion_is_refused(client, container, peer, peer_keys) -> None:  # noqa: ANN001
     headers = _assertion(peer_keys, container)
     assert client.get(HELLO, headers=headers).status_code == 200

@@ -27,7 +27,7 @@ from app.security.scopes import SCOPES
 from app.services.participants.mandates import grant_mandate
 from app.services.participants.service import ROLE_SCOPES
 from app.storage.base import Base
-from app.storage.models import Delivery, Subscription
+from app.storage.models import Delivery, Peer, Subscription
 from connectors.webhook.signing import generate_secret
 from tests.support import (
     consent_request_body,
@@ -153,6 +153,19 @@ def tenant_objects(client, container, parties, active_consent, make_document) ->
         grant_mandate(
             uow.session, provider_id=parties.provider.id, owner_id=parties.owner.id, actor="test"
         )
+        uow.session.add(
+            Peer(
+                name="hub-b",
+                issuer="https://hub-b.example",
+                base_url="https://hub-b.example",
+                jurisdiction="CN",
+                log_origin="hub-b.example/log",
+                log_key="hub-b.example/log+00000000+AA==",
+                jwks={"keys": []},
+                api_base="https://hub-b.example/federation/v1",
+                metadata_note="(signed metadata)",
+            )
+        )
         uow.commit()
 
     def statuses() -> list[str]:
@@ -186,7 +199,7 @@ def tenant_objects(client, container, parties, active_consent, make_document) ->
         # Objects that take a peer platform to create: an id of nobody's. The answer must
         # still be the not-found (or operator-only) one, with nothing changed.
         "transfer_id": uuid.uuid4(),
-        # Peers are the operator's: every tenant must get the same answer as for no peer.
+        # Peers are the operator's: every tenant gets the same answer as for no peer.
         "peer_name": "hub-b",
         "key_id": uuid.uuid4(),
         "registration_id": registration.json()["id"],

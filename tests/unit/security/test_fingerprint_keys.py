@@ -37,7 +37,7 @@ def test_rotation_keeps_the_old_secret_for_matching_until_it_is_retired(tmp_path
         reloaded.retire(new_kid)
     reloaded.retire(old.kid)
     assert reloaded.fingerprint_keyring().previous == ()
-    assert {k["use"] for k in reloaded.describe()} == {"sig", "fingerprint"}
+    assert {k["use"] for k in reloaded.describe()} == {"sig", "fingerprint", "oprf"}
 
 
 def test_a_key_file_from_before_fingerprints_gains_a_secret_in_development(tmp_path: Path) -> None:

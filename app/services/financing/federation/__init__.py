@@ -1,0 +1,1 @@
+"""Cross-border duplicate-financing checks between peer hubs (RFC 9497 OPRF, bucketed)."""

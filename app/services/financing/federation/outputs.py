@@ -1,0 +1,157 @@
+"""This hub's OPRF outputs of its open registrations: stored, closed, re-keyed, bucketed."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, undefer
+
+from app.domain import oprf
+from app.domain.financing import FinancingState
+from app.domain.fingerprints import Identifier
+from app.storage.models import Document, FinancingOprfOutput, FinancingRegistration
+from app.validation.fingerprints import document_fingerprints
+from app.validation.registry import default_registry
+
+OPEN_STATES = [s.value for s in FinancingState if s.active]
+
+
+def store(
+    session: Session,
+    registration: FinancingRegistration,
+    identifiers: Iterable[Identifier],
+    key: oprf.OprfKey,
+) -> int:
+    """Keep ``y = OPRF(k, input)`` of each identifier of a new open registration."""
+    # One row per distinct output: a document repeating a combination counts once.
+    rows = {oprf.evaluate(key.secret, i.message): i for i in identifiers}
+    session.add_all(
+        FinancingOprfOutput(
+            key_id=key.kid,
+            value=value,
+            registration_id=registration.id,
+            definition=identifier.definition,
+            match=identifier.match.value,
+            expires_at=registration.expires_at,
+        )
+        for value, identifier in rows.items()
+    )
+    return len(rows)
+
+
+def close(session: Session, registration_id: uuid.UUID) -> None:
+    """A settled, cancelled or expired registration leaves the set peers are answered from."""
+    session.execute(
+        sa.delete(FinancingOprfOutput).where(FinancingOprfOutput.registration_id == registration_id)
+    )
+
+
+def _identifiers_of(document: Document) -> tuple[Identifier, ...]:
+    registry = default_registry()
+    found = document_fingerprints(document.content, registry.by_id(document.doc_type), (), registry)
+    return found.identifiers if found is not None else ()
+
+
+def rekey(session: Session, keyring: oprf.OprfKeyring, *, limit: int = 1000) -> int:
+    """Compute outputs under the current OPRF key for open registrations lacking them (from
+    their stored documents), so a rotated key can be retired; returns how many."""
+    out, reg = FinancingOprfOutput, FinancingRegistration
+    current = keyring.current
+    keyed = sa.select(out.registration_id).where(out.key_id == current.kid)
+    stale = session.scalars(
+        sa.select(reg)
+        .where(reg.state.in_(OPEN_STATES), reg.id.not_in(keyed))
+        .order_by(reg.created_at, reg.id)
+        .limit(limit)
+    ).all()
+    for registration in stale:
+        document = session.scalars(
+            sa.select(Document)
+            .where(Document.id == registration.document_id)
+            .options(undefer(Document.content))
+        ).one()
+        store(session, registration, _identifiers_of(document), current)
+    return len(stale)
+
+
+def registrations_only_under(session: Session, key_id: str) -> int:
+    """Open registrations with outputs under ``key_id`` alone: retiring it would hide them."""
+    out, reg = FinancingOprfOutput, FinancingRegistration
+    other = sa.select(out.registration_id).where(out.key_id != key_id)
+    under = sa.select(out.registration_id).where(out.key_id == key_id)
+    return int(
+        session.scalar(
+            sa.select(sa.func.count()).where(
+                reg.state.in_(OPEN_STATES), reg.id.in_(under), reg.id.not_in(other)
+            )
+        )
+        or 0
+    )
+
+
+def _prefix_range(prefix: bytes) -> tuple[bytes, bytes | None]:
+    """[low, high) of the 64-byte values starting with ``prefix`` (high None: no bound)."""
+    low = prefix.ljust(oprf.OUTPUT_BYTES, b"\x00")
+    as_int = int.from_bytes(prefix, "big") + 1
+    if as_int >> (8 * len(prefix)):
+        return low, None
+    return low, as_int.to_bytes(len(prefix), "big").ljust(oprf.OUTPUT_BYTES, b"\x00")
+
+
+@dataclass(frozen=True, slots=True)
+class BucketEntry:
+    """One output in a bucket and how many open registrations have it: nothing else."""
+
+    value: bytes
+    count: int
+
+
+def buckets(
+    session: Session, key_id: str, prefixes: Sequence[bytes], now: datetime
+) -> dict[bytes, list[BucketEntry]]:
+    """Every open, unexpired output under ``key_id`` in each prefix's bucket, with counts."""
+    out = FinancingOprfOutput
+    answer: dict[bytes, list[BucketEntry]] = {}
+    for prefix in dict.fromkeys(prefixes):
+        low, high = _prefix_range(prefix)
+        stmt = (
+            sa.select(out.value, sa.func.count(sa.distinct(out.registration_id)))
+            .where(out.key_id == key_id, out.value >= low, out.expires_at > now)
+            .group_by(out.value)
+            .order_by(out.value)
+        )
+        if high is not None:
+            stmt = stmt.where(out.value < high)
+        answer[prefix] = [BucketEntry(bytes(v), int(n)) for v, n in session.execute(stmt)]
+    return answer
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """An open registration of this hub holding a reported output."""
+
+    registration_id: uuid.UUID
+    lender_id: uuid.UUID
+    definition: str
+    match: str
+
+
+def holders(session: Session, key_id: str, values: Iterable[bytes], now: datetime) -> list[Holder]:
+    """The open registrations with any of ``values`` under ``key_id``, and their lenders."""
+    wanted = list(dict.fromkeys(values))
+    if not wanted:
+        return []
+    out, reg = FinancingOprfOutput, FinancingRegistration
+    stmt = (
+        sa.select(out.registration_id, reg.lender_id, out.definition, out.match)
+        .join(reg, reg.id == out.registration_id)
+        .where(out.key_id == key_id, out.value.in_(wanted), out.expires_at > now)
+        .order_by(out.registration_id, out.definition)
+    )
+    return [
+        Holder(r.registration_id, r.lender_id, r.definition, r.match) for r in session.execute(stmt)
+    ]
