@@ -116,12 +116,18 @@ def _attempt(
             session, principal, consent_id, document_id, catalogue=catalogue, content=True, now=now
         )
     except (Forbidden, NotFound, TooManyRequests) as exc:
-        owner = session.get(Consent, consent_id)
+        # The refusal is recorded for the consent's owner, and names the document's type
+        # when the document is that owner's: the answer to the peer says neither.
+        consent = session.get(Consent, consent_id)
+        owner_id = consent.owner_id if consent is not None else None
+        asked = session.get(Document, document_id)
+        doc_type = asked.doc_type if asked is not None and asked.owner_id == owner_id else None
         raise _Refused(
             exc,
             replace(
                 base,
-                participant_id=owner.owner_id if owner is not None else None,
+                participant_id=owner_id,
+                doc_type=doc_type,
                 reason=_reason_of(exc),
                 detail=exc.detail,
                 rules_version=version,

@@ -174,8 +174,11 @@ def test_consent_policy_applies_as_to_a_local_pull(
     with pytest.raises(Forbidden) as caught:
         serve(container, HK, "bank-b-1", consent["id"], exporter.td_id)
     assert caught.value.extensions["reason"] == "notice_unacknowledged"
-    reasons = [c.reason for c in crossings(container)]
+    recorded = crossings(container)
+    reasons = [c.reason for c in recorded]
     assert reasons == [None, "frequency_exceeded", "consent_revoked", "notice_unacknowledged"]
+    assert {c.doc_type for c in recorded} == {"dcsa.transport-document"}
+    assert {c.participant_id for c in recorded} == {exporter.owner.id}
 
 
 def test_hub_without_jurisdiction_lets_nothing_cross(container, exporter, remote_consent):
