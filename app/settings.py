@@ -9,10 +9,28 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_DASHBOARD_SECRET = "development-only-session-secret-change-me"  # noqa: S105
+
+
+class WitnessEndpoint(BaseModel):
+    """A C2SP tlog-witness this hub asks to cosign its checkpoints."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    url: str = Field(
+        pattern=r"^https?://\S+$", description="Submission prefix; add-checkpoint is appended."
+    )
+    vkey: str = Field(description="The witness's cosignature/v1 verifier key (type 0x04).")
+
+    @field_validator("vkey")
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        from app.domain.cosignature import CosignatureVerifier
+
+        return CosignatureVerifier.from_vkey(value).vkey
 
 
 class Settings(BaseSettings):
@@ -120,6 +138,21 @@ class Settings(BaseSettings):
     )
     ledger_evm_private_key: str | None = Field(
         default=None, description="Hex key that signs EVM anchor transactions."
+    )
+    ledger_witnesses: list[WitnessEndpoint] = Field(
+        default_factory=list,
+        description="Witnesses that cosign this hub's checkpoints, as JSON: "
+        '[{"url": "https://hub-b.example", "vkey": "hub-b.example/witness+..."}].',
+    )
+    ledger_witness_retry_base_seconds: float = Field(default=5.0, gt=0)
+    ledger_witness_timeout_seconds: float = Field(default=10.0, gt=0)
+    ledger_witness_retry_max_seconds: float = Field(default=300.0, gt=0)
+    witness_name: str | None = Field(
+        default=None,
+        description="Cosigner name of this hub's witness key; default from issuer.",
+    )
+    witness_max_body_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="Largest add-checkpoint request accepted."
     )
     financing_grace_days: int = Field(
         default=30,
@@ -238,6 +271,13 @@ class Settings(BaseSettings):
         if self.ledger_origin:
             return self.ledger_origin
         return self.issuer.split("://", 1)[-1].rstrip("/") + "/log"
+
+    @property
+    def effective_witness_name(self) -> str:
+        """The witness's cosigner name: configured, or the issuer's host and path + /witness."""
+        if self.witness_name:
+            return self.witness_name
+        return self.issuer.split("://", 1)[-1].rstrip("/") + "/witness"
 
     @property
     def effective_hub_name(self) -> str:

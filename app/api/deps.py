@@ -13,7 +13,6 @@ from starlette.concurrency import run_in_threadpool
 from app.container import Container
 from app.errors import Forbidden, Unauthorized
 from app.security.peer_tokens import (
-    PeerClaims,
     peer_audience,
     unverified_issuer,
     verify_peer_assertion,
@@ -120,40 +119,45 @@ class PeerPrincipal:
     jurisdiction: str
 
 
-@dataclass(frozen=True)
-class _PinnedPeer:
-    id: uuid.UUID
-    name: str
-    jurisdiction: str
-    issuer: str
-    status: str
-    jwks: dict[str, object]
+def _admit(container: Container, token: str, issuer: str, request: Request) -> PeerPrincipal:
+    """Verify the assertion against the peer's pinned keys and spend it, in one transaction.
 
-
-def _pinned_peer(container: Container, issuer: str) -> _PinnedPeer | None:
+    The spent ``jti`` is committed before the call is served: it stays spent whatever the
+    call then does, and every replica sees it spent.
+    """
     with container.uow() as uow:
         peer = peer_by_issuer(uow.session, issuer)
         if peer is None:
-            return None
-        return _PinnedPeer(
-            peer.id, peer.name, peer.jurisdiction, peer.issuer, peer.status, dict(peer.jwks)
-        )
-
-
-def _spend(container: Container, peer_id: uuid.UUID, claims: PeerClaims) -> bool:
-    # Its own transaction, committed before the call is served: a spent assertion stays spent
-    # whatever the call then does, and every replica sees it spent.
-    with container.uow() as uow:
-        fresh = spend_assertion(uow.session, peer_id, claims.jti, claims.expires)
+            raise Unauthorized(f"{issuer[:200]} is not a peer of this hub", slug="peer-unknown")
+        try:
+            claims = verify_peer_assertion(
+                token,
+                dict(peer.jwks),
+                issuer=peer.issuer,
+                audience=peer_audience(container.settings.issuer),
+                method=request.method,
+                path=request.url.path,
+            )
+        except InvalidToken as exc:
+            raise Unauthorized(
+                f"invalid peer assertion: {exc}", slug="peer-assertion-invalid"
+            ) from exc
+        if peer.status != PeerStatus.ACTIVE:
+            raise Forbidden(f"peer hub {peer.name} is suspended here", slug="peer-suspended")
+        if not spend_assertion(uow.session, peer.id, claims.jti, claims.expires):
+            raise Unauthorized(
+                "the peer assertion was already used", slug="peer-assertion-replayed"
+            )
         uow.commit()
-    return fresh
+        return PeerPrincipal(peer_id=peer.id, name=peer.name, jurisdiction=peer.jurisdiction)
 
 
 async def require_peer(request: Request, container: ContainerDep) -> PeerPrincipal:
     """Admit a peer hub whose per-call assertion verifies against its pinned JWKS.
 
-    Refused: no assertion, an unknown hub, a bad signature or binding (401); a suspended
-    peer (403); a peer over its rate (429); an assertion seen before (401, replay).
+    Refused: no assertion, an unknown hub, a bad signature or binding, an assertion seen
+    before (401); a suspended peer (403); a peer over its rate (429, charged once the
+    assertion verified, so no stranger can spend a peer's budget).
     """
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     token = token.strip()
@@ -165,27 +169,8 @@ async def require_peer(request: Request, container: ContainerDep) -> PeerPrincip
         issuer = unverified_issuer(token)
     except InvalidToken as exc:
         raise Unauthorized(f"invalid peer assertion: {exc}", slug="peer-assertion-invalid") from exc
-    peer = await run_in_threadpool(_pinned_peer, container, issuer)
-    if peer is None:
-        raise Unauthorized(f"{issuer[:200]} is not a peer of this hub", slug="peer-unknown")
-    settings = container.settings
-    try:
-        claims = verify_peer_assertion(
-            token,
-            peer.jwks,
-            issuer=peer.issuer,
-            audience=peer_audience(settings.issuer),
-            method=request.method,
-            path=request.url.path,
-        )
-    except InvalidToken as exc:
-        raise Unauthorized(f"invalid peer assertion: {exc}", slug="peer-assertion-invalid") from exc
-    if peer.status != PeerStatus.ACTIVE:
-        raise Forbidden(f"peer hub {peer.name} is suspended here", slug="peer-suspended")
-    await enforce(container.rate_limiter, peer_limits(settings, str(peer.id)))
-    if not await run_in_threadpool(_spend, container, peer.id, claims):
-        raise Unauthorized("the peer assertion was already used", slug="peer-assertion-replayed")
-    principal = PeerPrincipal(peer_id=peer.id, name=peer.name, jurisdiction=peer.jurisdiction)
+    principal = await run_in_threadpool(_admit, container, token, issuer, request)
+    await enforce(container.rate_limiter, peer_limits(container.settings, str(principal.peer_id)))
     request.state.peer = principal
     return principal
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,20 +21,27 @@ CACHE_SECONDS = 1.0
 
 
 class LedgerWriteGuard:
-    """Answers 503 problem+json to ``/v1`` writes while anchoring has stalled past its limit."""
+    """Answers 503 problem+json to ``/v1`` writes while anchoring has stalled past its limit.
+
+    The verdict is read from the database at most once a second. A verdict that refuses is
+    read again before it refuses anyone once it is a second old, so writes resume as soon as
+    anchoring does; one that admits is refreshed off the request path (a thread), so no
+    write waits for the check, and a stall is noticed within a second plus one check.
+    """
 
     def __init__(self, app: ASGIApp, container: Container) -> None:
         self.app = app
         self.container = container
-        self._checked_at = -CACHE_SECONDS
+        self._checked_at: float | None = None
         self._reason: str | None = None
+        self._refreshing = threading.Lock()
 
     def _fresh(self) -> bool:
-        return time.monotonic() - self._checked_at < CACHE_SECONDS
+        return self._checked_at is not None and time.monotonic() - self._checked_at < CACHE_SECONDS
 
     def _health(self) -> str | None:
         now = time.monotonic()
-        if now - self._checked_at >= CACHE_SECONDS:
+        if self._checked_at is None or now - self._checked_at >= CACHE_SECONDS:
             try:
                 with self.container.uow() as uow:
                     self._reason = anchoring_health(uow.session, self.container.settings)
@@ -43,6 +51,26 @@ class LedgerWriteGuard:
             self._checked_at = now
         return self._reason
 
+    def _refresh_in_background(self) -> None:
+        if not self._refreshing.acquire(blocking=False):
+            return  # a refresh is under way
+
+        def refresh() -> None:
+            try:
+                self._health()
+            finally:
+                self._refreshing.release()
+
+        threading.Thread(target=refresh, name="ledger-write-guard", daemon=True).start()
+
+    async def _verdict(self) -> str | None:
+        if self._fresh():
+            return self._reason
+        if self._checked_at is not None and self._reason is None:
+            self._refresh_in_background()
+            return None
+        return await run_in_threadpool(self._health)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         if (
@@ -51,8 +79,7 @@ class LedgerWriteGuard:
             and path.startswith("/v1/")
             and not path.startswith(EXEMPT_PATHS)
         ):
-            # The cached verdict needs no thread: only a stale one is read from the database.
-            reason = self._reason if self._fresh() else await run_in_threadpool(self._health)
+            reason = await self._verdict()
             if reason is not None:
                 body = json.dumps(
                     problem_body(503, reason, "ledger-anchoring-stalled", instance=path)

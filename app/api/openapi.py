@@ -42,6 +42,9 @@ PUBLIC_OPERATIONS = frozenset(
         ("GET", "/v1/ledger/proof/inclusion"),
         ("GET", "/v1/ledger/proof/consistency"),
         ("POST", "/v1/verify"),
+        # C2SP tlog-witness: the log's signature on the checkpoint is the only credential.
+        ("POST", "/add-checkpoint"),
+        ("POST", "/federation/v1/witness/add-checkpoint"),
         # The OAuth provider's redirect: the single-use state it carries is the credential.
         ("GET", "/v1/connectors/authorization/callback"),
         # A remote system's push: the instance's connector checks its signature or secret.

@@ -25,6 +25,7 @@ from app.cli.trust import trust_cli
 from app.cli.users import users_cli
 from app.cli.validate import validate_command
 from app.cli.verify import verify
+from app.cli.witness import witness_cli
 
 cli = typer.Typer(
     cls=Commands,
@@ -53,6 +54,7 @@ cli.add_typer(ledger_cli, name="ledger")
 cli.add_typer(financing_cli, name="financing")
 cli.add_typer(trust_cli, name="trust")
 cli.add_typer(pint_cli, name="pint")
+cli.add_typer(witness_cli, name="witness")
 cli.add_typer(peers_cli, name="peers")
 cli.add_typer(residency_cli, name="residency")
 

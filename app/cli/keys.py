@@ -52,6 +52,18 @@ def keys_rotate(
     console.print(f"new active key {kid}; restart the API replicas to pick it up")
 
 
+@keys_cli.command("add-witness-key")
+def keys_add_witness_key() -> None:
+    """Create the Ed25519 key that cosigns peers' checkpoints (once; verifiers pin it)."""
+    keys = KeyStore.of(get_settings())
+    try:
+        keys.add_witness_key()
+    except KeyStoreError as exc:
+        refuse(f"{exc}")
+    keys.save()
+    console.print("witness key created; restart the API replicas to pick it up")
+
+
 @keys_cli.command("retire")
 def keys_retire(kid: str) -> None:
     """Stop publishing and accepting a rotated key (after its tokens have expired), or stop

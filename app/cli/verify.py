@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.text import Text
 
 from app.cli.support import EXIT_FAILED, refuse
+from app.domain.cosignature import CosignatureVerifier
 from app.domain.hash_match import HashMatchStatement, statement_fields
 from app.domain.note import NoteError, NoteVerifier
 from app.ledger.bundle import ProofBundle
@@ -83,9 +84,17 @@ def verify(
         bool,
         typer.Option("--require-anchor", help="Fail unless an external anchor receipt verifies"),
     ] = False,
+    witness: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--witness",
+            help="A witness's cosignature verifier key; its cosignature is required. Repeatable",
+        ),
+    ] = None,
 ) -> None:
-    """Verify a document offline (hash, leaf, inclusion, checkpoint signature, anchors), or
-    a hash-match statement (signature, format, and for a match its proof in the hub's log)."""
+    """Verify a document offline (hash, leaf, inclusion, checkpoint signature, anchors, and
+    the cosignatures of the witnesses named with --witness), or a hash-match statement
+    (signature, format, and for a match its proof in the hub's log)."""
     if (bundle is None) == (statement is None):
         refuse("give exactly one of --bundle and --statement")
     if not log_key:
@@ -94,6 +103,12 @@ def verify(
         verifier = NoteVerifier.from_vkey(log_key)
     except NoteError as exc:
         refuse(f"--log-key: {exc}")
+    witnesses: list[CosignatureVerifier] = []
+    for value in witness or []:
+        try:
+            witnesses.append(CosignatureVerifier.from_vkey(value))
+        except NoteError as exc:
+            refuse(f"--witness {value}: {exc}")
     if statement is not None:
         _verify_statement(statement, verifier, file, sha256, as_json)
     if file is None or bundle is None:
@@ -108,6 +123,7 @@ def verify(
         [verifier],
         trust_anchors(trust or []),
         require_anchor=require_anchor,
+        witnesses=witnesses,
     )
     _print_report(report, as_json)
     raise typer.Exit(0 if report.ok else EXIT_FAILED)

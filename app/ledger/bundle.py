@@ -63,6 +63,13 @@ class BundleAnchor(_Part):
     receipt: dict[str, Any]
 
 
+class BundleWitnessed(_Part):
+    """A later checkpoint that witnesses cosigned, and how the bundle's tree grew into it."""
+
+    checkpoint: str
+    consistency: list[str]
+
+
 class ProofBundle(_Part):
     """Leaf, inclusion proof, signed checkpoint and anchor receipts for one document."""
 
@@ -75,3 +82,5 @@ class ProofBundle(_Part):
     inclusion: BundleInclusion
     checkpoint: str
     anchors: list[BundleAnchor] = Field(default_factory=list)
+    #: Set when the bundle's checkpoint itself carries no cosignature yet, but a later one does.
+    witnessed: BundleWitnessed | None = None

@@ -14,10 +14,12 @@ import binascii
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from app.domain.canonical import CanonicalizationError, canonical_json, canonical_xml
 from app.domain.checkpoint import Checkpoint, CheckpointError, open_checkpoint
+from app.domain.cosignature import CosignatureVerifier, cosignatures_of
 from app.domain.hash_match import HashMatchStatement, Match, StatementError, parse_statement
 from app.domain.hashing import json_sha256
 from app.domain.merkle import (
@@ -73,6 +75,14 @@ ACCEPTANCE_KIND = "document.accepted"
 
 #: How a verdict names a check whose id alone would not say what it covers.
 _SAID = {"checkpoint": "signed checkpoint", "log": "live log", "statement": "signed statement"}
+#: Check names of witness checks start with this, followed by the witness's name.
+WITNESS_CHECK = "witness:"
+
+
+def _said(name: str) -> str:
+    if name.startswith(WITNESS_CHECK):
+        return f"cosigned by witness {name.removeprefix(WITNESS_CHECK)}"
+    return _SAID.get(name, name)
 
 
 @dataclass(frozen=True)
@@ -95,6 +105,8 @@ class Report:
     """Every check run on a bundle, in order."""
 
     checks: list[Check] = field(default_factory=list)
+    #: False for reports that never look at anchors (hash-match statements).
+    anchorable: bool = True
 
     @property
     def ok(self) -> bool:
@@ -116,8 +128,8 @@ class Report:
         """One sentence for a person: what was verified, or why not."""
         if not self.ok:
             return f"NOT VERIFIED: {', '.join(self.reasons) or 'nothing was checked'}"
-        passed = ", ".join(_SAID.get(c.name, c.name) for c in self.checks if c.ok)
-        if self.anchored:
+        passed = ", ".join(_said(c.name) for c in self.checks if c.ok)
+        if self.anchored or not self.anchorable:
             return f"VERIFIED: {passed}"
         unanchored = next((c for c in self.checks if c.name == "anchor" and c.skipped), None)
         why = unanchored.detail if unanchored else "no anchor was checked"
@@ -294,6 +306,59 @@ def _check_anchors(
     return Check("anchor", False, reason, "; ".join(problems))
 
 
+def _check_witness(
+    bundle: ProofBundle,
+    checkpoint: Checkpoint,
+    verifiers: Sequence[NoteVerifier],
+    witness: CosignatureVerifier,
+) -> Check:
+    """The witness cosigned the bundle's checkpoint, or a later one it grew into.
+
+    A cosignature says the witness saw this tree as the log's largest consistent one at
+    that time, so a log that showed another history to someone else is caught by whoever
+    holds both: the same witness never cosigns two trees that do not extend each other.
+    """
+    name = WITNESS_CHECK + witness.name
+    try:
+        direct = cosignatures_of(bundle.checkpoint, [witness]).get(witness.name)
+    except NoteError as exc:
+        return Check(name, False, "bad_checkpoint", str(exc))
+    if direct is not None:
+        return Check(name, True, detail=f"size {checkpoint.size} at {_when(direct.timestamp)}")
+    witnessed = bundle.witnessed
+    if witnessed is None:
+        return Check(name, False, "witness_missing", f"no valid cosignature by {witness.name}")
+    try:
+        later = _open(witnessed.checkpoint, verifiers, bundle.origin)
+        cosigned = cosignatures_of(witnessed.checkpoint, [witness]).get(witness.name)
+    except NoteError as exc:
+        return Check(name, False, "bad_checkpoint_signature", f"witnessed checkpoint: {exc}")
+    if cosigned is None:
+        return Check(name, False, "witness_missing", f"no valid cosignature by {witness.name}")
+    try:
+        verify_consistency(
+            checkpoint.size,
+            later.size,
+            [_unb64(p) for p in witnessed.consistency],
+            checkpoint.root_hash,
+            later.root_hash,
+        )
+    except (ValueError, ProofError) as exc:
+        return Check(name, False, "bad_consistency_proof", f"witnessed checkpoint: {exc}")
+    return Check(
+        name,
+        True,
+        detail=f"size {later.size} (grown from {checkpoint.size}) at {_when(cosigned.timestamp)}",
+    )
+
+
+def _when(timestamp: int) -> str:
+    try:
+        return datetime.fromtimestamp(timestamp, UTC).isoformat()
+    except (OverflowError, ValueError, OSError):
+        return f"POSIX time {timestamp}"
+
+
 def verify_bundle(
     content: bytes | None,
     bundle: ProofBundle,
@@ -301,12 +366,15 @@ def verify_bundle(
     trust: TrustAnchors | None = None,
     *,
     require_anchor: bool = False,
+    witnesses: Sequence[CosignatureVerifier] = (),
 ) -> Report:
     """Check a document (or, with ``content=None``, the event alone) against its bundle.
 
     Order matters for the reasons a user sees: document, event, leaf, checkpoint signature,
     inclusion, then at least one anchor whose checkpoint the bundle's tree grew into. Without
     an external anchor receipt the anchor check is skipped, or fails with ``require_anchor``.
+    Each witness named in ``witnesses`` must have cosigned the checkpoint (or a later one the
+    bundle proves its tree grew into).
     """
     trust = trust or TrustAnchors()
     report = Report()
@@ -329,6 +397,8 @@ def verify_bundle(
     if digest is not None:
         report.checks.append(_check_inclusion(bundle, digest, checkpoint))
     report.checks.append(_check_anchors(bundle, checkpoint, verifiers, trust, require_anchor))
+    for witness in witnesses:
+        report.checks.append(_check_witness(bundle, checkpoint, verifiers, witness))
     return report
 
 
@@ -384,7 +454,7 @@ def verify_statement(
     ``sha256``, when given, is the hash the verifier asked about (or computed from its file);
     the statement must be about it.
     """
-    report = Report()
+    report = Report(anchorable=False)
     check, statement = _check_statement(evidence, verifiers)
     report.checks.append(check)
     if statement is None:

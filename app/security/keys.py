@@ -1,5 +1,6 @@
-"""The hub's keys: ES256 for tokens and artefacts, Ed25519 for the log, HMAC for fingerprints,
-a ristretto255 OPRF key for cross-border duplicate-financing checks."""
+"""The hub's keys: ES256 for tokens and artefacts, Ed25519 for the log and for witnessing other
+logs, HMAC for fingerprints, a ristretto255 OPRF key for cross-border duplicate-financing
+checks."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ ACTIVE, RETIRING, RETIRED = "active", "retiring", "retired"
 FINGERPRINT_USE = "fingerprint"
 #: JWK ``use`` of the OPRF scalars (RFC 9497, ristretto255-SHA512) peers evaluate under.
 OPRF_USE = "oprf"
+#: ``kid`` of the Ed25519 key that cosigns other logs' checkpoints (C2SP tlog-cosignature).
+WITNESS_KID = "witness"
 
 
 class KeyStoreError(SetupError):
@@ -82,7 +85,10 @@ class KeyStore:
     The newest `active` ES256 key signs; `retiring` keys no longer sign but still verify
     (so tokens issued before a rotation stay valid until they expire); `retired` keys are
     gone from the JWKS. The Ed25519 log key signs checkpoints and never rotates silently,
-    because verifiers pin it. Fingerprint secrets rotate the same way: the newest `active`
+    because verifiers pin it. The Ed25519 witness key (``kid`` "witness") cosigns other hubs'
+    checkpoints; it is a key of its own because a cosignature/v1 message does not name its
+    signer, so sharing the log key would let one signature pass for the other. Fingerprint
+    secrets rotate the same way: the newest `active`
     one keys new fingerprints, `retiring` ones still match old registrations. OPRF keys
     too: peers are evaluated under the newest `active` one and every `retiring` one, until
     this hub's stored outputs are recomputed under the new key.
@@ -95,11 +101,13 @@ class KeyStore:
         path: Path | None = None,
         fingerprint: list[StoredSecret] | None = None,
         oprf: list[StoredOprfKey] | None = None,
+        witness_key: OKPKey | None = None,
     ):
         if not any(k.status == ACTIVE for k in signing):
             raise KeyStoreError("no active ES256 signing key")
         self._signing = signing
         self._log_key = log_key
+        self._witness_key = witness_key
         self._fingerprint = fingerprint or []
         self._oprf = oprf or []
         self.path = path
@@ -114,6 +122,7 @@ class KeyStore:
         fingerprint: list[StoredSecret] = []
         oprf: list[StoredOprfKey] = []
         log_key: OKPKey | None = None
+        witness_key: OKPKey | None = None
         for entry in data.get("keys", []):
             meta = {k: entry.pop(k) for k in ("status", "created") if k in entry}
             if entry.get("kty") == "oct" and entry.get("use") == FINGERPRINT_USE:
@@ -133,7 +142,10 @@ class KeyStore:
                     )
                 )
             elif entry.get("kty") == "OKP" and entry.get("crv") == "Ed25519":
-                log_key = OKPKey.import_key(entry)
+                if entry.get("kid") == WITNESS_KID:
+                    witness_key = OKPKey.import_key(entry)
+                else:
+                    log_key = OKPKey.import_key(entry)
             elif entry.get("kty") == "EC":
                 signing.append(
                     StoredKey(
@@ -142,7 +154,7 @@ class KeyStore:
                 )
         if log_key is None:
             raise KeyStoreError(f"{path} holds no Ed25519 log key")
-        return cls(signing, log_key, path, fingerprint, oprf)
+        return cls(signing, log_key, path, fingerprint, oprf, witness_key)
 
     @classmethod
     def generate(cls, path: Path | None = None) -> KeyStore:
@@ -152,6 +164,7 @@ class KeyStore:
             path,
             [_new_fingerprint_key()],
             [_new_oprf_key()],
+            _new_witness_key(),
         )
         if path is not None:
             store.save()
@@ -169,7 +182,8 @@ class KeyStore:
     @classmethod
     def load_or_create(cls, path: Path) -> KeyStore:
         """Development convenience: create a key file on first start, and give a file from
-        before fingerprints (or the OPRF) existed its first fingerprint secret (OPRF key)."""
+        before fingerprints (the OPRF, witnessing) existed its first fingerprint secret (OPRF
+        key, witness key)."""
         if path.exists():
             store = cls.load(path)
             changed = False
@@ -178,6 +192,9 @@ class KeyStore:
                 changed = True
             if not any(k.status == ACTIVE for k in store._oprf):
                 store.rotate_oprf_key()
+                changed = True
+            if store._witness_key is None:
+                store.add_witness_key()
                 changed = True
             if changed:
                 store.save()
@@ -197,6 +214,8 @@ class KeyStore:
         )
         keys.extend({**k.as_jwk(), "status": k.status, "created": k.created} for k in self._oprf)
         keys.append(self._log_key.as_dict(private=True))
+        if self._witness_key is not None:
+            keys.append(self._witness_key.as_dict(private=True))
         tmp = self.path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
@@ -227,6 +246,27 @@ class KeyStore:
         if not isinstance(key, Ed25519PrivateKey):
             raise KeyStoreError("log key is not an Ed25519 private key")
         return key
+
+    def witness_signing_key(self) -> Ed25519PrivateKey:
+        """The key that cosigns the checkpoints of the logs this hub witnesses."""
+        if self._witness_key is None:
+            raise KeyStoreError(
+                "the key file holds no witness key: run `tradegate keys add-witness-key`"
+            )
+        key = self._witness_key.private_key
+        if not isinstance(key, Ed25519PrivateKey):
+            raise KeyStoreError("witness key is not an Ed25519 private key")
+        return key
+
+    @property
+    def has_witness_key(self) -> bool:
+        return self._witness_key is not None
+
+    def add_witness_key(self) -> None:
+        """Create the witness key; refused once there is one, because verifiers pin it."""
+        if self._witness_key is not None:
+            raise KeyStoreError("the key file already holds a witness key")
+        self._witness_key = _new_witness_key()
 
     def rotate(self) -> str:
         """Add a new active key; the previous active keys keep verifying as `retiring`."""
@@ -339,3 +379,7 @@ def _new_oprf_key() -> StoredOprfKey:
 
 def _new_log_key() -> OKPKey:
     return OKPKey.generate_key("Ed25519", parameters={"use": "sig", "kid": "log"})
+
+
+def _new_witness_key() -> OKPKey:
+    return OKPKey.generate_key("Ed25519", parameters={"use": "sig", "kid": WITNESS_KID})

@@ -44,6 +44,15 @@ class UnitOfWork:
     def commit(self) -> None:
         self.session.commit()
 
+    def statements_commit_alone(self) -> None:
+        """On PostgreSQL, run this unit's statements outside a transaction, each committing by
+        itself: no BEGIN and COMMIT round trips. Only for a unit whose writes are a single
+        statement (reads, then one insert); call it before the first statement. `commit()`
+        still runs the after-commit actions. SQLite keeps its transaction (no round trips).
+        """
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
     def rollback(self) -> None:
         self.session.rollback()
 

@@ -10,6 +10,7 @@ TASK_MODULES: list[str] = [
     "app.tasks.notices",
     "app.tasks.ledger",
     "app.tasks.pint",
+    "app.tasks.witness",
 ]
 
 

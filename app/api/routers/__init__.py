@@ -24,6 +24,7 @@ from app.api.routers import (
     pint_transfers,
     purposes,
     trust,
+    witness,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -46,6 +47,8 @@ ROUTERS: list[APIRouter] = [
     ledger.well_known,
     trust.router,
     pint_transfers.router,
+    witness.router,
+    witness.federation_router,
     federation.well_known,
     federation.router,
     federation.peer_api,

@@ -22,6 +22,7 @@ from app.services.access import pull
 from app.services.consents.purposes import catalogue_for
 from app.services.ledger import log as svc
 from app.services.ledger.verification import parse_bundle, verify_upload
+from app.services.witness.witnessing import witness_description
 
 router = APIRouter(prefix="/v1", tags=["ledger"])
 well_known = APIRouter(tags=["ledger"])
@@ -42,6 +43,7 @@ def log_key_document(container: ContainerDep) -> dict[str, Any]:
         "signature": "C2SP signed-note, Ed25519",
         "checkpoint": f"{settings.issuer}/v1/ledger/checkpoint",
         "anchor_sinks": [urlsplit(url).scheme for url in settings.ledger_anchor_urls],
+        "witness": witness_description(settings, container.keys),
     }
 
 
@@ -73,6 +75,7 @@ ProofReader = Annotated[Principal, Depends(require_any_scope("ledger:read", "doc
 )
 def checkpoint(request: Request, uow: UowDep, container: ContainerDep) -> Response:
     current = svc.current_checkpoint(uow.session)
+    note = svc.published_note(uow.session, current)
     if "application/json" in request.headers.get("accept", ""):
         settings, keys = container.settings, container.keys
         return JSONResponse(
@@ -80,12 +83,12 @@ def checkpoint(request: Request, uow: UowDep, container: ContainerDep) -> Respon
                 "origin": settings.effective_ledger_origin,
                 "size": current.size,
                 "root_hash": base64.b64encode(current.root_hash).decode("ascii"),
-                "checkpoint": current.note,
+                "checkpoint": note,
                 "log_key": svc.log_verifier(settings, keys).vkey,
             }
         )
     return PlainTextResponse(
-        current.note,
+        note,
         media_type=NOTE_TYPE,
         headers={
             LOG_KEY_HEADER: svc.log_verifier(container.settings, container.keys).vkey,

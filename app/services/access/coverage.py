@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -42,17 +43,25 @@ def covering_consumers(session: Session, document: Document) -> list[CoveringCon
     data range), without spending fetch quota: hearing of a document is not fetching it.
     Consents carry no grant to push content, so content is never pushed.
     """
-    catalogue = _catalogue(session)
-    facts = facts_of(document)
-    now = utcnow()
-    found: dict[uuid.UUID, CoveringConsent] = {}
     consents = session.execute(
         sa.select(Consent)
         .where(Consent.owner_id == document.owner_id, Consent.status == ConsentStatus.ACTIVE)
         .order_by(Consent.created_at, Consent.id)
     ).scalars()
+    return covering(session, document, consents)
+
+
+def covering(
+    session: Session, document: Document, consents: Iterable[Consent]
+) -> list[CoveringConsent]:
+    """Those of `consents` (the owner's, oldest first) that cover `document` right now, one
+    entry per consumer: for callers that loaded the consents with the document."""
+    catalogue = _catalogue(session)
+    facts = facts_of(document)
+    now = utcnow()
+    found: dict[uuid.UUID, CoveringConsent] = {}
     for consent in consents:
-        if consent.consumer_id in found:
+        if consent.consumer_id in found or consent.status != ConsentStatus.ACTIVE:
             continue
         decision = evaluate_access(
             ConsentStatus(consent.status),

@@ -103,10 +103,24 @@ def append_statement(session: Session, event: Event) -> sa.Insert:
     return sa.insert(_EVENTS).values(values).returning(_EVENTS.c.id)
 
 
+#: `append_statement` built once, its values bound as ``ev_<column>``: for `write_together`.
+APPEND = (
+    sa.insert(_EVENTS)
+    .values({c.key: sa.bindparam(f"ev_{c.key}", type_=c.type) for c in _FIELDS})
+    .returning(_EVENTS.c.id)
+)
+
+
+def append_parameters(session: Session, event: Event) -> dict[str, Any]:
+    """The parameters of `APPEND` for `event`; like `append_statement`, tells the sequencer."""
+    session.info[EVENTS_APPENDED] = True
+    return {f"ev_{c.key}": getattr(event, c.key) for c in _FIELDS}
+
+
 def record_event(session: Session, **fields: Unpack[EventFields]) -> Event:
     """Append one event, unchained, in the caller's transaction."""
     event = new_event(**fields)
-    session.execute(append_statement(session, event))
+    session.execute(APPEND, append_parameters(session, event))
     return event
 
 

@@ -8,6 +8,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -111,15 +112,33 @@ def request_digest(
     return h.hexdigest()
 
 
-def _claim_statement(session: Session, row: dict[str, Any]) -> sa.Insert:
-    """``INSERT .. ON CONFLICT DO NOTHING RETURNING``: a row back means the key is ours."""
-    insert = postgresql.insert if is_postgresql(session) else sqlite.insert
+@lru_cache(maxsize=4)
+def claim_statement(postgres: bool) -> sa.Insert:
+    """``INSERT .. ON CONFLICT DO NOTHING RETURNING``: a row back means the key is ours.
+
+    Built once per dialect (values bound as ``claim_<column>``): building a statement and
+    its cache key costs more than running this one.
+    """
+    insert = postgresql.insert if postgres else sqlite.insert
+    columns = ("provider_id", "key", "request_sha256", "created_at")
     return (
         insert(IdempotencyKey)
-        .values(row)
+        .values({c: sa.bindparam(f"claim_{c}") for c in columns})
         .on_conflict_do_nothing(index_elements=["provider_id", "key"])
         .returning(IdempotencyKey.key)
     )
+
+
+def claim_parameters(
+    principal: Principal, key: str, digest: str, now: dt.datetime
+) -> dict[str, Any]:
+    """The parameters of `claim_statement`."""
+    return {
+        "claim_provider_id": principal.participant_id,
+        "claim_key": key,
+        "claim_request_sha256": digest,
+        "claim_created_at": now,
+    }
 
 
 def claim_idempotency_key(
@@ -133,21 +152,14 @@ def claim_idempotency_key(
     other claim's commit (PostgreSQL) or the write lock (SQLite), then finds it in flight.
     """
     now = utcnow()
-    claim = _claim_statement(
-        session,
-        {
-            "provider_id": principal.participant_id,
-            "key": key,
-            "request_sha256": digest,
-            "created_at": now,
-        },
-    )
-    if session.execute(claim).first() is not None:
+    claim = claim_statement(is_postgresql(session))
+    row_values = claim_parameters(principal, key, digest, now)
+    if session.execute(claim, row_values).first() is not None:
         return None
     row = session.get(IdempotencyKey, (principal.participant_id, key), with_for_update=True)
     if row is None:
         # Released in between (that request was rejected): the key is free again.
-        if session.execute(claim).first() is not None:
+        if session.execute(claim, row_values).first() is not None:
             return None
         raise errors.Conflict(
             "a request with this Idempotency-Key is being processed",
@@ -399,15 +411,41 @@ def answer_once(
     return 201, body
 
 
+#: The update that stores the answer with a claimed key (RETURNING the key), built once, for
+#: a caller that sends it together with its own writes (`completion_parameters`).
+COMPLETION = (
+    sa.update(IdempotencyKey)
+    .where(
+        IdempotencyKey.provider_id == sa.bindparam("idem_provider_id"),
+        IdempotencyKey.key == sa.bindparam("idem_key"),
+    )
+    .values(
+        completed_at=sa.bindparam("idem_completed_at"),
+        status_code=sa.bindparam("idem_status_code"),
+        response=sa.bindparam("idem_response"),
+    )
+    .returning(IdempotencyKey.key)
+)
+
+
+def completion_parameters(
+    principal: Principal, key: str, status_code: int, body: dict[str, Any]
+) -> dict[str, Any]:
+    """The parameters of `COMPLETION`."""
+    return {
+        "idem_provider_id": principal.participant_id,
+        "idem_key": key,
+        "idem_completed_at": utcnow(),
+        "idem_status_code": status_code,
+        "idem_response": body,
+    }
+
+
 def complete_idempotency_key(
     session: Session, principal: Principal, key: str, status_code: int, body: dict[str, Any]
 ) -> None:
     """Store the answer with the key, in the same transaction as the document."""
-    session.execute(
-        sa.update(IdempotencyKey)
-        .where(IdempotencyKey.provider_id == principal.participant_id, IdempotencyKey.key == key)
-        .values(completed_at=utcnow(), status_code=status_code, response=body)
-    )
+    session.execute(COMPLETION, completion_parameters(principal, key, status_code, body))
 
 
 def record_rejection(

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from app.domain.hash_match import HashMatchStatement, Match, provider_kind, statement_fields
-from app.domain.merkle import inclusion_proof
+from app.domain.merkle import inclusion_proof, leaf_hash
 from app.domain.note import NoteError, NoteVerifier, sign_note
 from app.errors import BadGateway, ServiceUnavailable
 from app.ledger import store
@@ -130,7 +130,7 @@ def _match(session: Session, document: Document, event: Event) -> tuple[Match, d
     index = event.seq - 1
     source = store.SqlSubtreeSource(session)
     data = leaf_record(event, salt).encode()
-    digest = source.subtree_hashes([(0, index)])[(0, index)]
+    digest = leaf_hash(data)
     anchored = store.first_anchor_time(session, index + 1, besides_kind=NO_ANCHOR_KIND)
     match = Match(
         document_type=document.doc_type,

@@ -10,6 +10,7 @@ from app.errors import Unprocessable
 from app.security.keys import KeyStore
 from app.security.peer_tokens import peer_audience
 from app.services.ledger.log import log_signer
+from app.services.witness.witnessing import WITNESS_PREFIX, witness_verifier
 from app.settings import Settings
 
 WELL_KNOWN_PATH = "/.well-known/tradegate-hub"
@@ -29,7 +30,9 @@ def metadata_fields(settings: Settings, keys: KeyStore) -> dict[str, Any]:
         "jwks": keys.public_jwks(),
         "jwks_uri": f"{issuer}/.well-known/jwks.json",
         "checkpoint": f"{issuer}/v1/ledger/checkpoint",
-        "witness_endpoint": f"{issuer}/federation/v1/witness",
+        "witness_endpoint": f"{issuer}{WITNESS_PREFIX}",
+        # The cosignature/v1 key peers verify this hub's cosignatures with (tlog-cosignature).
+        "witness_key": witness_verifier(settings, keys).vkey if keys.has_witness_key else None,
     }
 
 

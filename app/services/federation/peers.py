@@ -16,6 +16,7 @@ from app.security.tokens import CLOCK_SKEW_SECONDS
 from app.services.common.events import record_event
 from app.services.federation.metadata import MetadataRefused, open_metadata
 from app.services.federation.peer_client import PeerClient, check_peer_url
+from app.services.witness.witnessing import add_witnessed_log
 from app.settings import Settings
 from app.storage.base import utcnow
 from app.storage.db import is_postgresql
@@ -47,7 +48,8 @@ def add_peer(
     """Fetch the metadata of the hub at ``url``, verify it against ``pin``, and store the peer.
 
     The pin (the peer's log verifier key, exchanged out of band) is the only trust input:
-    name, jurisdiction, issuer and JWKS come from metadata signed by that key.
+    name, jurisdiction, issuer and JWKS come from metadata signed by that key. The peer's
+    log is registered for witnessing under the same pin.
     """
     base_url = check_peer_url(url, settings)
     fields, note = open_metadata(client.fetch_metadata(base_url), pin.strip())
@@ -83,6 +85,8 @@ def add_peer(
     )
     session.add(peer)
     session.flush()
+    # Peers witness each other: this hub now cosigns the peer's checkpoints.
+    add_witnessed_log(session, peer.log_origin, peer.log_key)
     _event(
         session,
         peer,

@@ -15,14 +15,14 @@ from sqlalchemy.orm import Session
 from app import errors
 from app.domain.fingerprints import Identifier, Keyring
 from app.security.principal import Principal
-from app.services.access.coverage import covering_consumers
+from app.services.access.coverage import covering
 from app.services.common.context import ServiceContext
 from app.services.common.events import record_event
 from app.services.documents.ingest import validate_only
 from app.services.financing import matching
-from app.services.financing.registrations import readable_document
+from app.services.financing.registrations import documents_with_consents, readable_document
 from app.storage.db import is_postgresql
-from app.storage.models import Document, FinancingProbe
+from app.storage.models import FinancingProbe
 
 
 @dataclass(frozen=True)
@@ -76,13 +76,11 @@ def _by_content(
             slug="invalid-document",
             errors=[e.as_dict() for e in report.errors],
         )
-    same = session.scalars(
-        sa.select(Document).where(Document.canonical_sha256 == report.canonical_sha256)
-    ).all()
     readable = any(
-        c.consumer_id == principal.participant_id
-        for document in same
-        for c in covering_consumers(session, document)
+        covering(session, document, consents)
+        for document, consents in documents_with_consents(
+            session, principal, canonical_sha256=report.canonical_sha256
+        )
     )
     return Subject(report.canonical_sha256, readable, report.doc_type, raw)
 
@@ -123,37 +121,47 @@ def _audit(
     )
 
 
-def _check(
-    session: Session,
-    principal: Principal,
-    request: CheckRequest,
-    *,
-    keyring: Keyring,
-    probe_limit: int,
-    max_bytes: int,
-    now: datetime,
-) -> tuple[Checked | None, errors.ProblemError | None]:
+def _subject(
+    session: Session, principal: Principal, request: CheckRequest, max_bytes: int
+) -> Subject:
     if request.document_id is not None:
-        subject = _by_id(session, principal, request.document_id)
-    else:
-        subject = _by_content(session, principal, request, max_bytes)
-    if not subject.readable:
-        if _probes_today(session, principal.participant_id, subject.key, now) > probe_limit:
-            _audit(session, principal, subject, {"refused": "probe_limit"})
-            midnight = datetime.combine(now.date() + timedelta(days=1), time.min, UTC)
-            return None, errors.TooManyRequests(
-                f"more than {probe_limit} documents you cannot read were checked today",
-                slug="financing-probe-limit",
-                retry_after=int((midnight - now).total_seconds()),
-            )
-        if subject.raw is None:
-            _audit(session, principal, subject, {"refused": "not_found"})
-            return None, errors.NotFound("no such document", slug="document-not-found")
+        return _by_id(session, principal, request.document_id)
+    return _by_content(session, principal, request, max_bytes)
+
+
+def _answer(
+    session: Session, principal: Principal, subject: Subject, keyring: Keyring, now: datetime
+) -> Checked:
+    """What registering would answer, audited, with what a cross-border check needs."""
     assert subject.raw is not None and subject.doc_type is not None
     found = matching.fingerprints_of(subject.raw, subject.doc_type, keyring.all)
     result = matching.assessment(session, principal.participant_id, found, now).as_dict()
     _audit(session, principal, subject, {"result": result})
-    return Checked(result, found.identifiers, f"financing-check:{subject.key}"), None
+    return Checked(result, found.identifiers, f"financing-check:{subject.key}")
+
+
+def _unreadable(
+    session: Session,
+    principal: Principal,
+    subject: Subject,
+    *,
+    keyring: Keyring,
+    probe_limit: int,
+    now: datetime,
+) -> tuple[Checked | None, errors.ProblemError | None]:
+    """A document the lender cannot read counts towards its daily probes, whatever follows."""
+    if _probes_today(session, principal.participant_id, subject.key, now) > probe_limit:
+        _audit(session, principal, subject, {"refused": "probe_limit"})
+        midnight = datetime.combine(now.date() + timedelta(days=1), time.min, UTC)
+        return None, errors.TooManyRequests(
+            f"more than {probe_limit} documents you cannot read were checked today",
+            slug="financing-probe-limit",
+            retry_after=int((midnight - now).total_seconds()),
+        )
+    if subject.raw is None:
+        _audit(session, principal, subject, {"refused": "not_found"})
+        return None, errors.NotFound("no such document", slug="document-not-found")
+    return _answer(session, principal, subject, keyring, now), None
 
 
 def check(
@@ -168,21 +176,30 @@ def check_locally(
 ) -> Checked:
     """The local answer with the document's OPRF inputs (held in memory only).
 
-    The audit event and the probe count commit even when the answer is a 404 or a 429,
-    so refusals are on the record and count towards the limit.
+    A check of a readable document writes one row, its audit event, so it runs without a
+    transaction around it: two reads and an insert that commits by itself. Otherwise the
+    probe count and the audit event commit together, even when the answer is a 404 or a
+    429, so refusals are on the record and count towards the limit.
     """
+    keyring = ctx.keys.fingerprint_keyring()
     with ctx.uow() as unit:
-        result, problem = _check(
+        unit.statements_commit_alone()
+        subject = _subject(unit.session, principal, request, ctx.settings.max_body_bytes)
+        if subject.readable:
+            checked = _answer(unit.session, principal, subject, keyring, now)
+            unit.commit()
+            return checked
+    with ctx.uow() as unit:
+        answer, problem = _unreadable(
             unit.session,
             principal,
-            request,
-            keyring=ctx.keys.fingerprint_keyring(),
+            subject,
+            keyring=keyring,
             probe_limit=ctx.settings.financing_probe_limit,
-            max_bytes=ctx.settings.max_body_bytes,
             now=now,
         )
         unit.commit()
     if problem is not None:
         raise problem
-    assert result is not None
-    return result
+    assert answer is not None
+    return answer

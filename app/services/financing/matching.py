@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, undefer
@@ -47,16 +49,27 @@ def definitions(found: DocumentFingerprints) -> list[tuple[str, MatchKind]]:
     return list(dict.fromkeys((f.definition, f.match) for f in found.fingerprints))
 
 
+_LOCK = sa.text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k")
+
+
 def lock(session: Session, fingerprints: Iterable[Fingerprint]) -> None:
     """Serialise registrations that share a fingerprint (PostgreSQL advisory locks, taken in
     one order so two registrations never wait on each other); SQLite has one writer anyway."""
     if not is_postgresql(session):
         return
     keys = sorted({int(f.value[:15], 16) for f in fingerprints})
-    session.execute(
-        sa.text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k"),
-        {"keys": keys},
-    )
+    session.execute(_LOCK, {"keys": keys})
+
+
+_ff = FinancingFingerprint
+#: Built once: building a statement and its cache key costs more than running this one.
+_OPEN_SHARING = sa.select(
+    _ff.value, _ff.key_id, _ff.registration_id, _ff.lender_id, _ff.definition, _ff.match
+).where(
+    _ff.value.in_(sa.bindparam("values", expanding=True)),
+    _ff.open.is_(True),
+    _ff.expires_at > sa.bindparam("now"),
+)
 
 
 def hits(session: Session, fingerprints: Iterable[Fingerprint], now: datetime) -> list[Hit]:
@@ -64,13 +77,10 @@ def hits(session: Session, fingerprints: Iterable[Fingerprint], now: datetime) -
     wanted = {(bytes.fromhex(f.value), f.key_id) for f in fingerprints}
     if not wanted:
         return []
-    ff = FinancingFingerprint
-    stmt = sa.select(
-        ff.value, ff.key_id, ff.registration_id, ff.lender_id, ff.definition, ff.match
-    ).where(ff.value.in_([value for value, _ in wanted]), ff.open.is_(True), ff.expires_at > now)
+    rows = session.execute(_OPEN_SHARING, {"values": [v for v, _ in wanted], "now": now})
     return [
         Hit(str(row.registration_id), str(row.lender_id), row.definition, MatchKind(row.match))
-        for row in session.execute(stmt)
+        for row in rows
         if (row.value, row.key_id) in wanted
     ]
 
@@ -82,23 +92,43 @@ def assessment(
     return assess(str(lender_id), definitions(found), hits(session, found.fingerprints, now))
 
 
+@lru_cache(maxsize=64)
+def _store(index: int) -> sa.Insert:
+    """The insert of a registration's ``index``-th fingerprint, built once per place."""
+    own = ("value", "key_id", "definition", "match")
+    shared = ("registration_id", "lender_id", "expires_at")
+    values: dict[str, Any] = {name: sa.bindparam(f"fp{index}_{name}") for name in own}
+    values.update({name: sa.bindparam(f"fp_{name}") for name in shared})
+    values["open"] = True
+    return sa.insert(_ff).values(values).returning(_ff.registration_id)
+
+
+def store_statements(
+    registration: FinancingRegistration, fingerprints: Sequence[Fingerprint]
+) -> tuple[list[sa.Insert], dict[str, Any]]:
+    """The inserts that keep the registration's fingerprints, each RETURNING its registration
+    id, and their parameters: single-row statements made once per place, because a multi-row
+    VALUES is compiled afresh every time."""
+    parameters: dict[str, Any] = {
+        "fp_registration_id": registration.id,
+        "fp_lender_id": registration.lender_id,
+        "fp_expires_at": registration.expires_at,
+    }
+    for i, f in enumerate(fingerprints):
+        parameters[f"fp{i}_value"] = bytes.fromhex(f.value)
+        parameters[f"fp{i}_key_id"] = f.key_id
+        parameters[f"fp{i}_definition"] = f.definition
+        parameters[f"fp{i}_match"] = f.match.value
+    return [_store(i) for i in range(len(fingerprints))], parameters
+
+
 def store(
     session: Session, registration: FinancingRegistration, fingerprints: Iterable[Fingerprint]
 ) -> None:
-    """Keep the registration's fingerprints (under the current key only)."""
-    session.add_all(
-        FinancingFingerprint(
-            value=bytes.fromhex(f.value),
-            key_id=f.key_id,
-            registration_id=registration.id,
-            definition=f.definition,
-            match=f.match.value,
-            lender_id=registration.lender_id,
-            open=True,
-            expires_at=registration.expires_at,
-        )
-        for f in fingerprints
-    )
+    """Keep the registration's fingerprints (under the keys given: the current one)."""
+    statements, parameters = store_statements(registration, list(fingerprints))
+    for statement in statements:
+        session.execute(statement, parameters)
 
 
 def close(session: Session, registration_id: uuid.UUID) -> None:

@@ -5,32 +5,51 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, undefer
 
 from app import errors
+from app.domain.consent import ConsentStatus
 from app.domain.financing import FinancingError, FinancingState, InvalidTerms, Terms
 from app.domain.fingerprints import Keyring
 from app.domain.oprf import OprfKey
 from app.security.principal import Principal
-from app.services.access.coverage import covering_consumers
+from app.services.access.coverage import covering
 from app.services.common.context import ServiceContext
 from app.services.common.cursors import Page, Position, decode_cursor, encode_cursor, page_size
-from app.services.common.events import record_event
-from app.services.documents.ingest import answer_once
+from app.services.common.events import APPEND, append_parameters, new_event
+from app.services.documents.ingest import (
+    COMPLETION,
+    StoredResponse,
+    claim_idempotency_key,
+    claim_parameters,
+    claim_statement,
+    completion_parameters,
+)
 from app.services.financing import alerts, matching
 from app.services.financing.federation import checking, outputs
-from app.storage.models import Document, FinancingRegistration
+from app.storage.db import is_postgresql
+from app.storage.models import Consent, Document, FinancingRegistration
 from app.storage.scoping import readable
+from app.storage.together import write_together
 from app.validation.rules.iso4217 import CURRENCY_CODES
 
 #: What a lender may say it is doing when it registers.
 OPENING_STATES = (FinancingState.INTENDED, FinancingState.FINANCED)
+_COLUMNS = tuple(sa.inspect(FinancingRegistration).columns)
+#: The registration's insert, built once (values bound as ``reg_<column>``).
+_INSERT = (
+    sa.insert(FinancingRegistration)
+    .values({c.key: sa.bindparam(f"reg_{c.key}", type_=c.type) for c in _COLUMNS})
+    .returning(FinancingRegistration.id)
+)
 
 
 @dataclass(frozen=True)
@@ -63,19 +82,117 @@ def _not_found() -> errors.NotFound:
     return errors.NotFound("no such document", slug="document-not-found")
 
 
+#: The caller's ACTIVE consents from the owner of the document being read.
+_CALLERS_CONSENTS = sa.and_(
+    Consent.owner_id == Document.owner_id,
+    Consent.consumer_id == sa.bindparam("consumer_id"),
+    Consent.status == ConsentStatus.ACTIVE,
+)
+
+
+def _with_consents(condition: sa.ColumnElement[bool]) -> sa.Select[Document, Consent]:
+    return (
+        sa.select(Document, Consent)
+        .outerjoin(Consent, _CALLERS_CONSENTS)
+        .where(condition)
+        .options(undefer(Document.content))
+        .order_by(Document.id, Consent.created_at, Consent.id)
+    )
+
+
+#: Built once: building a statement and its cache key costs more than running this one.
+_BY_ID = _with_consents(Document.id == sa.bindparam("document_id"))
+_BY_CANONICAL_SHA256 = _with_consents(Document.canonical_sha256 == sa.bindparam("sha256"))
+
+Candidates = list[tuple[Document, list[Consent]]]
+
+
+def _grouped(rows: Iterable[Any]) -> Candidates:
+    found: dict[uuid.UUID, tuple[Document, list[Consent]]] = {}
+    for document, consent in rows:
+        if document is None:
+            continue
+        _, consents = found.setdefault(document.id, (document, []))
+        if consent is not None:
+            consents.append(consent)
+    return list(found.values())
+
+
+def documents_with_consents(
+    session: Session,
+    principal: Principal,
+    *,
+    document_id: uuid.UUID | None = None,
+    canonical_sha256: str | None = None,
+) -> Candidates:
+    """The document with ``document_id``, or those with ``canonical_sha256``, with their
+    content and the caller's ACTIVE consents from each one's owner (oldest first): one
+    statement, however many consents."""
+    if document_id is not None:
+        rows = session.execute(
+            _BY_ID, {"document_id": document_id, "consumer_id": principal.participant_id}
+        )
+    else:
+        rows = session.execute(
+            _BY_CANONICAL_SHA256,
+            {"sha256": canonical_sha256, "consumer_id": principal.participant_id},
+        )
+    return _grouped(rows)
+
+
+def _readable(session: Session, candidates: Candidates) -> Document:
+    for document, consents in candidates:
+        if covering(session, document, consents):
+            return document
+    raise _not_found()
+
+
 def readable_document(session: Session, principal: Principal, document_id: uuid.UUID) -> Document:
     """A document the lender's ACTIVE consent covers right now, with its content; else 404
     (whether the document does not exist or is another tenant's is nobody's business)."""
-    document = session.scalars(
-        sa.select(Document).where(Document.id == document_id).options(undefer(Document.content))
-    ).first()
-    if document is None:
-        raise _not_found()
-    if not any(
-        c.consumer_id == principal.participant_id for c in covering_consumers(session, document)
-    ):
-        raise _not_found()
-    return document
+    return _readable(session, documents_with_consents(session, principal, document_id=document_id))
+
+
+@lru_cache(maxsize=1)
+def _claim_and_read() -> sa.Select[Any]:
+    """PostgreSQL: claim an Idempotency-Key and read the document with the caller's consents
+    in one statement (the claim is a data-modifying CTE; one row comes back whether or not
+    the document exists, its first column the claimed key or NULL)."""
+    claim = claim_statement(postgres=True).cte("claim")
+    one = sa.select(sa.literal(1).label("one")).subquery("one")
+    return (
+        sa.select(sa.select(claim.c.key).scalar_subquery(), Document, Consent)
+        .select_from(one)
+        .outerjoin(Document, Document.id == sa.bindparam("document_id"))
+        .outerjoin(Consent, _CALLERS_CONSENTS)
+        .options(undefer(Document.content))
+        .order_by(Consent.created_at, Consent.id)
+    )
+
+
+def _claim_reading(
+    session: Session,
+    principal: Principal,
+    request: FinancingRequest,
+    key: str,
+    now: datetime,
+) -> tuple[StoredResponse | None, Candidates | None]:
+    """Claim ``key`` for the request, and on PostgreSQL read its document in the same
+    statement. Returns the stored answer of a completed retry, else the document read along
+    (None when it is still to be read)."""
+    digest = registration_digest(request)
+    if not is_postgresql(session):
+        return claim_idempotency_key(session, principal, key, digest), None
+    parameters = {
+        **claim_parameters(principal, key, digest, now),
+        "document_id": request.document_id,
+        "consumer_id": principal.participant_id,
+    }
+    rows = session.execute(_claim_and_read(), parameters).all()
+    if rows[0][0] is not None:
+        return None, _grouped(row[1:] for row in rows)
+    # Used before, or by a request that was in flight: the usual claim tells which.
+    return claim_idempotency_key(session, principal, key, digest), None
 
 
 def amount_text(amount: Decimal) -> str:
@@ -95,13 +212,17 @@ def register(
     grace: timedelta,
     now: datetime,
     cross_border: CrossBorder | None = None,
+    idempotency_key: str | None = None,
+    candidates: Candidates | None = None,
 ) -> FinancingRegistration:
     """Record the registration and tell the lender what else is open on this document.
 
     The answer (statuses and counts, nothing of other lenders) is stored with the
     registration and in its event, so the lender can later prove what it was told and when;
     with peer hubs, their answers too (``cross_border``), and the registration's OPRF
-    outputs join the set peers check theirs against.
+    outputs join the set peers check theirs against. With ``idempotency_key`` (claimed in
+    this transaction) it is stored with the key too. ``candidates`` is the document as
+    already read with the lender's consents, if it was.
     """
     if request.state not in OPENING_STATES:
         raise errors.Unprocessable(
@@ -113,7 +234,9 @@ def register(
         terms = request.terms.check(today=now.date(), currencies=CURRENCY_CODES)
     except FinancingError as exc:
         raise financing_problem(exc) from exc
-    document = readable_document(session, principal, request.document_id)
+    if candidates is None:
+        candidates = documents_with_consents(session, principal, document_id=request.document_id)
+    document = _readable(session, candidates)
     found = matching.fingerprints_of(document.content, document.doc_type, keyring.all)
     matching.lock(session, found.fingerprints)
     assessment = matching.assessment(session, principal.participant_id, found, now)
@@ -129,28 +252,41 @@ def register(
         maturity=terms.maturity,
         expires_at=terms.expires_at(grace),
         lender_reference=request.reference,
+        reason=None,
         assessment=_told(assessment.as_dict(), cross_border),
         created_at=now,
         updated_at=now,
     )
-    session.add(registration)
-    session.flush()
+    body = registration_body(registration)
     current = [f for f in found.fingerprints if f.key_id == keyring.current.kid]
-    matching.store(session, registration, current)
-    outputs.store(session, registration, found.identifiers, oprf_key)
-    record_event(
-        session,
+    event = new_event(
         kind="financing.registered",
         actor=principal.actor,
         subject=f"financing:{registration.id}",
         payload={
-            **registration_body(registration),
+            **body,
             "fingerprints": [
                 {"definition": f.definition, "key_id": f.key_id, "value": f.value} for f in current
             ],
         },
         participant_ids=[registration.lender_id, registration.owner_id],
     )
+    # The row, its fingerprints and OPRF outputs, its event (the ledger leaf) and the stored
+    # answer of the Idempotency-Key: one round trip on PostgreSQL, all or nothing with the
+    # transaction.
+    fingerprints, parameters = matching.store_statements(registration, current)
+    oprf_outputs, oprf_parameters = outputs.store_statements(
+        registration, found.identifiers, oprf_key
+    )
+    parameters.update(oprf_parameters)
+    writes: list[sa.Insert | sa.Update] = [_INSERT, *fingerprints, *oprf_outputs, APPEND]
+    parameters.update({f"reg_{c.key}": getattr(registration, c.key) for c in _COLUMNS})
+    parameters.update(append_parameters(session, event))
+    if idempotency_key is not None:
+        writes.append(COMPLETION)
+        parameters.update(completion_parameters(principal, idempotency_key, 201, body))
+    if None in write_together(session, writes, parameters):
+        raise RuntimeError("a registration write matched no row")
     alerts.announce(session, registration, assessment, now)
     if cross_border is not None:
         checking.record_check(
@@ -172,7 +308,7 @@ def _told(local: dict[str, Any], cross_border: CrossBorder | None) -> dict[str, 
     return {**local, "cross_border": [a.as_dict() for a in cross_border.answers]}
 
 
-def _request_digest(request: FinancingRequest) -> str:
+def registration_digest(request: FinancingRequest) -> str:
     """What "the same request" means for an Idempotency-Key of a registration."""
     fields = {
         "endpoint": "financing",
@@ -195,12 +331,18 @@ def register_once(
     now: datetime,
     cross_border: CrossBorder | None = None,
 ) -> tuple[int, dict[str, Any]]:
-    """Register under an Idempotency-Key, as a document push does: the claim commits first,
-    a retry replays the stored 201, a refusal releases the key and stores nothing."""
+    """Register under an Idempotency-Key, claimed in the registration's own transaction.
 
-    def store(session: Session) -> dict[str, Any]:
+    A retry of a completed registration replays the stored 201; a concurrent retry waits
+    for the first to end, then replays its answer (or, if it was refused, registers); a
+    refusal rolls back the claim with everything else, so nothing is stored.
+    """
+    with ctx.uow() as uow:
+        stored, candidates = _claim_reading(uow.session, principal, request, key, now)
+        if stored is not None:
+            return stored.status_code, stored.body
         registration = register(
-            session,
+            uow.session,
             principal,
             request,
             keyring=ctx.keys.fingerprint_keyring(),
@@ -208,10 +350,11 @@ def register_once(
             grace=ctx.settings.financing_grace,
             now=now,
             cross_border=cross_border,
+            idempotency_key=key,
+            candidates=candidates,
         )
-        return registration_body(registration)
-
-    return answer_once(ctx, principal, key, _request_digest(request), store)
+        uow.commit()
+    return 201, registration_body(registration)
 
 
 def registration_body(registration: FinancingRegistration) -> dict[str, Any]:

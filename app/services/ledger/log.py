@@ -31,6 +31,7 @@ from app.ledger.bundle import (
     BundleEvent,
     BundleInclusion,
     BundleLeaf,
+    BundleWitnessed,
     ProofBundle,
     b64,
 )
@@ -38,6 +39,11 @@ from app.ledger.leaf import SALT_BYTES, LeafRecord, encode_leaf
 from app.security.keys import KeyStore
 from app.security.principal import Principal
 from app.services.common.events import chain_pending
+from app.services.witness.cosigning import (
+    cosignature_lines,
+    cosigned_note,
+    latest_cosigned_checkpoint,
+)
 from app.settings import Settings
 from app.storage.base import utcnow
 from app.storage.models import Document, Event
@@ -134,6 +140,11 @@ def _sign_checkpoint(
     return checkpoint
 
 
+def published_note(session: Session, checkpoint: LedgerCheckpoint) -> str:
+    """The checkpoint's signed note with the witnesses' cosignature lines appended."""
+    return cosigned_note(session, checkpoint)
+
+
 def current_checkpoint(session: Session) -> LedgerCheckpoint:
     """The newest signed checkpoint; 404 while the log is empty."""
     checkpoint = store.latest_checkpoint(session)
@@ -226,7 +237,9 @@ def event_proof_bundle(
 
     The inclusion proof leads to the smallest anchored checkpoint that holds the leaf, so the
     bundle verifies end to end; each later anchored checkpoint comes with a consistency proof
-    from it. Until the leaf is anchored, the proof leads to the latest checkpoint.
+    from it. Until the leaf is anchored, the proof leads to the newest checkpoint witnesses
+    cosigned, or the latest one before any did. A checkpoint without cosignatures comes with
+    the newest cosigned checkpoint it grew into (``witnessed``), when there is one.
     """
     seq = event.seq
     salt = (
@@ -238,9 +251,21 @@ def event_proof_bundle(
         )
     index = seq - 1
     anchored = store.anchors_from(session, index + 1)
-    checkpoint = anchored[0][0] if anchored else current_checkpoint(session)
+    checkpoint = (
+        anchored[0][0]
+        if anchored
+        else latest_cosigned_checkpoint(session, index + 1) or current_checkpoint(session)
+    )
     source = store.SqlSubtreeSource(session)
     proof = inclusion_proof(source, index, checkpoint.size)
+    witnessed = None
+    if not cosignature_lines(session, checkpoint.id):
+        cosigned = latest_cosigned_checkpoint(session, checkpoint.size)
+        if cosigned is not None:
+            grown = consistency_proof(source, checkpoint.size, cosigned.size)
+            witnessed = BundleWitnessed(
+                checkpoint=cosigned_note(session, cosigned), consistency=[b64(h) for h in grown]
+            )
     anchors = [
         BundleAnchor(
             checkpoint=later.note,
@@ -274,8 +299,9 @@ def event_proof_bundle(
         ),
         leaf=BundleLeaf(index=index, data=b64(leaf_record(event, salt).encode())),
         inclusion=BundleInclusion(size=checkpoint.size, proof=[b64(h) for h in proof]),
-        checkpoint=checkpoint.note,
+        checkpoint=cosigned_note(session, checkpoint),
         anchors=anchors,
+        witnessed=witnessed,
     )
 
 

@@ -48,8 +48,12 @@ from app.storage.models.pint import (
     PintTransfer,
 )
 from app.storage.models.trust import EblProvenance, EblVersion, TrustedKey
+from app.storage.models.witness import LedgerCosignature, WitnessedLog, WitnessSubmission
 
 __all__ = [
+    "LedgerCosignature",
+    "WitnessSubmission",
+    "WitnessedLog",
     "Peer",
     "PeerAssertion",
     "PeerStatus",

@@ -19,12 +19,19 @@ def test_committed_document_matches_the_app(client):
     )
 
 
+#: Error answers a published protocol fixes: C2SP tlog-witness's 409 is the size, as text.
+PROTOCOL_ERRORS = {
+    ("post", "/add-checkpoint", "409"),
+    ("post", "/federation/v1/witness/add-checkpoint", "409"),
+}
+
+
 def test_every_error_response_is_a_problem_document(client):
     document = client.get("/openapi.json").json()
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             for status, response in operation["responses"].items():
-                if int(status) >= 400:
+                if int(status) >= 400 and (method, path, status) not in PROTOCOL_ERRORS:
                     content = response["content"]
                     assert list(content) == ["application/problem+json"], (method, path, status)
 

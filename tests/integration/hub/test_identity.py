@@ -8,6 +8,7 @@ from app.container import Container
 from app.services.common.events import record_event
 from app.services.hub.identity import IdentityMismatch
 from app.services.ledger.log import log_verifier
+from app.services.witness.witnessing import witness_verifier
 from app.settings import Settings, get_settings
 from tests.support import both_backends
 
@@ -103,6 +104,13 @@ def test_the_log_key_is_published_for_pinning(container, client):
         "signature": "C2SP signed-note, Ed25519",
         "checkpoint": "http://testserver/v1/ledger/checkpoint",
         "anchor_sinks": ["none"],
+        "witness": {
+            "name": "testserver/witness",
+            "vkey": witness_verifier(container.settings, container.keys).vkey,
+            "cosignature": "C2SP tlog-cosignature, cosignature/v1 (Ed25519)",
+            "add_checkpoint": "http://testserver/add-checkpoint",
+            "submission_prefix": "http://testserver/federation/v1/witness",
+        },
     }
     with container.uow() as uow:
         record_event(uow.session, kind="test.event", actor="t", subject="s:1", payload={})

@@ -6,6 +6,8 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, undefer
@@ -20,27 +22,47 @@ from app.validation.registry import default_registry
 OPEN_STATES = [s.value for s in FinancingState if s.active]
 
 
+@lru_cache(maxsize=64)
+def _store(index: int) -> sa.Insert:
+    """The insert of a registration's ``index``-th OPRF output, built once per place."""
+    own = ("value", "definition", "match")
+    shared = ("key_id", "registration_id", "expires_at")
+    values: dict[str, Any] = {name: sa.bindparam(f"oprf{index}_{name}") for name in own}
+    values.update({name: sa.bindparam(f"oprf_{name}") for name in shared})
+    return (
+        sa.insert(FinancingOprfOutput).values(values).returning(FinancingOprfOutput.registration_id)
+    )
+
+
+def store_statements(
+    registration: FinancingRegistration, identifiers: Iterable[Identifier], key: oprf.OprfKey
+) -> tuple[list[sa.Insert], dict[str, Any]]:
+    """The inserts that keep ``y = OPRF(k, input)`` of each identifier of a new open
+    registration, and their parameters, to run with the registration's other writes."""
+    # One row per distinct output: a document repeating a combination counts once.
+    rows = {oprf.evaluate(key.secret, i.message): i for i in identifiers}
+    parameters: dict[str, Any] = {
+        "oprf_key_id": key.kid,
+        "oprf_registration_id": registration.id,
+        "oprf_expires_at": registration.expires_at,
+    }
+    for i, (value, identifier) in enumerate(rows.items()):
+        parameters[f"oprf{i}_value"] = value
+        parameters[f"oprf{i}_definition"] = identifier.definition
+        parameters[f"oprf{i}_match"] = identifier.match.value
+    return [_store(i) for i in range(len(rows))], parameters
+
+
 def store(
     session: Session,
     registration: FinancingRegistration,
     identifiers: Iterable[Identifier],
     key: oprf.OprfKey,
-) -> int:
-    """Keep ``y = OPRF(k, input)`` of each identifier of a new open registration."""
-    # One row per distinct output: a document repeating a combination counts once.
-    rows = {oprf.evaluate(key.secret, i.message): i for i in identifiers}
-    session.add_all(
-        FinancingOprfOutput(
-            key_id=key.kid,
-            value=value,
-            registration_id=registration.id,
-            definition=identifier.definition,
-            match=identifier.match.value,
-            expires_at=registration.expires_at,
-        )
-        for value, identifier in rows.items()
-    )
-    return len(rows)
+) -> None:
+    """Keep the OPRF outputs of an open registration written apart from its other rows."""
+    statements, parameters = store_statements(registration, identifiers, key)
+    for statement in statements:
+        session.execute(statement, parameters)
 
 
 def close(session: Session, registration_id: uuid.UUID) -> None:
