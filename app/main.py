@@ -17,6 +17,7 @@ from app.api.routers import ROUTERS, pint
 from app.container import Container, bootstrap
 from app.dashboard import install_dashboard
 from app.logs import configure_logging
+from app.services.crossings.residency import check_rules
 from app.settings import Settings, get_settings
 from app.validation import default_registry
 
@@ -30,8 +31,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Schema validators are compiled (and schema digests verified) before serving, not on
-        # the first document: a tampered schema stops the start-up.
+        # the first document: a tampered schema stops the start-up. So does a broken
+        # residency rule file, before any document could cross under it.
         default_registry()
+        check_rules(container.settings)
         container.runner.start()
         try:
             yield

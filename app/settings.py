@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     purposes_file: Path | None = Field(
         default=None, description="Purpose catalogue (JSON); default is app/data/purposes.json."
     )
+    residency_dir: Path | None = Field(
+        default=None,
+        description="Residency rule files (<CC>.json); default is schemas/residency.",
+    )
     session_secret: str = DEV_DASHBOARD_SECRET
     issuer: str = "http://localhost:8000"
     audience: str = "tradegate"

@@ -18,6 +18,7 @@ from app.cli.openapi import openapi
 from app.cli.participants import participants_cli
 from app.cli.peers import peers_cli
 from app.cli.pint import pint_cli
+from app.cli.residency import residency_cli
 from app.cli.server import PASSTHROUGH, beat, migrate, serve, worker
 from app.cli.support import Commands
 from app.cli.trust import trust_cli
@@ -55,6 +56,7 @@ cli.add_typer(trust_cli, name="trust")
 cli.add_typer(pint_cli, name="pint")
 cli.add_typer(witness_cli, name="witness")
 cli.add_typer(peers_cli, name="peers")
+cli.add_typer(residency_cli, name="residency")
 
 
 def main() -> None:

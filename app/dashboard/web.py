@@ -196,6 +196,7 @@ NAV = [
     ("notices", "Notices", "/notices", False),
     ("documents", "Documents", "/documents", False),
     ("financing", "Financing", "/financing", False),
+    ("crossings", "Crossings", "/crossings", False),
     ("participants", "Participants", "/participants", False),
     ("deliveries", "Deliveries", "/deliveries", True),
     ("trust", "Trust", "/trust", True),

@@ -105,6 +105,7 @@ def test_admin_checks_the_audit_chain(hub, new_page):
         ("Consents", "Consents"),
         ("Documents", "Documents"),
         ("Financing", "Financing"),
+        ("Crossings", "Crossings"),
         ("Participants", "Participants"),
         ("Deliveries", "Deliveries"),
         ("Federation", "Federation"),

@@ -6,6 +6,7 @@ from app.api.routers import (
     audit,
     connectors,
     consents,
+    crossings,
     data,
     deletion_receipts,
     deliveries,
@@ -51,5 +52,7 @@ ROUTERS: list[APIRouter] = [
     federation.well_known,
     federation.router,
     federation.peer_api,
+    crossings.lender_api,
+    crossings.peer_api,
     financing_federation.router,
 ]

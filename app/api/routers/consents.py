@@ -16,6 +16,7 @@ from app.services.consents import service as svc
 from app.services.consents import transitions as lifecycle
 from app.services.consents.artefacts import artefact_sha256
 from app.services.consents.purposes import catalogue_for
+from app.services.consents.remote import remote_consumer_of
 
 router = APIRouter(prefix="/v1/consents", tags=["consents"])
 
@@ -53,9 +54,10 @@ def request_consent(
         idempotency_key=idempotency_key,
         now=container.clock(),
     )
+    remote = remote_consumer_of(uow.session, consent.consumer_id)
     uow.commit()
     response.headers["Location"] = str(request.url_for("get_consent", consent_id=consent.id))
-    return ConsentRead.of(consent)
+    return ConsentRead.of(consent, remote=remote)
 
 
 @router.get("", response_model=ConsentPage)
@@ -85,7 +87,11 @@ def list_consents(
 def get_consent(consent_id: uuid.UUID, principal: Reader, uow: UowDep) -> ConsentRead:
     """One consent with its transition history."""
     consent = svc.get_consent(uow.session, principal, consent_id)
-    return ConsentRead.of(consent, svc.transitions_of(uow.session, consent))
+    return ConsentRead.of(
+        consent,
+        svc.transitions_of(uow.session, consent),
+        remote_consumer_of(uow.session, consent.consumer_id),
+    )
 
 
 @router.get(

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from app.api.schemas.read_model import ReadModel
+from app.services.consents.remote import RemoteConsumerRef
 from app.services.consents.service import ConsentRequest
-from app.storage.models import Consent, ConsentTransition
+from app.storage.models import Consent, ConsentTransition, RemoteConsumer
 
 DocumentType = str
 FetchTypeName = Literal["ONETIME", "PERIODIC"]
@@ -38,15 +40,28 @@ class FrequencyIn(BaseModel):
     unit: UnitName
 
 
-class ConsentCreate(BaseModel):
-    """A consumer's request for an owner's consent."""
+class RemoteConsumerIn(BaseModel):
+    """A consumer registered at a peer hub: the peer's name and the consumer's reference there."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    peer: str = Field(min_length=1, max_length=100, description="Name of the peer hub")
+    consumer_ref: str = Field(
+        min_length=1, max_length=200, description="The consumer's participant id at the peer"
+    )
+
+
+class RemoteConsumerOut(BaseModel):
+    peer: str
+    consumer_ref: str
+
+
+class ConsentTermsIn(BaseModel):
+    """The terms a consent request asks for: owner, documents, purpose, ranges and limits."""
 
     model_config = ConfigDict(extra="forbid")
 
     owner_id: uuid.UUID
-    consumer_id: uuid.UUID | None = Field(
-        default=None, description="Admins only: the consumer to request for (default: caller)"
-    )
     provider_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100)
     document_types: list[DocumentType] = Field(min_length=1, max_length=50)
     purpose: str = Field(
@@ -72,7 +87,36 @@ class ConsentCreate(BaseModel):
             frequency_unit=self.frequency.unit if self.frequency else None,
             data_life_days=self.data_life_days,
             provider_ids=frozenset(self.provider_ids),
+        )
+
+
+class PeerConsentCreate(ConsentTermsIn):
+    """A consent request for a consumer at a peer hub: the terms only.
+
+    The consumer is the lender its own hub names (`Consumer-Ref`), never one in the body.
+    """
+
+
+class ConsentCreate(ConsentTermsIn):
+    """A consumer's request for an owner's consent."""
+
+    consumer_id: uuid.UUID | None = Field(
+        default=None, description="Admins only: the consumer to request for (default: caller)"
+    )
+    remote_consumer: RemoteConsumerIn | None = Field(
+        default=None,
+        description="Admins only: a consumer at a peer hub, which pulls through that hub",
+    )
+
+    def to_request(self) -> ConsentRequest:
+        return replace(
+            super().to_request(),
             consumer_id=self.consumer_id,
+            remote_consumer=(
+                RemoteConsumerRef(self.remote_consumer.peer, self.remote_consumer.consumer_ref)
+                if self.remote_consumer is not None
+                else None
+            ),
         )
 
 
@@ -138,9 +182,18 @@ class ConsentRead(BaseModel):
     transitions: list[TransitionRead] | None = Field(
         default=None, description="History, oldest first (on single-consent reads)"
     )
+    remote_consumer: RemoteConsumerOut | None = Field(
+        default=None,
+        description="On single-consent reads: the peer hub and reference the consumer stands for",
+    )
 
     @classmethod
-    def of(cls, c: Consent, transitions: list[ConsentTransition] | None = None) -> ConsentRead:
+    def of(
+        cls,
+        c: Consent,
+        transitions: list[ConsentTransition] | None = None,
+        remote: RemoteConsumer | None = None,
+    ) -> ConsentRead:
         frequency = None
         if c.frequency_count is not None and c.frequency_unit is not None:
             frequency = FrequencyOut(count=c.frequency_count, unit=c.frequency_unit)
@@ -164,6 +217,11 @@ class ConsentRead(BaseModel):
             transitions=None
             if transitions is None
             else [TransitionRead.of(t) for t in transitions],
+            remote_consumer=(
+                RemoteConsumerOut(peer=remote.peer_name, consumer_ref=remote.consumer_ref)
+                if remote is not None
+                else None
+            ),
         )
 
 

@@ -43,6 +43,9 @@ class DocumentFilters:
     reference: str | None = None
     received_from: datetime | None = None
     received_to: datetime | None = None
+    #: Only these types (on top of the consent's); a peer hub's listing leaves out the types
+    #: that may not go to its jurisdiction.
+    doc_types: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -282,6 +285,8 @@ def list_documents(
     stmt = sa.select(Document).where(*covered_conditions(grant.terms))
     if filters.doc_type is not None:
         stmt = stmt.where(Document.doc_type == filters.doc_type)
+    if filters.doc_types is not None:
+        stmt = stmt.where(Document.doc_type.in_(sorted(filters.doc_types)))
     if filters.provider_id is not None:
         stmt = stmt.where(Document.provider_id == filters.provider_id)
     if filters.reference is not None:

@@ -35,6 +35,7 @@ from app.security.principal import Principal
 from app.services.common.cursors import Page, Position, decode_cursor, encode_cursor, page_size
 from app.services.common.events import record_event
 from app.services.common.outbox import enqueue
+from app.services.consents.remote import RemoteConsumerRef, remote_consumer_participant
 from app.storage.base import utcnow
 from app.storage.models import (
     Consent,
@@ -64,6 +65,7 @@ class ConsentRequest:
     data_life_days: int
     provider_ids: frozenset[uuid.UUID] = frozenset()
     consumer_id: uuid.UUID | None = None
+    remote_consumer: RemoteConsumerRef | None = None
 
     def fingerprint(self) -> str:
         """Digest of the request's meaning, to tell a retry from a different request."""
@@ -79,6 +81,11 @@ class ConsentRequest:
                 "life": self.data_life_days,
                 "providers": sorted(str(p) for p in self.provider_ids),
                 "consumer": str(self.consumer_id) if self.consumer_id else None,
+                **(
+                    {"remote": [self.remote_consumer.peer, self.remote_consumer.consumer_ref]}
+                    if self.remote_consumer is not None
+                    else {}
+                ),
             }
         )
 
@@ -227,9 +234,29 @@ def _refuse_if_receipts_overdue(
 
 
 def _requester(
-    session: Session, principal: Principal, consumer_id: uuid.UUID | None
+    session: Session,
+    principal: Principal,
+    consumer_id: uuid.UUID | None,
+    remote: RemoteConsumerRef | None = None,
 ) -> tuple[uuid.UUID, ActorRole]:
-    """The consumer a request is for, and the capacity in which the caller files it."""
+    """The consumer a request is for, and the capacity in which the caller files it.
+
+    A consumer at a peer hub cannot sign in here, so an admin files for it, naming the peer
+    and the consumer's reference there; the consent then names the consumer's stand-in.
+    """
+    if remote is not None:
+        if consumer_id is not None:
+            raise Unprocessable(
+                "name either a local consumer or a remote one, not both",
+                slug="invalid-consent-terms",
+                errors=[{"field": "remote_consumer", "message": "conflicts with consumer_id"}],
+            )
+        if not principal.is_admin:
+            raise Forbidden(
+                "only an admin may request a consent for a consumer at a peer hub",
+                slug="not-a-consumer",
+            )
+        return remote_consumer_participant(session, remote, actor=principal.actor), ActorRole.ADMIN
     if consumer_id is None or consumer_id == principal.participant_id:
         if "consumer" not in principal.roles:
             raise Forbidden("only a consumer may request a consent", slug="not-a-consumer")
@@ -264,7 +291,7 @@ def request_consent(
     consumer that leaves a deletion receipt missing beyond `receipt_grace` gets no new one.
     """
     now = now or utcnow()
-    consumer_id, role = _requester(session, principal, request.consumer_id)
+    consumer_id, role = _requester(session, principal, request.consumer_id, request.remote_consumer)
     fingerprint = request.fingerprint()
     if idempotency_key is not None:
         earlier = session.execute(

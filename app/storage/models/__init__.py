@@ -2,6 +2,7 @@
 
 from app.storage.models.connectors import ConnectorInstance, ConnectorStateEntry, Subscription
 from app.storage.models.consents import Consent, ConsentAccessCounter, ConsentTransition
+from app.storage.models.crossings import Crossing, RemoteConsumer
 from app.storage.models.dashboard import DashboardSession
 from app.storage.models.deliveries import Delivery, DeliveryStatus, FeedCursor, Notification
 from app.storage.models.documents import Document
@@ -69,6 +70,7 @@ __all__ = [
     "ClientAssertion",
     "ConnectorInstance",
     "ConnectorStateEntry",
+    "Crossing",
     "Consent",
     "ConsentAccessCounter",
     "ConsentTransition",
@@ -102,6 +104,7 @@ __all__ = [
     "ParticipantRole",
     "ProviderMandate",
     "ReceiptNonce",
+    "RemoteConsumer",
     "Role",
     "Subscription",
     "TaskReceipt",

@@ -130,6 +130,12 @@ OWN_MISTAKES: dict[str, tuple[list[str], dict[str, str], str]] = {
     "keys list": ([], {"TRADEGATE_KEYS_FILE": "broken.json"}, "error: cannot read key file"),
     "keys rotate": ([], {"TRADEGATE_KEYS_FILE": "broken.json"}, "error: cannot read key file"),
     "keys retire": (["es256-old"], {}, "error: no key es256-old"),
+    "residency check": (["missing.json"], {}, "error: missing.json: a rule file is named after"),
+    "residency judge": (
+        ["uncefact.cii.invoice", "--to", "HKG", "--rules", "CN.json"],
+        {},
+        "error: cannot read CN.json: no such file",
+    ),
     "keys add-witness-key": ([], {}, "error: the key file already holds a witness key"),
     "witness key": (["extra"], {}, "unexpected extra argument"),
     "ledger deploy-evm": (

@@ -63,7 +63,20 @@ def _name(op: Operation) -> str:
 
 
 OPERATIONS = _operations()
-WITH_IDS = [op for op in OPERATIONS if op.authenticated and PARAM.search(op.path)]
+#: Paths whose ids name objects held at a peer hub: the lender's hub forwards the call and
+#: the peer judges it under its own tenancy (tested with two hubs in tests/integration/
+#: crossings); here the peer is unreachable, so they have no local object to hide.
+AT_PEER = re.compile(r"^/v1/federation/peers/\{peer_name\}/(consents|documents|notices)\b")
+#: Operations on a tenant's objects. Hub-to-hub operations take no tenant's token at all (401
+#: whatever the id); which consumer a peer may act for is tested with two hubs.
+WITH_IDS = [
+    op
+    for op in OPERATIONS
+    if op.authenticated
+    and not op.peer_authenticated
+    and not AT_PEER.match(op.path)
+    and PARAM.search(op.path)
+]
 
 
 def _fill(path: str, ids: dict[str, Any]) -> str:

@@ -1,0 +1,1 @@
+"""Documents crossing to peer hubs: residency rules, remote consumers, crossing records."""
