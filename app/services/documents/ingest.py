@@ -453,6 +453,17 @@ def completion_parameters(
     }
 
 
+def release_idempotency_key(session: Session, principal: Principal, key: str) -> None:
+    """Forget a claim whose request failed, so the client may retry with the same key."""
+    session.execute(
+        sa.delete(IdempotencyKey).where(
+            IdempotencyKey.provider_id == principal.participant_id,
+            IdempotencyKey.key == key,
+            IdempotencyKey.completed_at.is_(None),
+        )
+    )
+
+
 def release_claim(ctx: ServiceContext, principal: Principal, key: str) -> None:
     """Give up a claim whose request failed before its work, so a retry may use the key."""
     with ctx.uow() as uow:
