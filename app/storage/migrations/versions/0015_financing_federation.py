@@ -1,6 +1,6 @@
 """OPRF outputs of open financing registrations, for cross-border duplicate checks.
 
-Revision ID: 0016
+Revision ID: 0015
 Revises: 0014
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 
 from app.storage.base import UTCDateTime
 
-revision: str = "0016"
+revision: str = "0015"
 down_revision: str | None = "0014"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None

@@ -1,7 +1,7 @@
 """Log witnessing: logs this hub cosigns, cosignatures on its own checkpoints, witness state.
 
-Revision ID: 0015
-Revises: 0016
+Revision ID: 0016
+Revises: 0015
 """
 
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from alembic import op
 
 from app.storage.base import UTCDateTime
 
-revision: str = "0015"
-down_revision: str | None = "0016"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 
