@@ -162,12 +162,14 @@ def validate_command(
             )
     err = Console(stderr=True)
     results: list[FileResult] = []
+    # The bar is for a person watching; piped into a script it would leave a blank line.
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         console=err,
         transient=True,
+        disable=not err.is_terminal,
     ) as progress:
         task = progress.add_task("validating", total=len(paths))
         for path in paths:

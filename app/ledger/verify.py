@@ -244,20 +244,25 @@ def _check_inclusion(bundle: ProofBundle, digest: bytes, checkpoint: Checkpoint)
     return Check("inclusion", True, detail=f"leaf {bundle.leaf.index} of {checkpoint.size}")
 
 
-def _unanchored(bundle: ProofBundle, require_anchor: bool) -> Check:
-    """The verdict on a bundle with no external anchor receipt to check."""
+def _unanchored(bundle: ProofBundle, require_anchor: bool, witnessed: Sequence[str]) -> Check:
+    """The verdict on a bundle with no external anchor receipt to check.
+
+    What then vouches for the checkpoint outside the hub is the cosignature of each witness
+    that verified (``witnessed``), or nothing but the hub's own signature: the detail says
+    which, so a verdict that names a witness never also calls the hub the only witness.
+    """
     if bundle.anchors:
         reason = "no_external_anchor"
-        detail = (
-            "no external anchor is configured (the hub anchors to none://), so the hub's "
-            "signed checkpoint is the only witness"
-        )
+        cause = "no external anchor is configured (the hub anchors to none://)"
     else:
         reason = "anchor_missing"
-        detail = (
-            "the bundle carries no anchor receipt yet (or the hub anchors nowhere), so the "
-            "hub's signed checkpoint is the only witness"
-        )
+        cause = "the bundle carries no anchor receipt yet (or the hub anchors nowhere)"
+    if witnessed:
+        names = ", ".join(witnessed)
+        noun = "witness" if len(witnessed) == 1 else "witnesses"
+        detail = f"{cause}; outside the hub, only the cosignature of {noun} {names} vouches for it"
+    else:
+        detail = f"{cause}, so the hub's signed checkpoint is the only witness"
     return Check("anchor", False, reason, detail, skipped=not require_anchor)
 
 
@@ -267,10 +272,11 @@ def _check_anchors(
     verifiers: Sequence[NoteVerifier],
     trust: TrustAnchors,
     require_anchor: bool,
+    witnessed: Sequence[str] = (),
 ) -> Check:
     external = [a for a in bundle.anchors if a.receipt.get("kind") != NO_ANCHOR_KIND]
     if not external:
-        return _unanchored(bundle, require_anchor)
+        return _unanchored(bundle, require_anchor, witnessed)
     problems: list[str] = []
     reasons: list[str] = []
     for anchor in external:
@@ -396,9 +402,12 @@ def verify_bundle(
     )
     if digest is not None:
         report.checks.append(_check_inclusion(bundle, digest, checkpoint))
-    report.checks.append(_check_anchors(bundle, checkpoint, verifiers, trust, require_anchor))
-    for witness in witnesses:
-        report.checks.append(_check_witness(bundle, checkpoint, verifiers, witness))
+    cosigned = [_check_witness(bundle, checkpoint, verifiers, w) for w in witnesses]
+    witnessed = [c.name.removeprefix(WITNESS_CHECK) for c in cosigned if c.ok]
+    report.checks.append(
+        _check_anchors(bundle, checkpoint, verifiers, trust, require_anchor, witnessed)
+    )
+    report.checks.extend(cosigned)
     return report
 
 

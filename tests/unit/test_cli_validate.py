@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +13,7 @@ import typer
 from typer.testing import CliRunner
 
 from app.cli.validate import validate_command
-from tests.support import REFERENCE
+from tests.support import REFERENCE, REPO
 
 
 @pytest.fixture
@@ -85,3 +88,17 @@ def test_explicit_type_is_applied(run, valid_files: list[Path]) -> None:  # noqa
     result = run("--format", "json", "--type", "dcsa.pint.envelope", valid_files[0])
     assert result.exit_code == 1
     assert json.loads(result.stdout)["type"] == "dcsa.pint.envelope"
+
+
+def test_json_piped_into_a_script_leaves_stderr_empty(valid_files: list[Path]) -> None:
+    """The progress bar is for a terminal: piped, stderr carries nothing, not even a newline."""
+    result = subprocess.run(
+        [sys.executable, "-m", "app.cli", "validate", *map(str, valid_files), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert [json.loads(line)["valid"] for line in result.stdout.splitlines()] == [True, True]

@@ -99,10 +99,15 @@ def test_hub_a_checkpoint_is_cosigned_by_hub_b_and_verify_requires_it(
     assert passed.exit_code == 0, passed.output
     verdict = json.loads(passed.stdout)
     assert verdict["verified"] is True
-    assert (
-        f"cosigned by witness {witnessed.container.settings.effective_witness_name}"
-        in (verdict["verdict"])
+    witness_name = witnessed.container.settings.effective_witness_name
+    assert f"cosigned by witness {witness_name}" in verdict["verdict"]
+    # The unanchored note names the witness that vouches, never "the only witness" beside it.
+    assert "only witness" not in verdict["verdict"]
+    assert verdict["verdict"].endswith(
+        f"outside the hub, only the cosignature of witness {witness_name} vouches for it"
     )
+    alone = json.loads(_verify(container, content, bundle, tmp_path).stdout)
+    assert alone["verdict"].endswith("so the hub's signed checkpoint is the only witness")
 
     impostor = CosignatureSigner(
         witnessed.container.settings.effective_witness_name, Ed25519PrivateKey.generate()
