@@ -9,6 +9,13 @@ from itertools import accumulate
 # nor a bracket, so after these two removals every '"' opens or closes a string.
 _ESCAPED_BACKSLASH = b"\\\\"
 _ESCAPED_QUOTE = b'\\"'
+# The same in one pass: every escape, read left to right as a JSON parser does (a backslash and
+# the byte after it) goes. Several times faster than the two replacements when escapes are few
+# (``\u00e9`` in ASCII-only texts); each match costs more than a replaced byte, so texts dense
+# in backslashes keep the replacements and stay linear at C speed.
+_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+#: At most one backslash in this many bytes takes the single regular-expression pass.
+_SPARSE_ESCAPES = 64
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
 # Arrays and objects nest alike: one pair of parentheses for both lets plain byte replacement
 # (a C loop far faster than a regular expression) remove innermost pairs.
@@ -23,8 +30,11 @@ _LINEAR_FROM = 64 * 1024
 
 def _structure(body: bytes) -> bytes:
     """The brackets (as ``(`` and ``)``) and quotes of a JSON text, in order (all in C)."""
-    if b"\\" in body:  # most documents have no escapes: skip two passes over the text
-        body = body.replace(_ESCAPED_BACKSLASH, b"").replace(_ESCAPED_QUOTE, b"")
+    if b"\\" in body:  # most documents have no escapes: skip the passes that remove them
+        if body.count(b"\\") * _SPARSE_ESCAPES <= len(body):
+            body = _ESCAPE.sub(b"", body)
+        else:
+            body = body.replace(_ESCAPED_BACKSLASH, b"").replace(_ESCAPED_QUOTE, b"")
     return body.translate(_AS_PARENS, _NOT_STRUCTURE)
 
 
