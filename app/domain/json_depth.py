@@ -28,10 +28,16 @@ _AS_STEPS = bytes.maketrans(b"()", b"\x01\xff")
 _LINEAR_FROM = 64 * 1024
 
 
-def _structure(body: bytes) -> bytes:
-    """The brackets (as ``(`` and ``)``) and quotes of a JSON text, in order (all in C)."""
-    if b"\\" in body:  # most documents have no escapes: skip the passes that remove them
-        if body.count(b"\\") * _SPARSE_ESCAPES <= len(body):
+def _structure(body: bytes, backslashes: int | None = None) -> bytes:
+    """The brackets (as ``(`` and ``)``) and quotes of a JSON text, in order (all in C).
+
+    ``backslashes`` is how many the text holds, when the caller has counted them already.
+    """
+    if backslashes is None:
+        # Most documents have no escapes: skip the passes that remove them.
+        backslashes = body.count(b"\\") if b"\\" in body else 0
+    if backslashes:
+        if backslashes * _SPARSE_ESCAPES <= len(body):
             body = _ESCAPE.sub(b"", body)
         else:
             body = body.replace(_ESCAPED_BACKSLASH, b"").replace(_ESCAPED_QUOTE, b"")
@@ -60,7 +66,14 @@ def exceeds_depth(body: bytes, limit: int) -> bool:
     """True when arrays/objects nest deeper than ``limit`` levels."""
     if body.count(b"[") + body.count(b"{") <= limit:  # counts brackets in strings too
         return False
-    nesting = _nesting(_structure(body))
+    return nests_deeper(body, limit)
+
+
+def nests_deeper(body: bytes, limit: int, *, backslashes: int | None = None) -> bool:
+    """:func:`exceeds_depth` for a caller that already knows the text has more than ``limit``
+    opening brackets (counted with those in strings), and perhaps how many backslashes: a
+    parser that counts them for its own checks spares two passes over the text here."""
+    nesting = _nesting(_structure(body, backslashes))
     if b"(" * (limit + 1) in nesting:  # the common hostile shape, found without counting
         return True
     if len(nesting) > _LINEAR_FROM:

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from app.domain.json_depth import exceeds_depth, max_json_depth
+from app.domain.json_depth import exceeds_depth, max_json_depth, nests_deeper
 
 
 @pytest.mark.parametrize(
@@ -64,6 +64,10 @@ def test_both_ways_of_removing_escapes_agree(value: object, sparse: bool) -> Non
     assert (body.count(b"\\") * 64 <= len(body)) is sparse
     assert max_json_depth(body) == _depth(value)
     assert exceeds_depth(body, _depth(value) - 1) and not exceeds_depth(body, _depth(value))
+    # A parser that counted the backslashes already gets the same answers.
+    counted = body.count(b"\\")
+    assert nests_deeper(body, _depth(value) - 1, backslashes=counted)
+    assert not nests_deeper(body, _depth(value), backslashes=counted)
 
 
 def test_dense_backslashes_stay_linear() -> None:
