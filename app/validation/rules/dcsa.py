@@ -48,6 +48,10 @@ def _count(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
+def _can_repeat(references: object) -> TypeGuard[list[Any]]:
+    return isinstance(references, list) and len(references) > 1
+
+
 def _objects(value: object) -> list[tuple[int, TD]]:
     """The objects of the list ``value``, each with its index in that list."""
     return [(i, v) for i, v in enumerate(_list(value)) if isinstance(v, dict)]
@@ -66,7 +70,6 @@ class TransportDocument:
     fields: TD
     parties: TD
     transports: TD
-    consignment_items: list[tuple[int, TD]]
     #: ``(consignment item index, cargo item index, cargo item)`` for every cargo item.
     cargo_items: list[tuple[int, int, TD]]
     #: ``(index, utilized equipment, its equipment object)`` for every utilized equipment.
@@ -77,41 +80,68 @@ class TransportDocument:
     all_parties: list[tuple[JsonPath, TD]]
     #: ``(consignment item index, cargo item index, outer packaging, holds dangerous goods)``.
     packagings: list[tuple[int, int, TD, bool]]
+    #: Every list of (countryCode, type) references long enough to repeat one, with its path:
+    #: customs references (document, consignment items, equipment), then parties' tax and
+    #: legal references.
+    reference_lists: list[tuple[JsonPath, list[Any]]]
 
     @classmethod
     def read(cls, subject: object) -> TransportDocument:
         """Gather what the rules need from a parsed transport document, in one pass over its
-        cargo and one over its equipment."""
+        cargo and one over its equipment (plain loops: this runs on every document)."""
         td = _dict(subject)
-        items = _objects(td.get("consignmentItems"))
         parties = _dict(td.get("documentParties"))
+        references: list[tuple[JsonPath, list[Any]]] = []
+        if _can_repeat(customs := td.get("customsReferences")):
+            references.append((("customsReferences",), customs))
         cargo_items: list[tuple[int, int, TD]] = []
         packagings: list[tuple[int, int, TD, bool]] = []
-        for i, item in items:
-            for j, cargo in _objects(item.get("cargoItems")):
+        for i, item in enumerate(_list(td.get("consignmentItems"))):
+            if not isinstance(item, dict):
+                continue
+            if _can_repeat(customs := item.get("customsReferences")):
+                references.append((("consignmentItems", i, "customsReferences"), customs))
+            cargos = item.get("cargoItems")
+            if not isinstance(cargos, list):
+                continue
+            for j, cargo in enumerate(cargos):
+                if not isinstance(cargo, dict):
+                    continue
                 cargo_items.append((i, j, cargo))
-                packaging = _dict(cargo.get("outerPackaging"))
+                packaging = cargo.get("outerPackaging")
+                if not isinstance(packaging, dict):
+                    packaging = {}
                 dangerous = packaging.get("dangerousGoods")
                 packagings.append(
                     (i, j, packaging, isinstance(dangerous, list) and bool(dangerous))
                 )
         equipment: list[tuple[int, TD, TD]] = []
-        references: list[tuple[int, str]] = []
-        for i, ute in _objects(td.get("utilizedTransportEquipments")):
-            unit = _dict(ute.get("equipment"))
+        equipment_references: list[tuple[int, str]] = []
+        for i, ute in enumerate(_list(td.get("utilizedTransportEquipments"))):
+            if not isinstance(ute, dict):
+                continue
+            unit = ute.get("equipment")
+            if not isinstance(unit, dict):
+                unit = {}
             equipment.append((i, ute, unit))
             if isinstance(ref := unit.get("equipmentReference"), str):
-                references.append((i, ref))
+                equipment_references.append((i, ref))
+            if _can_repeat(customs := ute.get("customsReferences")):
+                references.append((_equipment_path(i, "customsReferences"), customs))
+        all_parties = list(_parties(parties))
+        for path, party in all_parties:
+            if _can_repeat(tax := party.get("taxLegalReferences")):
+                references.append(((*path, "taxLegalReferences"), tax))
         return cls(
             fields=td,
             parties=parties,
             transports=_dict(td.get("transports")),
-            consignment_items=items,
             cargo_items=cargo_items,
             equipment=equipment,
-            equipment_references=references,
-            all_parties=list(_parties(parties)),
+            equipment_references=equipment_references,
+            all_parties=all_parties,
             packagings=packagings,
+            reference_lists=references,
         )
 
 
@@ -373,28 +403,8 @@ def _party_functions_unique(doc: TransportDocument) -> Hits:
             )
 
 
-def _can_repeat(references: object) -> TypeGuard[list[Any]]:
-    return isinstance(references, list) and len(references) > 1
-
-
-def _reference_lists(doc: TransportDocument) -> Iterator[tuple[JsonPath, list[Any]]]:
-    """Every list of (countryCode, type) references long enough to repeat one: customs and
-    tax/legal references."""
-    if _can_repeat(references := doc.fields.get("customsReferences")):
-        yield ("customsReferences",), references
-    for i, item in doc.consignment_items:
-        if _can_repeat(references := item.get("customsReferences")):
-            yield ("consignmentItems", i, "customsReferences"), references
-    for i, ute, _ in doc.equipment:
-        if _can_repeat(references := ute.get("customsReferences")):
-            yield _equipment_path(i, "customsReferences"), references
-    for path, party in doc.all_parties:
-        if _can_repeat(references := party.get("taxLegalReferences")):
-            yield (*path, "taxLegalReferences"), references
-
-
 def _references_unique(doc: TransportDocument) -> Hits:
-    for path, references in _reference_lists(doc):
+    for path, references in doc.reference_lists:
         seen: set[tuple[object, object]] = set()
         for i, reference in enumerate(references):
             key = (_dict(reference).get("countryCode"), _dict(reference).get("type"))
