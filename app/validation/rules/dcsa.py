@@ -72,8 +72,10 @@ class TransportDocument:
     transports: TD
     #: ``(consignment item index, cargo item index, cargo item)`` for every cargo item.
     cargo_items: list[tuple[int, int, TD]]
-    #: ``(index, utilized equipment, its equipment object)`` for every utilized equipment.
-    equipment: list[tuple[int, TD, TD]]
+    #: ``(index, utilized equipment, its equipment object)`` of each utilized equipment the
+    #: reefer rules look at: one with a reefer ISO code or with reefer members (wrong on a dry
+    #: container). Most shipments are dry containers without them: nothing left to walk.
+    reefer_equipment: list[tuple[int, TD, TD]]
     #: ``(index, equipmentReference)`` of each utilized equipment that has one.
     equipment_references: list[tuple[int, str]]
     #: Every party object (shipper, notify parties, other parties' ``party``...) with its path.
@@ -115,7 +117,7 @@ class TransportDocument:
                 packagings.append(
                     (i, j, packaging, isinstance(dangerous, list) and bool(dangerous))
                 )
-        equipment: list[tuple[int, TD, TD]] = []
+        reefer_equipment: list[tuple[int, TD, TD]] = []
         equipment_references: list[tuple[int, str]] = []
         for i, ute in enumerate(_list(td.get("utilizedTransportEquipments"))):
             if not isinstance(ute, dict):
@@ -123,7 +125,15 @@ class TransportDocument:
             unit = ute.get("equipment")
             if not isinstance(unit, dict):
                 unit = {}
-            equipment.append((i, ute, unit))
+            if (
+                "activeReeferSettings" in ute
+                or "isNonOperatingReefer" in ute
+                or (
+                    isinstance(iso_code := unit.get("ISOEquipmentCode"), str)
+                    and is_reefer_code(iso_code)
+                )
+            ):
+                reefer_equipment.append((i, ute, unit))
             if isinstance(ref := unit.get("equipmentReference"), str):
                 equipment_references.append((i, ref))
             if _can_repeat(customs := ute.get("customsReferences")):
@@ -137,7 +147,7 @@ class TransportDocument:
             parties=parties,
             transports=_dict(td.get("transports")),
             cargo_items=cargo_items,
-            equipment=equipment,
+            reefer_equipment=reefer_equipment,
             equipment_references=equipment_references,
             all_parties=all_parties,
             packagings=packagings,
@@ -337,7 +347,7 @@ def _on_carriage_place(doc: TransportDocument) -> Hits:
 
 
 def _setpoint_units(doc: TransportDocument) -> Hits:
-    for i, ute, _ in doc.equipment:
+    for i, ute, _ in doc.reefer_equipment:
         settings = ute.get("activeReeferSettings")
         if isinstance(settings, dict):
             at = _equipment_path(i, "activeReeferSettings")
@@ -351,7 +361,9 @@ def is_reefer_code(iso_code: str) -> bool:
 
 
 def _reefer_settings(doc: TransportDocument) -> Hits:
-    for i, ute, unit in doc.equipment:
+    # Equipment left out of reefer_equipment has a non-reefer code (or none) and neither
+    # member: nothing below applies to it.
+    for i, ute, unit in doc.reefer_equipment:
         iso_code = unit.get("ISOEquipmentCode")
         non_operating = ute.get("isNonOperatingReefer")
         has_settings = "activeReeferSettings" in ute
