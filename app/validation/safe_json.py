@@ -17,7 +17,7 @@ from app.domain.canonical import (
     canonical_json,
     is_plain_float,
 )
-from app.domain.json_depth import exceeds_depth
+from app.domain.json_depth import nests_deeper
 from app.validation.errors import UnparsableDocument
 
 _UTF8_BOM = "\ufeff"
@@ -80,12 +80,15 @@ def parse_json(raw: bytes, *, max_depth: int) -> ParsedJson:
     if text.startswith(_UTF8_BOM):
         text = text[1:]
     counted = raw.translate(None, _NOT_COUNTED)
+    backslashes = counted.count(b"\\")
     # Nesting past the limit needs more opening brackets than the limit: only then measure it.
-    if counted.count(b"[") + counted.count(b"{") > max_depth and exceeds_depth(raw, max_depth):
+    if counted.count(b"[") + counted.count(b"{") > max_depth and nests_deeper(
+        raw, max_depth, backslashes=backslashes
+    ):
         raise UnparsableDocument(
             f"arrays and objects nest deeper than {max_depth} levels", reason="too-deep"
         )
-    rare_escape = b"\\" in counted and _RARE_ESCAPE.search(text) is not None
+    rare_escape = backslashes > 0 and _RARE_ESCAPE.search(text) is not None
     value, plain = _decode(text, fast=not rare_escape)
     if rare_escape or (not text.isascii() and raw.translate(None, _BELOW_F0)):
         plain = False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.validation.rules import cii, dcsa
-from app.validation.rules.base import JsonRuleSet, XmlRule
+from app.validation.rules.base import JsonRuleSet, XmlRuleSet
 
 JSON_RULESETS: dict[str, JsonRuleSet[Any]] = {"dcsa.ebl.v3": dcsa.RULE_SET}
-XML_RULESETS: dict[str, tuple[XmlRule, ...]] = {"en16931.cii": cii.RULES}
+XML_RULESETS: dict[str, XmlRuleSet[Any]] = {"en16931.cii": cii.RULE_SET}

@@ -35,7 +35,6 @@ class Rule(Generic[Subject, Where]):
 
 
 JsonPath = tuple[str | int, ...]
-XmlRule = Rule[etree._ElementTree, etree._Element]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +78,23 @@ def run_json_rules(ruleset: JsonRuleSet[Any], subject: Any, *, at: str, text: st
     return findings
 
 
-def run_xml_rules(rules: Iterable[XmlRule], tree: etree._ElementTree) -> Iterator[Finding]:
-    """Run ``rules`` on an XML document; locations are absolute XPaths with source lines."""
-    for rule in rules:
-        for violation in rule.check(tree):
+@dataclass(frozen=True, slots=True)
+class XmlRuleSet(Generic[Subject]):
+    """Rules on one XML document type, and how to read a document once for all of them.
+
+    ``read`` finds the elements several rules start from, so no rule evaluates the same
+    path from the root again.
+    """
+
+    read: Callable[[etree._ElementTree], Subject]
+    rules: tuple[Rule[Subject, etree._Element], ...]
+
+
+def run_xml_rules(ruleset: XmlRuleSet[Any], tree: etree._ElementTree) -> Iterator[Finding]:
+    """Run ``ruleset`` on an XML document; locations are absolute XPaths with source lines."""
+    document = ruleset.read(tree)
+    for rule in ruleset.rules:
+        for violation in rule.check(document):
             yield Finding(
                 rule=rule.id,
                 severity=rule.severity,

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 
 from lxml import etree
 
 from app.validation.report import Severity
-from app.validation.rules.base import Rule, Violation, XmlRule
+from app.validation.rules.base import Rule, Violation, XmlRuleSet
 from app.validation.rules.iso4217 import CURRENCY_CODES
 
 NS = {
@@ -71,122 +72,206 @@ def xpath_round2(value: Decimal) -> Decimal:
     return (value * 100 + Decimal("0.5")).to_integral_value(rounding=ROUND_FLOOR) / 100
 
 
-def _root(tree: etree._ElementTree) -> etree._Element:
-    return tree.getroot()
+_DOC = "/rsm:CrossIndustryInvoice/rsm:ExchangedDocument"
+_RAM = "{" + NS["ram"] + "}"
 
 
-Check = Callable[[etree._ElementTree], Hits]
+@dataclass(frozen=True, slots=True)
+class Invoice:
+    """An invoice read once for all the rules.
+
+    Every header path the rules name goes through the same few ancestors (the exchanged
+    document, the header agreement and settlement, the monetary summation): each is found
+    once, and the rules look their children up instead of evaluating absolute paths again
+    (each one scans the transaction's line items). Rules run on schema-valid invoices only,
+    where each of these ancestors occurs at most once, so the first child under the one
+    ancestor is the first match of the absolute path.
+    """
+
+    tree: etree._ElementTree
+    document: etree._Element | None
+    agreement: etree._Element | None
+    settlement: etree._Element | None
+    #: The first child of each name (``{ns}local``) of the header monetary summation.
+    totals: dict[str, etree._Element]
+    #: Every ``ram:TaxTotalAmount`` of the summation, in document order.
+    tax_totals: list[etree._Element]
+
+    @classmethod
+    def read(cls, tree: etree._ElementTree) -> Invoice:
+        """Find the header ancestors and the monetary summation's amounts."""
+        summation = _first(tree, _TOTALS)
+        totals: dict[str, etree._Element] = {}
+        tax_totals: list[etree._Element] = []
+        for child in summation if summation is not None else ():
+            tag = child.tag
+            if isinstance(tag, str):
+                totals.setdefault(tag, child)
+                if tag == _RAM + "TaxTotalAmount":
+                    tax_totals.append(child)
+        return cls(
+            tree=tree,
+            document=_first(tree, _DOC),
+            agreement=_first(tree, _AGREEMENT),
+            settlement=_first(tree, _SETTLEMENT),
+            totals=totals,
+            tax_totals=tax_totals,
+        )
+
+    def under(self, parent: etree._Element | None, path: str) -> etree._Element | None:
+        """The first element the relative ``path`` selects below ``parent``."""
+        if parent is None:
+            return None
+        found = compiled(path)(parent)
+        return found[0] if isinstance(found, list) and found else None
+
+    def total(self, name: str) -> etree._Element | None:
+        """The header monetary summation amount ``ram:<name>``, if given."""
+        return self.totals.get(_RAM + name)
+
+    def currency(self) -> etree._Element | None:
+        """The invoice currency code element (BT-5)."""
+        return self.under(self.settlement, "ram:InvoiceCurrencyCode")
 
 
-def _required(path: str, parent: str, what: str) -> Check:
-    """A check that the element at ``path`` exists and is not blank."""
+Check = Callable[[Invoice], Hits]
+Find = Callable[[Invoice], "etree._Element | None"]
 
-    def check(tree: etree._ElementTree) -> Hits:
-        if not _text(_first(tree, path)):
-            anchor = _first(tree, parent)
-            yield Violation(anchor if anchor is not None else _root(tree), f"{what} is missing")
+
+def _required(find: Find, anchor: Find, what: str) -> Check:
+    """A check that the element ``find`` gives exists and is not blank."""
+
+    def check(invoice: Invoice) -> Hits:
+        if not _text(find(invoice)):
+            at = anchor(invoice)
+            yield Violation(at if at is not None else invoice.tree.getroot(), f"{what} is missing")
 
     return check
 
 
-def _currency_code(tree: etree._ElementTree) -> Hits:
-    element = _first(tree, _SETTLEMENT + "/ram:InvoiceCurrencyCode")
+def _currency_code(invoice: Invoice) -> Hits:
+    element = invoice.currency()
     code = _text(element)
     if element is not None and code and code not in CURRENCY_CODES:
         yield Violation(element, f"{code!r} is not an ISO 4217 alpha-3 currency code")
 
 
-def _total(tree: etree._ElementTree, name: str) -> Decimal:
+def _total(invoice: Invoice, name: str) -> Decimal:
     """The header monetary summation amount ``ram:<name>`` (absent counts as zero)."""
-    return _amount(_first(tree, _TOTALS + "/ram:" + name))
+    return _amount(invoice.total(name))
 
 
-def _adds_up(
-    name: str, bt: str, how: str, expected: Callable[[etree._ElementTree], Decimal]
-) -> Check:
-    """A check that the total ``ram:<name>``, when present, equals ``expected(tree)``."""
+def _adds_up(name: str, bt: str, how: str, expected: Callable[[Invoice], Decimal]) -> Check:
+    """A check that the total ``ram:<name>``, when present, equals ``expected(invoice)``."""
 
-    def check(tree: etree._ElementTree) -> Hits:
-        element = _first(tree, _TOTALS + "/ram:" + name)
+    def check(invoice: Invoice) -> Hits:
+        element = invoice.total(name)
         if element is None:
             return
-        want, actual = expected(tree), _amount(element)
+        want, actual = expected(invoice), _amount(element)
         if actual != want:
             yield Violation(element, f"{bt} is {actual} but {how} gives {want}")
 
     return check
 
 
-def _line_net_sum(tree: etree._ElementTree) -> Decimal:
-    lines = select(tree, _LINE_NET)
+def _line_net_sum(invoice: Invoice) -> Decimal:
+    lines = select(invoice.tree, _LINE_NET)
     return xpath_round2(sum((_amount(e) for e in lines), Decimal(0)))
 
 
-def _total_without_vat(tree: etree._ElementTree) -> Decimal:
+def _total_without_vat(invoice: Invoice) -> Decimal:
     return xpath_round2(
-        _total(tree, "LineTotalAmount")
-        - _total(tree, "AllowanceTotalAmount")
-        + _total(tree, "ChargeTotalAmount")
+        _total(invoice, "LineTotalAmount")
+        - _total(invoice, "AllowanceTotalAmount")
+        + _total(invoice, "ChargeTotalAmount")
     )
 
 
-def _total_with_vat(tree: etree._ElementTree) -> Decimal:
-    currency = _text(_first(tree, _SETTLEMENT + "/ram:InvoiceCurrencyCode"))
-    vat = [
-        e for e in select(tree, _TOTALS + "/ram:TaxTotalAmount") if e.get("currencyID") == currency
-    ]
+def _total_with_vat(invoice: Invoice) -> Decimal:
+    currency = _text(invoice.currency())
+    vat = [e for e in invoice.tax_totals if e.get("currencyID") == currency]
     return xpath_round2(
-        _total(tree, "TaxBasisTotalAmount") + (_amount(vat[0]) if vat else Decimal(0))
+        _total(invoice, "TaxBasisTotalAmount") + (_amount(vat[0]) if vat else Decimal(0))
     )
 
 
-def _amount_due(tree: etree._ElementTree) -> Decimal:
+def _amount_due(invoice: Invoice) -> Decimal:
     return (
-        _total(tree, "GrandTotalAmount")
-        - _total(tree, "TotalPrepaidAmount")
-        + _total(tree, "RoundingAmount")
+        _total(invoice, "GrandTotalAmount")
+        - _total(invoice, "TotalPrepaidAmount")
+        + _total(invoice, "RoundingAmount")
     )
 
 
-_DOC = "/rsm:CrossIndustryInvoice/rsm:ExchangedDocument"
+def _document(invoice: Invoice) -> etree._Element | None:
+    return invoice.document
+
+
+def _agreement(invoice: Invoice) -> etree._Element | None:
+    return invoice.agreement
+
+
+def _settlement(invoice: Invoice) -> etree._Element | None:
+    return invoice.settlement
+
+
+def _in(anchor: Find, path: str) -> Find:
+    """The first element ``path`` selects below the ancestor ``anchor`` gives."""
+    return lambda invoice: invoice.under(anchor(invoice), path)
+
+
+def _summed(name: str) -> Find:
+    return lambda invoice: invoice.total(name)
+
+
 E = Severity.ERROR
 
-RULES: tuple[XmlRule, ...] = (
-    Rule("BR-02", E, "invoice number", _required(_DOC + "/ram:ID", _DOC, "invoice number (BT-1)")),
+RULES: tuple[Rule[Invoice, etree._Element], ...] = (
+    Rule(
+        "BR-02",
+        E,
+        "invoice number",
+        _required(_in(_document, "ram:ID"), _document, "invoice number (BT-1)"),
+    ),
     Rule(
         "BR-03",
         E,
         "invoice issue date",
         _required(
-            _DOC + "/ram:IssueDateTime/udt:DateTimeString", _DOC, "invoice issue date (BT-2)"
+            _in(_document, "ram:IssueDateTime/udt:DateTimeString"),
+            _document,
+            "invoice issue date (BT-2)",
         ),
     ),
     Rule(
         "BR-05",
         E,
         "invoice currency code",
-        _required(
-            _SETTLEMENT + "/ram:InvoiceCurrencyCode", _SETTLEMENT, "invoice currency code (BT-5)"
-        ),
+        _required(Invoice.currency, _settlement, "invoice currency code (BT-5)"),
     ),
     Rule(
         "BR-06",
         E,
         "seller name",
-        _required(_AGREEMENT + "/ram:SellerTradeParty/ram:Name", _AGREEMENT, "seller name (BT-27)"),
+        _required(
+            _in(_agreement, "ram:SellerTradeParty/ram:Name"), _agreement, "seller name (BT-27)"
+        ),
     ),
     Rule(
         "BR-07",
         E,
         "buyer name",
-        _required(_AGREEMENT + "/ram:BuyerTradeParty/ram:Name", _AGREEMENT, "buyer name (BT-44)"),
+        _required(
+            _in(_agreement, "ram:BuyerTradeParty/ram:Name"), _agreement, "buyer name (BT-44)"
+        ),
     ),
     Rule(
         "BR-12",
         E,
         "sum of invoice line net amounts",
         _required(
-            _TOTALS + "/ram:LineTotalAmount", _SETTLEMENT, "sum of invoice line net amount (BT-106)"
+            _summed("LineTotalAmount"), _settlement, "sum of invoice line net amount (BT-106)"
         ),
     ),
     Rule(
@@ -194,9 +279,7 @@ RULES: tuple[XmlRule, ...] = (
         E,
         "invoice total without VAT",
         _required(
-            _TOTALS + "/ram:TaxBasisTotalAmount",
-            _SETTLEMENT,
-            "invoice total amount without VAT (BT-109)",
+            _summed("TaxBasisTotalAmount"), _settlement, "invoice total amount without VAT (BT-109)"
         ),
     ),
     Rule(
@@ -204,16 +287,14 @@ RULES: tuple[XmlRule, ...] = (
         E,
         "invoice total with VAT",
         _required(
-            _TOTALS + "/ram:GrandTotalAmount", _SETTLEMENT, "invoice total amount with VAT (BT-112)"
+            _summed("GrandTotalAmount"), _settlement, "invoice total amount with VAT (BT-112)"
         ),
     ),
     Rule(
         "BR-15",
         E,
         "amount due for payment",
-        _required(
-            _TOTALS + "/ram:DuePayableAmount", _SETTLEMENT, "amount due for payment (BT-115)"
-        ),
+        _required(_summed("DuePayableAmount"), _settlement, "amount due for payment (BT-115)"),
     ),
     Rule("BR-CL-04", E, "ISO 4217 invoice currency", _currency_code),
     Rule(
@@ -261,3 +342,5 @@ RULES: tuple[XmlRule, ...] = (
         ),
     ),
 )
+
+RULE_SET = XmlRuleSet(read=Invoice.read, rules=RULES)

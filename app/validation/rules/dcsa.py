@@ -10,7 +10,7 @@ not name the mode of a pre- or on-carriage the carrier organises).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
@@ -18,7 +18,11 @@ from app.validation.report import Severity
 from app.validation.rules.base import JsonPath, JsonRuleSet, Rule, Violation
 
 TD = dict[str, Any]
-Hits = Iterator[Violation[JsonPath]]
+#: What a rule gives: a list (or the shared empty tuple) when it complains at most once or
+#: twice, a generator when it walks a list. A call that returns ``()`` costs a fraction of
+#: creating and exhausting a generator, and most rules find nothing on most documents.
+Hits = Iterable[Violation[JsonPath]]
+_NONE: tuple[()] = ()
 
 #: Statuses of a transport document that has been issued (and possibly surrendered since).
 ISSUED_STATUSES = frozenset(
@@ -44,6 +48,10 @@ def _count(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
+def _can_repeat(references: object) -> TypeGuard[list[Any]]:
+    return isinstance(references, list) and len(references) > 1
+
+
 def _objects(value: object) -> list[tuple[int, TD]]:
     """The objects of the list ``value``, each with its index in that list."""
     return [(i, v) for i, v in enumerate(_list(value)) if isinstance(v, dict)]
@@ -62,37 +70,88 @@ class TransportDocument:
     fields: TD
     parties: TD
     transports: TD
-    consignment_items: list[tuple[int, TD]]
     #: ``(consignment item index, cargo item index, cargo item)`` for every cargo item.
     cargo_items: list[tuple[int, int, TD]]
-    equipment: list[tuple[int, TD]]
+    #: ``(index, utilized equipment, its equipment object)`` of each utilized equipment the
+    #: reefer rules look at: one with a reefer ISO code or with reefer members (wrong on a dry
+    #: container). Most shipments are dry containers without them: nothing left to walk.
+    reefer_equipment: list[tuple[int, TD, TD]]
     #: ``(index, equipmentReference)`` of each utilized equipment that has one.
     equipment_references: list[tuple[int, str]]
     #: Every party object (shipper, notify parties, other parties' ``party``...) with its path.
     all_parties: list[tuple[JsonPath, TD]]
+    #: ``(consignment item index, cargo item index, outer packaging, holds dangerous goods)``.
+    packagings: list[tuple[int, int, TD, bool]]
+    #: Every list of (countryCode, type) references long enough to repeat one, with its path:
+    #: customs references (document, consignment items, equipment), then parties' tax and
+    #: legal references.
+    reference_lists: list[tuple[JsonPath, list[Any]]]
 
     @classmethod
     def read(cls, subject: object) -> TransportDocument:
-        """Gather what the rules need from a parsed transport document."""
+        """Gather what the rules need from a parsed transport document, in one pass over its
+        cargo and one over its equipment (plain loops: this runs on every document)."""
         td = _dict(subject)
-        items = _objects(td.get("consignmentItems"))
-        equipment = _objects(td.get("utilizedTransportEquipments"))
         parties = _dict(td.get("documentParties"))
+        references: list[tuple[JsonPath, list[Any]]] = []
+        if _can_repeat(customs := td.get("customsReferences")):
+            references.append((("customsReferences",), customs))
+        cargo_items: list[tuple[int, int, TD]] = []
+        packagings: list[tuple[int, int, TD, bool]] = []
+        for i, item in enumerate(_list(td.get("consignmentItems"))):
+            if not isinstance(item, dict):
+                continue
+            if _can_repeat(customs := item.get("customsReferences")):
+                references.append((("consignmentItems", i, "customsReferences"), customs))
+            cargos = item.get("cargoItems")
+            if not isinstance(cargos, list):
+                continue
+            for j, cargo in enumerate(cargos):
+                if not isinstance(cargo, dict):
+                    continue
+                cargo_items.append((i, j, cargo))
+                packaging = cargo.get("outerPackaging")
+                if not isinstance(packaging, dict):
+                    packaging = {}
+                dangerous = packaging.get("dangerousGoods")
+                packagings.append(
+                    (i, j, packaging, isinstance(dangerous, list) and bool(dangerous))
+                )
+        reefer_equipment: list[tuple[int, TD, TD]] = []
+        equipment_references: list[tuple[int, str]] = []
+        for i, ute in enumerate(_list(td.get("utilizedTransportEquipments"))):
+            if not isinstance(ute, dict):
+                continue
+            unit = ute.get("equipment")
+            if not isinstance(unit, dict):
+                unit = {}
+            if (
+                "activeReeferSettings" in ute
+                or "isNonOperatingReefer" in ute
+                or (
+                    isinstance(iso_code := unit.get("ISOEquipmentCode"), str)
+                    and is_reefer_code(iso_code)
+                )
+            ):
+                reefer_equipment.append((i, ute, unit))
+            if isinstance(ref := unit.get("equipmentReference"), str):
+                equipment_references.append((i, ref))
+            if _can_repeat(customs := ute.get("customsReferences")):
+                references.append((_equipment_path(i, "customsReferences"), customs))
+        all_parties = list(_parties(parties))
+        for path, party in all_parties:
+            if _can_repeat(tax := party.get("taxLegalReferences")):
+                references.append(((*path, "taxLegalReferences"), tax))
         return cls(
             fields=td,
             parties=parties,
             transports=_dict(td.get("transports")),
-            consignment_items=items,
-            cargo_items=[
-                (i, j, cargo) for i, item in items for j, cargo in _objects(item.get("cargoItems"))
-            ],
-            equipment=equipment,
-            equipment_references=[
-                (i, ref)
-                for i, ute in equipment
-                if isinstance(ref := _dict(ute.get("equipment")).get("equipmentReference"), str)
-            ],
-            all_parties=list(_parties(parties)),
+            cargo_items=cargo_items,
+            reefer_equipment=reefer_equipment,
+            equipment_references=equipment_references,
+            all_parties=all_parties,
+            packagings=packagings,
+            reference_lists=references,
         )
 
 
@@ -124,9 +183,12 @@ def _is_bol(td: TD) -> bool:
 def _to_order_is_bol(doc: TransportDocument) -> Hits:
     td = doc.fields
     if td.get("isToOrder") is True and td.get("transportDocumentTypeCode") == "SWB":
-        yield Violation(
-            ("isToOrder",), "a Sea Waybill cannot be issued to order: use a Bill of Lading"
-        )
+        return [
+            Violation(
+                ("isToOrder",), "a Sea Waybill cannot be issued to order: use a Bill of Lading"
+            )
+        ]
+    return _NONE
 
 
 def _electronic_bol_one_original(doc: TransportDocument) -> Hits:
@@ -136,26 +198,35 @@ def _electronic_bol_one_original(doc: TransportDocument) -> Hits:
             td.get("numberOfOriginalsWithoutCharges")
         )
         if total > 1:
-            yield Violation(
-                ("numberOfOriginalsWithCharges",),
-                f"an electronic Bill of Lading has at most one original, not {total}",
-            )
+            return [
+                Violation(
+                    ("numberOfOriginalsWithCharges",),
+                    f"an electronic Bill of Lading has at most one original, not {total}",
+                )
+            ]
+    return _NONE
 
 
 def _electronic_bol_no_copies(doc: TransportDocument) -> Hits:
     td = doc.fields
     if td.get("isElectronic") is True and _is_bol(td):
-        for key in ("numberOfCopiesWithCharges", "numberOfCopiesWithoutCharges"):
-            if _count(td.get(key)) > 0:
-                yield Violation((key,), "an electronic Bill of Lading has no copies")
+        return [
+            Violation((key,), "an electronic Bill of Lading has no copies")
+            for key in ("numberOfCopiesWithCharges", "numberOfCopiesWithoutCharges")
+            if _count(td.get(key)) > 0
+        ]
+    return _NONE
 
 
 def _swb_no_originals(doc: TransportDocument) -> Hits:
     td = doc.fields
     if td.get("transportDocumentTypeCode") == "SWB":
-        for key in ("numberOfOriginalsWithCharges", "numberOfOriginalsWithoutCharges"):
-            if _count(td.get(key)) > 0:
-                yield Violation((key,), "a Sea Waybill has no originals")
+        return [
+            Violation((key,), "a Sea Waybill has no originals")
+            for key in ("numberOfOriginalsWithCharges", "numberOfOriginalsWithoutCharges")
+            if _count(td.get(key)) > 0
+        ]
+    return _NONE
 
 
 def _one_shipment_date(doc: TransportDocument) -> Hits:
@@ -163,57 +234,74 @@ def _one_shipment_date(doc: TransportDocument) -> Hits:
     shipped = "shippedOnBoardDate" in td
     received = "receivedForShipmentDate" in td
     if shipped and received:
-        yield Violation(
-            ("receivedForShipmentDate",),
-            "give either shippedOnBoardDate or receivedForShipmentDate, not both",
-        )
-    elif not (shipped or received) and td.get("transportDocumentStatus") in ISSUED_STATUSES:
-        yield Violation(
-            (),
-            "an issued transport document needs shippedOnBoardDate or receivedForShipmentDate",
-        )
+        return [
+            Violation(
+                ("receivedForShipmentDate",),
+                "give either shippedOnBoardDate or receivedForShipmentDate, not both",
+            )
+        ]
+    if not (shipped or received) and td.get("transportDocumentStatus") in ISSUED_STATUSES:
+        return [
+            Violation(
+                (),
+                "an issued transport document needs shippedOnBoardDate or receivedForShipmentDate",
+            )
+        ]
+    return _NONE
 
 
 def _date_matches_board_type(doc: TransportDocument) -> Hits:
     td = doc.fields
     on_board = td.get("isShippedOnBoardType")
     if on_board is False and "shippedOnBoardDate" in td:
-        yield Violation(
-            ("shippedOnBoardDate",),
-            "a received-for-shipment document (isShippedOnBoardType false) carries "
-            "receivedForShipmentDate, not shippedOnBoardDate",
-        )
+        return [
+            Violation(
+                ("shippedOnBoardDate",),
+                "a received-for-shipment document (isShippedOnBoardType false) carries "
+                "receivedForShipmentDate, not shippedOnBoardDate",
+            )
+        ]
     if on_board is True and "receivedForShipmentDate" in td:
-        yield Violation(
-            ("receivedForShipmentDate",),
-            "a shipped-on-board document (isShippedOnBoardType true) carries "
-            "shippedOnBoardDate, not receivedForShipmentDate",
-        )
+        return [
+            Violation(
+                ("receivedForShipmentDate",),
+                "a shipped-on-board document (isShippedOnBoardType true) carries "
+                "shippedOnBoardDate, not receivedForShipmentDate",
+            )
+        ]
+    return _NONE
 
 
 def _both_or_neither(obj: dict[str, Any], path: JsonPath, value: str, unit: str) -> Hits:
     if (value in obj) != (unit in obj):
         present, missing = (value, unit) if value in obj else (unit, value)
-        yield Violation((*path, present), f"{present} is given without {missing}")
+        return [Violation((*path, present), f"{present} is given without {missing}")]
+    return _NONE
 
 
 def _declared_value_currency(doc: TransportDocument) -> Hits:
-    yield from _both_or_neither(doc.fields, (), "declaredValue", "declaredValueCurrency")
+    return _both_or_neither(doc.fields, (), "declaredValue", "declaredValueCurrency")
 
 
 def _straight_has_consignee(doc: TransportDocument) -> Hits:
     if doc.fields.get("isToOrder") is False and "consignee" not in doc.parties:
-        yield Violation(
-            ("documentParties",), "a straight (not to order) document must name its consignee"
-        )
+        return [
+            Violation(
+                ("documentParties",), "a straight (not to order) document must name its consignee"
+            )
+        ]
+    return _NONE
 
 
 def _straight_has_no_endorsee(doc: TransportDocument) -> Hits:
     if doc.fields.get("isToOrder") is False and "endorsee" in doc.parties:
-        yield Violation(
-            ("documentParties", "endorsee"),
-            "a straight (not to order) document cannot have an endorsee",
-        )
+        return [
+            Violation(
+                ("documentParties", "endorsee"),
+                "a straight (not to order) document cannot have an endorsee",
+            )
+        ]
+    return _NONE
 
 
 def _cargo_equipment_known(doc: TransportDocument) -> Hits:
@@ -229,28 +317,37 @@ def _cargo_equipment_known(doc: TransportDocument) -> Hits:
 
 
 def _equipment_unique(doc: TransportDocument) -> Hits:
+    references = doc.equipment_references
+    if len({ref for _, ref in references}) == len(references):
+        return _NONE
     seen: set[str] = set()
-    for i, ref in doc.equipment_references:
+    repeated: list[Violation[JsonPath]] = []
+    for i, ref in references:
         if ref in seen:
-            yield Violation(
-                _equipment_path(i, "equipment", "equipmentReference"),
-                f"equipment {ref!r} is listed more than once",
+            repeated.append(
+                Violation(
+                    _equipment_path(i, "equipment", "equipmentReference"),
+                    f"equipment {ref!r} is listed more than once",
+                )
             )
         seen.add(ref)
+    return repeated
 
 
 def _pre_carriage_place(doc: TransportDocument) -> Hits:
     if "preCarriageBy" in doc.transports and "placeOfReceipt" not in doc.transports:
-        yield Violation(("transports", "preCarriageBy"), "pre-carriage needs a placeOfReceipt")
+        return [Violation(("transports", "preCarriageBy"), "pre-carriage needs a placeOfReceipt")]
+    return _NONE
 
 
 def _on_carriage_place(doc: TransportDocument) -> Hits:
     if "onCarriageBy" in doc.transports and "placeOfDelivery" not in doc.transports:
-        yield Violation(("transports", "onCarriageBy"), "on-carriage needs a placeOfDelivery")
+        return [Violation(("transports", "onCarriageBy"), "on-carriage needs a placeOfDelivery")]
+    return _NONE
 
 
 def _setpoint_units(doc: TransportDocument) -> Hits:
-    for i, ute in doc.equipment:
+    for i, ute, _ in doc.reefer_equipment:
         settings = ute.get("activeReeferSettings")
         if isinstance(settings, dict):
             at = _equipment_path(i, "activeReeferSettings")
@@ -264,8 +361,10 @@ def is_reefer_code(iso_code: str) -> bool:
 
 
 def _reefer_settings(doc: TransportDocument) -> Hits:
-    for i, ute in doc.equipment:
-        iso_code = _dict(ute.get("equipment")).get("ISOEquipmentCode")
+    # Equipment left out of reefer_equipment has a non-reefer code (or none) and neither
+    # member: nothing below applies to it.
+    for i, ute, unit in doc.reefer_equipment:
+        iso_code = unit.get("ISOEquipmentCode")
         non_operating = ute.get("isNonOperatingReefer")
         has_settings = "activeReeferSettings" in ute
         if isinstance(iso_code, str) and not is_reefer_code(iso_code):
@@ -293,11 +392,8 @@ def _reefer_settings(doc: TransportDocument) -> Hits:
 
 
 def _dangerous_goods_packaging(doc: TransportDocument) -> Hits:
-    for i, j, cargo in doc.cargo_items:
-        packaging = _dict(cargo.get("outerPackaging"))
-        if _list(packaging.get("dangerousGoods")) and not (
-            "packageCode" in packaging or "imoPackagingCode" in packaging
-        ):
+    for i, j, packaging, dangerous in doc.packagings:
+        if dangerous and not ("packageCode" in packaging or "imoPackagingCode" in packaging):
             yield Violation(
                 _cargo_path(i, j, "outerPackaging"),
                 "dangerous goods need a packageCode or an imoPackagingCode",
@@ -319,28 +415,8 @@ def _party_functions_unique(doc: TransportDocument) -> Hits:
             )
 
 
-def _can_repeat(references: object) -> TypeGuard[list[Any]]:
-    return isinstance(references, list) and len(references) > 1
-
-
-def _reference_lists(doc: TransportDocument) -> Iterator[tuple[JsonPath, list[Any]]]:
-    """Every list of (countryCode, type) references long enough to repeat one: customs and
-    tax/legal references."""
-    if _can_repeat(references := doc.fields.get("customsReferences")):
-        yield ("customsReferences",), references
-    for i, item in doc.consignment_items:
-        if _can_repeat(references := item.get("customsReferences")):
-            yield ("consignmentItems", i, "customsReferences"), references
-    for i, ute in doc.equipment:
-        if _can_repeat(references := ute.get("customsReferences")):
-            yield _equipment_path(i, "customsReferences"), references
-    for path, party in doc.all_parties:
-        if _can_repeat(references := party.get("taxLegalReferences")):
-            yield (*path, "taxLegalReferences"), references
-
-
 def _references_unique(doc: TransportDocument) -> Hits:
-    for path, references in _reference_lists(doc):
+    for path, references in doc.reference_lists:
         seen: set[tuple[object, object]] = set()
         for i, reference in enumerate(references):
             key = (_dict(reference).get("countryCode"), _dict(reference).get("type"))
@@ -358,38 +434,30 @@ def _consignee_or_endorsee(doc: TransportDocument) -> Hits:
         and "consignee" in doc.parties
         and "endorsee" in doc.parties
     ):
-        yield Violation(
-            ("documentParties", "endorsee"),
-            "consignee and endorsee are mutually exclusive: a to-order document names one or "
-            "the other",
-        )
-
-
-def _packagings(doc: TransportDocument) -> Iterator[tuple[JsonPath, TD, bool]]:
-    """Every cargo item's outer packaging with its path, and whether it holds dangerous goods."""
-    for i, j, cargo in doc.cargo_items:
-        packaging = _dict(cargo.get("outerPackaging"))
-        yield (
-            _cargo_path(i, j, "outerPackaging"),
-            packaging,
-            bool(_list(packaging.get("dangerousGoods"))),
-        )
+        return [
+            Violation(
+                ("documentParties", "endorsee"),
+                "consignee and endorsee are mutually exclusive: a to-order document names one "
+                "or the other",
+            )
+        ]
+    return _NONE
 
 
 def _imo_packaging_only_for_dangerous_goods(doc: TransportDocument) -> Hits:
-    for path, packaging, dangerous in _packagings(doc):
+    for i, j, packaging, dangerous in doc.packagings:
         if "imoPackagingCode" in packaging and not dangerous:
             yield Violation(
-                (*path, "imoPackagingCode"),
+                _cargo_path(i, j, "outerPackaging", "imoPackagingCode"),
                 "an IMO packaging code applies only to dangerous goods: use packageCode",
             )
 
 
 def _package_code_only_without_imo_code(doc: TransportDocument) -> Hits:
-    for path, packaging, dangerous in _packagings(doc):
+    for i, j, packaging, dangerous in doc.packagings:
         if dangerous and "imoPackagingCode" in packaging and "packageCode" in packaging:
             yield Violation(
-                (*path, "packageCode"),
+                _cargo_path(i, j, "outerPackaging", "packageCode"),
                 "dangerous goods with an imoPackagingCode take no packageCode",
             )
 
@@ -408,8 +476,11 @@ _UNKNOWN_COUNTRY = "ZZ"
 
 
 def _location_country_agrees(doc: TransportDocument) -> Hits:
+    found: list[Violation[JsonPath]] = []
     for name, holder in _LOCATIONS:
-        location = _dict(doc.transports.get(name))
+        location = doc.transports.get(name)
+        if not isinstance(location, dict):
+            continue
         code = location.get("UNLocationCode")
         country = _dict(location.get(holder)).get("countryCode")
         if (
@@ -418,24 +489,29 @@ def _location_country_agrees(doc: TransportDocument) -> Hits:
             and country != _UNKNOWN_COUNTRY
             and code[:2] != country
         ):
-            yield Violation(
-                ("transports", name, holder, "countryCode"),
-                f"{name} is in {country} by its {holder} but in {code[:2]} by its "
-                f"UNLocationCode {code}",
+            found.append(
+                Violation(
+                    ("transports", name, holder, "countryCode"),
+                    f"{name} is in {country} by its {holder} but in {code[:2]} by its "
+                    f"UNLocationCode {code}",
+                )
             )
+    return found
 
 
 def _issued_has_issue_date(doc: TransportDocument) -> Hits:
     td = doc.fields
     if td.get("transportDocumentStatus") in ISSUED_STATUSES and "issueDate" not in td:
-        yield Violation(("transportDocumentStatus",), "an issued document should have issueDate")
+        return [Violation(("transportDocumentStatus",), "an issued document should have issueDate")]
+    return _NONE
 
 
 def _to_order_has_notify_party(doc: TransportDocument) -> Hits:
     if doc.fields.get("isToOrder") is True and not _list(doc.parties.get("notifyParties")):
-        yield Violation(
-            ("documentParties",), "a to-order Bill of Lading should name a notify party"
-        )
+        return [
+            Violation(("documentParties",), "a to-order Bill of Lading should name a notify party")
+        ]
+    return _NONE
 
 
 #: Parties whose DCSA schema says "either the address or a party identifyingCode".
@@ -469,16 +545,18 @@ def _paper_displayed_address(doc: TransportDocument) -> Hits:
 
 
 def _carrier_haulage_places(doc: TransportDocument) -> Hits:
-    for place, carriage in (
-        ("placeOfReceipt", "preCarriageBy"),
-        ("placeOfDelivery", "onCarriageBy"),
-    ):
-        if place in doc.transports and carriage not in doc.transports:
-            yield Violation(
-                ("transports", place),
-                f"{place} is given only when the carrier organises the carriage, which "
-                f"{carriage} would say",
-            )
+    return [
+        Violation(
+            ("transports", place),
+            f"{place} is given only when the carrier organises the carriage, which "
+            f"{carriage} would say",
+        )
+        for place, carriage in (
+            ("placeOfReceipt", "preCarriageBy"),
+            ("placeOfDelivery", "onCarriageBy"),
+        )
+        if place in doc.transports and carriage not in doc.transports
+    ]
 
 
 E, W = Severity.ERROR, Severity.WARNING

@@ -112,6 +112,17 @@ def r15_dry_with_settings(td: TD) -> None:
     del td["utilizedTransportEquipments"][0]["isNonOperatingReefer"]
 
 
+def r15_reefer_says_nothing(td: TD) -> None:
+    # A reefer code alone (no reefer member at all) still makes the equipment a reefer.
+    del td["utilizedTransportEquipments"][0]["isNonOperatingReefer"]
+    del td["utilizedTransportEquipments"][0]["activeReeferSettings"]
+
+
+def r15_no_code_operating_without_settings(td: TD) -> None:
+    del td["utilizedTransportEquipments"][0]["equipment"]["ISOEquipmentCode"]
+    del td["utilizedTransportEquipments"][0]["activeReeferSettings"]
+
+
 def r16(td: TD) -> None:
     packaging = td["consignmentItems"][0]["cargoItems"][0]["outerPackaging"]
     del _dg(packaging)["packageCode"]
@@ -207,6 +218,8 @@ NEGATIVE: list[tuple[str, Callable[[TD], None]]] = [
     ("R14", r14_air),
     ("R15", r15),
     ("R15", r15_dry_with_settings),
+    ("R15", r15_reefer_says_nothing),
+    ("R15", r15_no_code_operating_without_settings),
     ("R16", r16),
     ("R17", r17),
     ("R18", r18),
@@ -374,3 +387,11 @@ def test_electronic_document_may_display_six_address_lines(reefer_td: TD) -> Non
 )
 def test_reefer_codes_follow_iso_6346_type_group(code: str, reefer: bool) -> None:
     assert is_reefer_code(code) is reefer
+
+
+def test_dry_container_without_reefer_members_breaks_no_rule(reefer_td: TD) -> None:
+    td = _no_warnings_baseline(reefer_td)
+    equipment = td["utilizedTransportEquipments"][0]
+    equipment["equipment"]["ISOEquipmentCode"] = "22G1"
+    del equipment["isNonOperatingReefer"], equipment["activeReeferSettings"]
+    assert _findings(td) == (set(), set())
