@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, status
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from app.api.deps import ContainerDep, UowDep, require_scopes
@@ -51,9 +50,8 @@ async def register(
     with a count, and per peer hub (``cross_border``) what it holds, without identities. The
     same Idempotency-Key and body replay the stored answer."""
     key = _idempotency_key(request)
-    peers = await run_in_threadpool(cross_border.federation_peers, container)
-    code, stored = await cross_border.register(
-        container, principal, body.to_request(), key=key, now=utcnow(), peers=peers
+    code, stored = await cross_border.register_here_and_at_peers(
+        container, principal, body.to_request(), key=key, now=utcnow()
     )
     return JSONResponse(
         stored, status_code=code, headers={"Location": f"/v1/financing/{stored['id']}"}
@@ -75,8 +73,7 @@ async def check(
     subject = checks.CheckRequest(
         document_id=document_id, raw=raw, media_type=request.headers.get("content-type")
     )
-    peers = await run_in_threadpool(cross_border.federation_peers, container)
-    result = await cross_border.check(container, principal, subject, now=utcnow(), peers=peers)
+    result = await cross_border.check_here_and_at_peers(container, principal, subject, now=utcnow())
     return JSONResponse(result)
 
 

@@ -106,6 +106,30 @@ async def check(
     checked = await anyio.to_thread.run_sync(
         functools.partial(checks.check_locally, ctx, principal, request, now=now)
     )
+    return await _check_at_peers(ctx, principal, checked, peers)
+
+
+def _peers_and_local_check(
+    ctx: ServiceContext, principal: Principal, request: checks.CheckRequest, now: datetime
+) -> tuple[Peers | None, checks.Checked]:
+    return federation_peers(ctx), checks.check_locally(ctx, principal, request, now=now)
+
+
+async def check_here_and_at_peers(
+    ctx: ServiceContext, principal: Principal, request: checks.CheckRequest, *, now: datetime
+) -> dict[str, Any]:
+    """`check` at this hub's ACTIVE peers: they are looked up in the worker thread that
+    checks locally, so a hub without peers answers in one hand-off to a thread (each one is
+    a wake-up the scheduler may delay on a busy machine)."""
+    peers, checked = await anyio.to_thread.run_sync(
+        _peers_and_local_check, ctx, principal, request, now
+    )
+    return await _check_at_peers(ctx, principal, checked, peers)
+
+
+async def _check_at_peers(
+    ctx: ServiceContext, principal: Principal, checked: checks.Checked, peers: Peers | None
+) -> dict[str, Any]:
     if peers is None or not peers.refs:
         return checked.result
     answers = await _ask(ctx, peers, checked.identifiers)
@@ -164,3 +188,33 @@ async def register(
             cross_border=cross_border,
         )
     )
+
+
+def _peers_or_registered(
+    ctx: ServiceContext,
+    principal: Principal,
+    request: registrations.FinancingRequest,
+    key: str,
+    now: datetime,
+) -> Peers | tuple[int, dict[str, Any]]:
+    peers = federation_peers(ctx)
+    if peers is None:
+        return registrations.register_once(ctx, principal, request, key=key, now=now)
+    return peers
+
+
+async def register_here_and_at_peers(
+    ctx: ServiceContext,
+    principal: Principal,
+    request: registrations.FinancingRequest,
+    *,
+    key: str,
+    now: datetime,
+) -> tuple[int, dict[str, Any]]:
+    """`register` with this hub's ACTIVE peers: they are looked up in the worker thread
+    that registers when there are none, so such a hub registers in one hand-off to a thread
+    (each one is a wake-up the scheduler may delay on a busy machine)."""
+    found = await anyio.to_thread.run_sync(_peers_or_registered, ctx, principal, request, key, now)
+    if isinstance(found, Peers):
+        return await register(ctx, principal, request, key=key, now=now, peers=found)
+    return found

@@ -49,16 +49,9 @@ def definitions(found: DocumentFingerprints) -> list[tuple[str, MatchKind]]:
     return list(dict.fromkeys((f.definition, f.match) for f in found.fingerprints))
 
 
-_LOCK = sa.text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k")
-
-
-def lock(session: Session, fingerprints: Iterable[Fingerprint]) -> None:
-    """Serialise registrations that share a fingerprint (PostgreSQL advisory locks, taken in
-    one order so two registrations never wait on each other); SQLite has one writer anyway."""
-    if not is_postgresql(session):
-        return
-    keys = sorted({int(f.value[:15], 16) for f in fingerprints})
-    session.execute(_LOCK, {"keys": keys})
+def _lock_keys(fingerprints: Iterable[Fingerprint]) -> list[int]:
+    """Each fingerprint's advisory lock key (its first 60 bits), once each, in order."""
+    return sorted({int(f.value[:15], 16) for f in fingerprints})
 
 
 _ff = FinancingFingerprint
@@ -90,6 +83,45 @@ def assessment(
 ) -> Assessment:
     """What ``lender_id`` is told about a document with these fingerprints right now."""
     return assess(str(lender_id), definitions(found), hits(session, found.fingerprints, now))
+
+
+#: Migration 0018's function: the fingerprint locks, then the read of `hits` under a snapshot
+#: taken once they are held (a single statement's would predate the wait).
+_LOCK_AND_MATCH = sa.text(
+    "SELECT fp_value, fp_key_id, fp_registration_id, fp_lender_id, fp_definition, fp_match"
+    " FROM financing_lock_and_match(CAST(:keys AS bigint[]), CAST(:values AS bytea[]), :now)"
+)
+
+
+def locked_assessment(
+    session: Session, lender_id: uuid.UUID, found: DocumentFingerprints, now: datetime
+) -> Assessment:
+    """The `assessment`, after serialising with every registration sharing a fingerprint:
+    one round trip on PostgreSQL.
+
+    Transaction advisory locks, one per fingerprint, taken in one order so two
+    registrations never wait on each other; whoever held one before has committed (or rolled
+    back) when it is granted, and the read that follows sees its registration. The locks
+    stay held until this transaction ends, so the next one sees this one. SQLite has one
+    writer anyway.
+    """
+    if not is_postgresql(session):
+        return assessment(session, lender_id, found, now)
+    wanted = {(bytes.fromhex(f.value), f.key_id) for f in found.fingerprints}
+    rows = session.execute(
+        _LOCK_AND_MATCH,
+        {
+            "keys": _lock_keys(found.fingerprints),
+            "values": sorted({v for v, _ in wanted}),
+            "now": now,
+        },
+    )
+    found_hits = [
+        Hit(str(registration_id), str(lender), definition, MatchKind(match))
+        for value, key_id, registration_id, lender, definition, match in rows
+        if (value, key_id) in wanted
+    ]
+    return assess(str(lender_id), definitions(found), found_hits)
 
 
 @lru_cache(maxsize=64)

@@ -240,8 +240,7 @@ def register(
         candidates = documents_with_consents(session, principal, document_id=request.document_id)
     document = _readable(session, candidates)
     found = matching.fingerprints_of(document.content, document.doc_type, keyring.all)
-    matching.lock(session, found.fingerprints)
-    assessment = matching.assessment(session, principal.participant_id, found, now)
+    assessment = matching.locked_assessment(session, principal.participant_id, found, now)
     registration = FinancingRegistration(
         id=uuid.uuid4(),
         lender_id=principal.participant_id,

@@ -87,11 +87,12 @@ def test_a_registration_commits_once_and_postgresql_gets_its_writes_in_one_state
         if text == "COMMIT":
             break
         ours.append(text)
-    # PostgreSQL: the claim with the document and its consents, the fingerprint locks, the
-    # open matches, then every write in one statement.
+    # PostgreSQL: the claim with the document and its consents, the fingerprint locks with
+    # the open matches, then every write in one statement.
     if backend == "postgresql":
-        assert len(ours) == 4, ours
+        assert len(ours) == 3, ours
         assert ours[0].startswith("WITH claim AS (INSERT INTO idempotency_keys")
+        assert ours[1].startswith("SELECT fp_value, fp_key_id, fp_registration_id")
         assert ours[-1].startswith("WITH step_0 AS (INSERT INTO financing_registrations")
     else:
         kinds = [s.split(" (")[0].split(" SET")[0] for s in ours]
@@ -144,6 +145,61 @@ def test_a_retry_while_the_first_is_in_flight_waits_and_replays_its_answer(
     thread.join(timeout=10)
     assert outcome == [(201, registrations.registration_body(made))]
     assert _count(container, FinancingRegistration) == 1
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_two_lenders_registering_one_document_at_once_see_each_other(
+    container, hub, consent, push_ebl
+):
+    """The second waits on the first's fingerprint locks, then reads what it committed."""
+    consent("bank_a")
+    consent("bank_b")
+    document = uuid.UUID(push_ebl())
+    now = datetime.now(UTC)
+
+    def request(reference: str) -> registrations.FinancingRequest:
+        return registrations.FinancingRequest(
+            document_id=document,
+            state=FinancingState.INTENDED,
+            terms=Terms(Decimal("125000.00"), "USD", date.today() + timedelta(days=90)),
+            reference=reference,
+        )
+
+    bank_a = Principal(participant_id=hub.bank_a.id, client_id="bank-a")
+    bank_b = Principal(participant_id=hub.bank_b.id, client_id="bank-b")
+    outcome: list[tuple[int, dict[str, Any]]] = []
+    with container.uow() as first:
+        made = registrations.register(
+            first.session,
+            bank_a,
+            request("LOAN-A"),
+            keyring=container.keys.fingerprint_keyring(),
+            oprf_key=container.keys.oprf_keyring().current,
+            grace=container.settings.financing_grace,
+            now=now,
+        )
+        assert made.assessment["status"] == "CLEAR"
+
+        def second() -> None:
+            outcome.append(
+                registrations.register_once(container, bank_b, request("LOAN-B"), key="b", now=now)
+            )
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(timeout=0.5)
+        assert thread.is_alive()  # waits on the first registration's fingerprint locks
+        first.commit()
+    thread.join(timeout=10)
+    [(code, body)] = outcome
+    assert code == 201
+    assert body["result"]["status"] == "DUPLICATE"
+    with container.uow() as uow:
+        alerted = uow.session.scalars(
+            sa.select(Event.subject).where(Event.kind == "financing.duplicate_detected")
+        ).all()
+    # The first lender is alerted about its own registration, the second about its own.
+    assert sorted(alerted) == sorted([f"financing:{made.id}", f"financing:{body['id']}"])
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
