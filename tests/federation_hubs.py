@@ -11,7 +11,10 @@ from typing import Any
 
 import httpx
 
+from app.container import Container
+from app.security.keys import KeyStore
 from app.security.peer_tokens import issue_peer_assertion, peer_audience
+from app.storage.models import Peer
 from bench.hubs import FederatedHub as FederatedHub
 from bench.hubs import FinancingStory as FinancingStory
 from bench.hubs import federated_hubs as federated_hubs
@@ -46,3 +49,22 @@ def statement_file(tmp: Path, answer: dict[str, Any]) -> Path:
     path = tmp / f"statement-{uuid.uuid4().hex[:8]}.json"
     path.write_text(json.dumps(answer["evidence"]))
     return path
+
+
+def store_peer(container: Container, name: str = "hub-b") -> None:
+    """A peer row as `peers add` leaves it, for tests of one hub that need no live peer."""
+    with container.uow() as uow:
+        uow.session.add(
+            Peer(
+                name=name,
+                issuer=f"https://{name}.example",
+                base_url=f"https://{name}.example",
+                jurisdiction="CN",
+                log_origin=f"{name}.example/log",
+                log_key=f"{name}.example/log+00000000+AA==",
+                jwks=KeyStore.generate().public_jwks(),
+                api_base=f"https://{name}.example/federation/v1",
+                metadata_note="(signed metadata)",
+            )
+        )
+        uow.commit()

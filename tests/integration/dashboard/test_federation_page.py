@@ -4,30 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from app.security.keys import KeyStore
 from app.services.ledger.log import log_verifier
-from app.storage.models import Peer
+from tests.federation_hubs import store_peer
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def peer(container) -> None:  # noqa: ANN001
-    with container.uow() as uow:
-        uow.session.add(
-            Peer(
-                name="hub-b",
-                issuer="https://hub-b.example",
-                base_url="https://hub-b.example",
-                jurisdiction="CN",
-                log_origin="hub-b.example/log",
-                log_key="hub-b.example/log+00000000+AA==",
-                jwks=KeyStore.generate().public_jwks(),
-                api_base="https://hub-b.example/federation/v1",
-                metadata_note="(signed metadata)",
-            )
-        )
-        uow.commit()
+    store_peer(container)
 
 
 def test_an_admin_suspends_and_resumes_a_peer_from_the_page(admin_browser, container, peer):  # noqa: ANN001

@@ -13,12 +13,11 @@ import pytest
 import sqlalchemy as sa
 
 from app.container import Container
-from app.security.keys import KeyStore
 from app.services.federation.directory import PeerDirectory, RedisVersions
 from app.services.federation.peers import resume_peer, suspend_peer
 from app.services.financing import cross_border
-from app.storage.models import Peer
 from bench.support import REDIS_URL
+from tests.federation_hubs import store_peer
 
 pytestmark = pytest.mark.integration
 
@@ -35,24 +34,6 @@ def _statements(engine: sa.Engine) -> Iterator[list[str]]:
         yield seen
     finally:
         sa.event.remove(engine, "before_cursor_execute", count)
-
-
-def _add_peer(container: Container) -> None:
-    with container.uow() as uow:
-        uow.session.add(
-            Peer(
-                name="hub-b",
-                issuer="https://hub-b.example",
-                base_url="https://hub-b.example",
-                jurisdiction="CN",
-                log_origin="hub-b.example/log",
-                log_key="hub-b.example/log+00000000+AA==",
-                jwks=KeyStore.generate().public_jwks(),
-                api_base="https://hub-b.example/federation/v1",
-                metadata_note="(signed metadata)",
-            )
-        )
-        uow.commit()
 
 
 def _suspend(container: Container) -> None:
@@ -74,7 +55,7 @@ def test_a_hub_without_peers_spends_no_query_on_them_per_check(container) -> Non
 
 
 def test_a_change_committed_in_this_process_is_seen_by_the_next_check(container) -> None:  # noqa: ANN001
-    _add_peer(container)
+    store_peer(container)
     assert _names(container.peer_directory) == ["hub-b"]
     _suspend(container)
     assert _names(container.peer_directory) == []
@@ -94,7 +75,7 @@ def test_another_process_sees_a_change_at_once_through_the_shared_version(settin
     )
     here, there = Container(shared), Container(shared)
     try:
-        _add_peer(here)
+        store_peer(here)
         assert _names(there.peer_directory) == ["hub-b"]
         with _statements(there.engine) as statements:
             assert _names(there.peer_directory) == ["hub-b"]
@@ -109,7 +90,7 @@ def test_another_process_sees_a_change_at_once_through_the_shared_version(settin
 def test_without_redis_another_process_s_change_is_seen_once_the_cache_is_old(container) -> None:  # noqa: ANN001
     now = [0.0]
     elsewhere = PeerDirectory(container.uow, versions=None, max_age=5, clock=lambda: now[0])
-    _add_peer(container)
+    store_peer(container)
     assert _names(elsewhere) == ["hub-b"]
     _suspend(container)  # committed by "another process": this directory hears nothing
     now[0] = 4.9
@@ -122,7 +103,7 @@ def test_an_unreachable_redis_means_reading_the_database_not_a_stale_list(contai
     versions = RedisVersions("redis://127.0.0.1:1/0", "http://testserver")
     directory = PeerDirectory(container.uow, versions=versions, max_age=60)
     try:
-        _add_peer(container)
+        store_peer(container)
         assert _names(directory) == ["hub-b"]
         _suspend(container)
         assert _names(directory) == []

@@ -5,29 +5,15 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from app.security.keys import KeyStore
 from app.storage.models import Event, Peer
+from tests.federation_hubs import store_peer
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def peer(container) -> None:  # noqa: ANN001
-    with container.uow() as uow:
-        uow.session.add(
-            Peer(
-                name="hub-b",
-                issuer="https://hub-b.example",
-                base_url="https://hub-b.example",
-                jurisdiction="CN",
-                log_origin="hub-b.example/log",
-                log_key="hub-b.example/log+00000000+AA==",
-                jwks=KeyStore.generate().public_jwks(),
-                api_base="https://hub-b.example/federation/v1",
-                metadata_note="(signed metadata)",
-            )
-        )
-        uow.commit()
+    store_peer(container)
 
 
 def _kinds(container) -> list[str]:  # noqa: ANN001
