@@ -172,24 +172,39 @@ def close(session: Session, registration_id: uuid.UUID) -> None:
     )
 
 
-def rekey(session: Session, keyring: Keyring, *, limit: int = 1000) -> int:
-    """Fingerprint open registrations that lack a fingerprint under the current key again,
-    from their stored documents, so older keys can be retired; returns how many."""
-    ff, reg = FinancingFingerprint, FinancingRegistration
-    current = keyring.current
-    keyed = sa.select(ff.registration_id).where(ff.key_id == current.kid)
+def lacking_key(
+    session: Session, keyed: sa.Select[Any], *, limit: int
+) -> list[tuple[FinancingRegistration, Document]]:
+    """Open registrations not among ``keyed`` (those already keyed under the current key),
+    oldest first, each with its stored document: what a rekey computes again."""
+    reg = FinancingRegistration
     stale = session.scalars(
         sa.select(reg)
         .where(reg.state.in_(OPEN_STATES), reg.id.not_in(keyed))
         .order_by(reg.created_at, reg.id)
         .limit(limit)
     ).all()
-    for registration in stale:
-        document = session.scalars(
-            sa.select(Document)
-            .where(Document.id == registration.document_id)
-            .options(undefer(Document.content))
-        ).one()
+    return [
+        (
+            registration,
+            session.scalars(
+                sa.select(Document)
+                .where(Document.id == registration.document_id)
+                .options(undefer(Document.content))
+            ).one(),
+        )
+        for registration in stale
+    ]
+
+
+def rekey(session: Session, keyring: Keyring, *, limit: int = 1000) -> int:
+    """Fingerprint open registrations that lack a fingerprint under the current key again,
+    from their stored documents, so older keys can be retired; returns how many."""
+    current = keyring.current
+    ff = FinancingFingerprint
+    keyed = sa.select(ff.registration_id).where(ff.key_id == current.kid)
+    stale = lacking_key(session, keyed, limit=limit)
+    for registration, document in stale:
         found = fingerprints_of(document.content, document.doc_type, [current])
         store(session, registration, found.fingerprints)
     return len(stale)
@@ -197,9 +212,21 @@ def rekey(session: Session, keyring: Keyring, *, limit: int = 1000) -> int:
 
 def registrations_only_under(session: Session, key_id: str) -> int:
     """Open registrations that no key but ``key_id`` fingerprints: retiring it would hide them."""
-    ff, reg = FinancingFingerprint, FinancingRegistration
-    other = sa.select(ff.registration_id).where(ff.key_id != key_id)
-    under = sa.select(ff.registration_id).where(ff.key_id == key_id)
+    ff = FinancingFingerprint
+    return open_only_under(session, ff.key_id, ff.registration_id, key_id)
+
+
+def open_only_under(
+    session: Session,
+    key_column: sa.orm.InstrumentedAttribute[str],
+    registration_column: sa.orm.InstrumentedAttribute[uuid.UUID],
+    key_id: str,
+) -> int:
+    """How many open registrations have rows (fingerprints, OPRF outputs) under ``key_id``
+    and under no other key."""
+    reg = FinancingRegistration
+    other = sa.select(registration_column).where(key_column != key_id)
+    under = sa.select(registration_column).where(key_column == key_id)
     return int(
         session.scalar(
             sa.select(sa.func.count()).where(

@@ -10,16 +10,14 @@ from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session
 
 from app.domain import oprf
-from app.domain.financing import FinancingState
 from app.domain.fingerprints import Identifier
+from app.services.financing import matching
 from app.storage.models import Document, FinancingOprfOutput, FinancingRegistration
 from app.validation.fingerprints import document_fingerprints
 from app.validation.registry import default_registry
-
-OPEN_STATES = [s.value for s in FinancingState if s.active]
 
 
 @lru_cache(maxsize=64)
@@ -81,38 +79,19 @@ def _identifiers_of(document: Document) -> tuple[Identifier, ...]:
 def rekey(session: Session, keyring: oprf.OprfKeyring, *, limit: int = 1000) -> int:
     """Compute outputs under the current OPRF key for open registrations lacking them (from
     their stored documents), so a rotated key can be retired; returns how many."""
-    out, reg = FinancingOprfOutput, FinancingRegistration
     current = keyring.current
+    out = FinancingOprfOutput
     keyed = sa.select(out.registration_id).where(out.key_id == current.kid)
-    stale = session.scalars(
-        sa.select(reg)
-        .where(reg.state.in_(OPEN_STATES), reg.id.not_in(keyed))
-        .order_by(reg.created_at, reg.id)
-        .limit(limit)
-    ).all()
-    for registration in stale:
-        document = session.scalars(
-            sa.select(Document)
-            .where(Document.id == registration.document_id)
-            .options(undefer(Document.content))
-        ).one()
+    stale = matching.lacking_key(session, keyed, limit=limit)
+    for registration, document in stale:
         store(session, registration, _identifiers_of(document), current)
     return len(stale)
 
 
 def registrations_only_under(session: Session, key_id: str) -> int:
     """Open registrations with outputs under ``key_id`` alone: retiring it would hide them."""
-    out, reg = FinancingOprfOutput, FinancingRegistration
-    other = sa.select(out.registration_id).where(out.key_id != key_id)
-    under = sa.select(out.registration_id).where(out.key_id == key_id)
-    return int(
-        session.scalar(
-            sa.select(sa.func.count()).where(
-                reg.state.in_(OPEN_STATES), reg.id.in_(under), reg.id.not_in(other)
-            )
-        )
-        or 0
-    )
+    out = FinancingOprfOutput
+    return matching.open_only_under(session, out.key_id, out.registration_id, key_id)
 
 
 def _prefix_range(prefix: bytes) -> tuple[bytes, bytes | None]:
