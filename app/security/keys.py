@@ -8,10 +8,11 @@ import base64
 import json
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from joserfc.jwk import ECKey, OKPKey
@@ -45,11 +46,16 @@ class StoredKey:
         return str(self.key.kid)
 
 
-@dataclass
-class StoredSecret:
-    """A fingerprint secret (an ``oct`` JWK) with its rotation status."""
+_Secret = TypeVar("_Secret", FingerprintKey, OprfKey)
 
-    key: FingerprintKey
+
+@dataclass
+class StoredSecret(Generic[_Secret]):
+    """A fingerprint secret or an OPRF scalar (the scalar's 32 little-endian bytes), kept as
+    an ``oct`` JWK whose ``use`` says which, with its rotation status."""
+
+    key: _Secret
+    use: str
     status: str
     created: str
 
@@ -59,24 +65,7 @@ class StoredSecret:
 
     def as_jwk(self) -> dict[str, str]:
         encoded = base64.urlsafe_b64encode(self.key.secret).rstrip(b"=").decode()
-        return {"kty": "oct", "use": FINGERPRINT_USE, "kid": self.kid, "k": encoded}
-
-
-@dataclass
-class StoredOprfKey:
-    """An OPRF secret scalar (an ``oct`` JWK, the scalar's 32 little-endian bytes)."""
-
-    key: OprfKey
-    status: str
-    created: str
-
-    @property
-    def kid(self) -> str:
-        return self.key.kid
-
-    def as_jwk(self) -> dict[str, str]:
-        encoded = base64.urlsafe_b64encode(self.key.secret).rstrip(b"=").decode()
-        return {"kty": "oct", "use": OPRF_USE, "kid": self.kid, "k": encoded}
+        return {"kty": "oct", "use": self.use, "kid": self.kid, "k": encoded}
 
 
 class KeyStore:
@@ -99,8 +88,8 @@ class KeyStore:
         signing: list[StoredKey],
         log_key: OKPKey,
         path: Path | None = None,
-        fingerprint: list[StoredSecret] | None = None,
-        oprf: list[StoredOprfKey] | None = None,
+        fingerprint: list[StoredSecret[FingerprintKey]] | None = None,
+        oprf: list[StoredSecret[OprfKey]] | None = None,
         witness_key: OKPKey | None = None,
     ):
         if not any(k.status == ACTIVE for k in signing):
@@ -119,8 +108,8 @@ class KeyStore:
         except (OSError, ValueError) as exc:
             raise KeyStoreError(f"cannot read key file {path}: {exc}") from exc
         signing: list[StoredKey] = []
-        fingerprint: list[StoredSecret] = []
-        oprf: list[StoredOprfKey] = []
+        fingerprint: list[StoredSecret[FingerprintKey]] = []
+        oprf: list[StoredSecret[OprfKey]] = []
         log_key: OKPKey | None = None
         witness_key: OKPKey | None = None
         for entry in data.get("keys", []):
@@ -128,15 +117,17 @@ class KeyStore:
             if entry.get("kty") == "oct" and entry.get("use") == FINGERPRINT_USE:
                 fingerprint.append(
                     StoredSecret(
-                        _fingerprint_key(entry, path),
+                        _oct_key(entry, path, FingerprintKey, "fingerprint"),
+                        FINGERPRINT_USE,
                         meta.get("status", ACTIVE),
                         meta.get("created", ""),
                     )
                 )
             elif entry.get("kty") == "oct" and entry.get("use") == OPRF_USE:
                 oprf.append(
-                    StoredOprfKey(
-                        _oprf_key(entry, path),
+                    StoredSecret(
+                        _oct_key(entry, path, OprfKey, "OPRF"),
+                        OPRF_USE,
                         meta.get("status", ACTIVE),
                         meta.get("created", ""),
                     )
@@ -316,7 +307,7 @@ class KeyStore:
         return new.kid
 
     def retire(self, kid: str) -> None:
-        keys: list[StoredKey | StoredSecret | StoredOprfKey] = [
+        keys: list[StoredKey | StoredSecret[Any]] = [
             *self._signing,
             *self._fingerprint,
             *self._oprf,
@@ -349,32 +340,28 @@ def _new_signing_key() -> StoredKey:
     return StoredKey(key, ACTIVE, created)
 
 
-def _fingerprint_key(entry: dict[str, Any], path: Path) -> FingerprintKey:
+def _oct_key(
+    entry: dict[str, Any], path: Path, make: Callable[[str, bytes], _Secret], what: str
+) -> _Secret:
+    """The key an ``oct`` JWK of the key file holds, made (and checked) by ``make``."""
     try:
         secret = base64.urlsafe_b64decode(entry["k"] + "=" * (-len(entry["k"]) % 4))
-        return FingerprintKey(str(entry["kid"]), secret)
+        return make(str(entry["kid"]), secret)
     except (KeyError, ValueError) as exc:
-        raise KeyStoreError(f"{path}: unusable fingerprint key: {exc}") from exc
+        raise KeyStoreError(f"{path}: unusable {what} key: {exc}") from exc
 
 
-def _new_fingerprint_key() -> StoredSecret:
+def _new_fingerprint_key() -> StoredSecret[FingerprintKey]:
     created = datetime.now(UTC).isoformat(timespec="microseconds")
     kid = f"fp-{created[:10]}-{secrets.token_hex(4)}"
-    return StoredSecret(FingerprintKey(kid, secrets.token_bytes(32)), ACTIVE, created)
+    key = FingerprintKey(kid, secrets.token_bytes(32))
+    return StoredSecret(key, FINGERPRINT_USE, ACTIVE, created)
 
 
-def _oprf_key(entry: dict[str, Any], path: Path) -> OprfKey:
-    try:
-        secret = base64.urlsafe_b64decode(entry["k"] + "=" * (-len(entry["k"]) % 4))
-        return OprfKey(str(entry["kid"]), secret)
-    except (KeyError, ValueError) as exc:
-        raise KeyStoreError(f"{path}: unusable OPRF key: {exc}") from exc
-
-
-def _new_oprf_key() -> StoredOprfKey:
+def _new_oprf_key() -> StoredSecret[OprfKey]:
     created = datetime.now(UTC).isoformat(timespec="microseconds")
     kid = f"oprf-{created[:10]}-{secrets.token_hex(4)}"
-    return StoredOprfKey(OprfKey.generate(kid), ACTIVE, created)
+    return StoredSecret(OprfKey.generate(kid), OPRF_USE, ACTIVE, created)
 
 
 def _new_log_key() -> OKPKey:
