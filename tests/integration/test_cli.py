@@ -71,6 +71,7 @@ def test_keys_rotate_keeps_the_old_key_verifying(runner):
     assert [line.split()[-1] for line in listing.splitlines() if "  active  " in line] == [
         "sig",
         "fingerprint",
+        "oprf",
     ]
     assert runner.invoke(cli, ["keys", "retire", before]).exit_code == 0
     assert runner.invoke(cli, ["keys", "retire", "nope"]).exit_code == 2
