@@ -70,6 +70,10 @@ def after_commit_when(
     """
 
     def fire(session: Session) -> None:
+        # Releasing a savepoint is reported as a commit too, but nothing is durable until
+        # the outermost transaction commits: the flag waits for that one.
+        if session.in_nested_transaction():
+            return
         if session.info.pop(flag, False):
             try:
                 action()
