@@ -297,11 +297,10 @@ def report(concurrency: int, routes: dict[str, Route]) -> list[str]:
             f"{route.p(0.95):8.1f} {route.p(0.99):8.1f} {route.errors:>6} {cpu}"
         )
     push, bare = routes["push"], routes["bare"]
-    print(
-        f"push/bare API CPU per request: "
-        f"{push.cpu_ms(push.api_cpu) / bare.cpu_ms(bare.api_cpu):.1f}x "
-        "(what the machine's load does not change)"
-    )
+    bare_cpu = bare.cpu_ms(bare.api_cpu)
+    # A short run can spend less than one clock tick of the bare app's CPU: no ratio then.
+    cpu_ratio = f"{push.cpu_ms(push.api_cpu) / bare_cpu:.1f}x" if bare_cpu else "n/a"
+    print(f"push/bare API CPU per request: {cpu_ratio} (what the machine's load does not change)")
     push_ratio = routes["push"].rate / routes["bare"].rate
     mixed_ratio = routes["mixed pull"].p(0.99) / routes["mixed healthz"].p(0.99)
     alone_ratio = routes["pull"].p(0.99) / routes["healthz"].p(0.99)
