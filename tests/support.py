@@ -1,5 +1,6 @@
 """Helpers shared by test modules."""
 
+import asyncio
 import hashlib
 import os
 import signal
@@ -7,9 +8,11 @@ import socket
 import subprocess
 import sys
 import uuid
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import httpx
 import pytest
@@ -201,3 +204,13 @@ def run_benchmark_smoke(script: str, *args: str, timeout: float = 120) -> str:
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+T = TypeVar("T")
+
+
+def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run on a thread of its own: the browser tests' session keeps a loop running on the
+    main thread, where `asyncio.run` would refuse."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import time
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ from app.services.common.events import record_event
 from app.services.ledger.anchoring import plan_anchoring, record_outcome, run_plan
 from app.storage.base import utcnow
 from app.tasks.ledger import anchor
+from tests.support import run_coroutine
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +36,7 @@ def _write(guard: LedgerWriteGuard) -> int:
             statuses.append(message["status"])
 
     scope = {"type": "http", "method": "POST", "path": "/v1/participants", "headers": []}
-    asyncio.run(guard(scope, receive, send))
+    run_coroutine(guard(scope, receive, send))
     return statuses[0]
 
 
@@ -78,7 +79,7 @@ def test_a_stall_is_refused_within_a_refresh_and_writes_resume_at_once(container
         statuses.append(_write(guard))
         if statuses[-1] == 503:
             break
-        asyncio.run(asyncio.sleep(0.05))
+        time.sleep(0.05)
     assert statuses[-1] == 503, statuses
     assert _write(guard) == 503  # a refusing verdict is read again, and still refuses
     _resume_anchoring(container)

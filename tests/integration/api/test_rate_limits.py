@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Coroutine
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pytest
 
 from app.domain.rate_limit import Limit
 from app.errors import TooManyRequests
 from app.security.rate_limits import LocalRateLimiter, RedisRateLimiter, enforce
+from tests.support import run_coroutine
 
 pytestmark = pytest.mark.integration
 T = TypeVar("T")
-
-
-def _run(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run on a thread of its own: the browser tests' session keeps a loop running here."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 @pytest.fixture
@@ -64,12 +56,12 @@ def test_replicas_share_one_budget_through_redis(redis_url):
     async def spend() -> list[bool]:
         return [(await replicas[i % 2].decide(key, limit)).allowed for i in range(5)]
 
-    assert _run(spend()) == [True, True, True, False, False]
+    assert run_coroutine(spend()) == [True, True, True, False, False]
 
 
 def test_an_unreachable_redis_lets_requests_through():
     limiter = RedisRateLimiter("redis://127.0.0.1:1/0")
-    assert _run(limiter.decide("client:x", Limit(rate=1, burst=1))).allowed
+    assert run_coroutine(limiter.decide("client:x", Limit(rate=1, burst=1))).allowed
 
 
 def test_enforce_charges_every_budget_and_names_the_one_spent():
@@ -81,4 +73,4 @@ def test_enforce_charges_every_budget_and_names_the_one_spent():
         await enforce(limiter, budgets)
 
     with pytest.raises(TooManyRequests, match="participant"):
-        _run(twice())
+        run_coroutine(twice())

@@ -3,7 +3,6 @@ the real OPRF exchange, with the peer's serving functions standing in for its HT
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 import uuid
@@ -21,6 +20,7 @@ from app.services.financing.registrations import FinancingRequest
 from app.storage.base import utcnow
 from app.storage.models import Event, FinancingOprfOutput, OutboxMessage
 from tests.integration.financing.two_hubs import ServiceTransport, local_hubs
+from tests.support import run_coroutine
 
 pytestmark = pytest.mark.integration
 
@@ -46,7 +46,7 @@ def _request(document_id: str, reference: str, amount: str = "125000.00") -> Fin
 def _register_at_b(hubs, document_id: str, reference: str = "B-LOAN-1") -> dict[str, Any]:
     b, a = hubs["hub-b"], hubs["hub-a"]
     peers = cross_border.Peers((a.ref,), ServiceTransport(hubs, caller=b))
-    code, body = asyncio.run(
+    code, body = run_coroutine(
         cross_border.register(
             b.container,
             b.principal("bank_1"),
@@ -64,7 +64,7 @@ def _check_at_b(hubs, document_id: str) -> dict[str, Any]:
     b, a = hubs["hub-b"], hubs["hub-a"]
     peers = cross_border.Peers((a.ref,), ServiceTransport(hubs, caller=b))
     request = cross_border.checks.CheckRequest(document_id=uuid.UUID(document_id))
-    return asyncio.run(
+    return run_coroutine(
         cross_border.check(b.container, b.principal("bank_1"), request, now=utcnow(), peers=peers)
     )
 
@@ -194,7 +194,7 @@ def test_a_peer_that_does_not_answer_in_time_is_unavailable_and_the_registration
     monkeypatch.setattr(b.container.settings, "federation_financing_timeout_seconds", 0.2)
     peers = cross_border.Peers((hubs["hub-a"].ref,), Silent())
     started = time.monotonic()
-    code, body = asyncio.run(
+    code, body = run_coroutine(
         cross_border.register(
             b.container,
             b.principal("bank_1"),
