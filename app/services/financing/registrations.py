@@ -341,19 +341,37 @@ def register_once(
         stored, candidates = _claim_reading(uow.session, principal, request, key, now)
         if stored is not None:
             return stored.status_code, stored.body
-        registration = register(
-            uow.session,
-            principal,
-            request,
-            keyring=ctx.keys.fingerprint_keyring(),
-            oprf_key=ctx.keys.oprf_keyring().current,
-            grace=ctx.settings.financing_grace,
-            now=now,
-            idempotency_key=key,
-            candidates=candidates,
+        registration = _register_in(
+            ctx, uow.session, principal, request, now=now, key=key, candidates=candidates
         )
         uow.commit()
     return 201, registration_body(registration)
+
+
+def _register_in(
+    ctx: ServiceContext,
+    session: Session,
+    principal: Principal,
+    request: FinancingRequest,
+    *,
+    now: datetime,
+    key: str,
+    candidates: Candidates | None = None,
+    cross_border: CrossBorder | None = None,
+) -> FinancingRegistration:
+    """`register` with the hub's current keys and grace, its answer stored under ``key``."""
+    return register(
+        session,
+        principal,
+        request,
+        keyring=ctx.keys.fingerprint_keyring(),
+        oprf_key=ctx.keys.oprf_keyring().current,
+        grace=ctx.settings.financing_grace,
+        now=now,
+        cross_border=cross_border,
+        idempotency_key=key,
+        candidates=candidates,
+    )
 
 
 def claim_registration(
@@ -378,16 +396,8 @@ def complete_registration(
     registration's own write; a refusal releases the key and stores nothing."""
     try:
         with ctx.uow() as uow:
-            registration = register(
-                uow.session,
-                principal,
-                request,
-                keyring=ctx.keys.fingerprint_keyring(),
-                oprf_key=ctx.keys.oprf_keyring().current,
-                grace=ctx.settings.financing_grace,
-                now=now,
-                cross_border=cross_border,
-                idempotency_key=key,
+            registration = _register_in(
+                ctx, uow.session, principal, request, now=now, key=key, cross_border=cross_border
             )
             uow.commit()
     except errors.ProblemError:
