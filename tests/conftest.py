@@ -14,12 +14,14 @@ import pytest
 import redis
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
+from app.cli import cli
 from app.container import Container
 from app.main import create_app
 from app.security.tokens import issue_access_token
 from app.services.participants.service import add_client, create_participant, default_scopes
-from app.settings import Settings
+from app.settings import Settings, get_settings
 from app.storage.base import Base
 from app.storage.migrate import upgrade
 from app.storage.models import Participant
@@ -199,3 +201,17 @@ def auth_headers(container: Container) -> Callable[..., dict[str, str]]:
         return {"Authorization": f"Bearer {issued.token}"}
 
     return make
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    """The `tradegate` command line on a migrated hub of its own (``https://hub.example``);
+    a module may define its own ``runner`` for another set-up."""
+    monkeypatch.setenv("TRADEGATE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TRADEGATE_LOG_LEVEL", "WARNING")
+    monkeypatch.setenv("TRADEGATE_ISSUER", "https://hub.example")
+    get_settings.cache_clear()
+    runner = CliRunner()
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+    yield runner
+    get_settings.cache_clear()

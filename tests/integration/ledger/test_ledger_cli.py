@@ -3,25 +3,11 @@
 import json
 
 import pytest
-from typer.testing import CliRunner
 
 from app.cli import cli
 from app.domain.note import NoteVerifier
-from app.settings import get_settings
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def runner(tmp_path, monkeypatch):
-    monkeypatch.setenv("TRADEGATE_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("TRADEGATE_LOG_LEVEL", "WARNING")
-    monkeypatch.setenv("TRADEGATE_ISSUER", "https://hub.example")
-    get_settings.cache_clear()
-    runner = CliRunner()
-    assert runner.invoke(cli, ["migrate"]).exit_code == 0
-    yield runner
-    get_settings.cache_clear()
 
 
 def test_operator_sequences_anchors_audits_and_reads_status(runner):

@@ -3,26 +3,12 @@
 import json
 
 import pytest
-from typer.testing import CliRunner
 
 from app.cli import cli
 from app.domain.cosignature import CosignatureVerifier
-from app.settings import get_settings
 from tests.integration.witness.logs import StandInLog
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def runner(tmp_path, monkeypatch):
-    monkeypatch.setenv("TRADEGATE_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("TRADEGATE_LOG_LEVEL", "WARNING")
-    monkeypatch.setenv("TRADEGATE_ISSUER", "https://hub.example")
-    get_settings.cache_clear()
-    runner = CliRunner()
-    assert runner.invoke(cli, ["migrate"]).exit_code == 0
-    yield runner
-    get_settings.cache_clear()
 
 
 def test_operator_registers_and_lists_a_witnessed_log(runner):
