@@ -55,12 +55,14 @@ def _lost(published_before: datetime, limit: int) -> sa.Select[uuid.UUID, str]:
 
 
 def _publish(ctx: TaskContext, publisher: Publisher, stmt: sa.Select[uuid.UUID, str]) -> int:
-    """Publish the rows `stmt` selects and mark them, in one transaction.
+    """Mark the rows `stmt` selects as published, commit, then publish them.
 
     PostgreSQL claims with FOR UPDATE SKIP LOCKED so API replicas and the beat sweeper
     never publish the same row concurrently; SQLite's BEGIN IMMEDIATE makes the claim a
-    single writer. A crash after publishing but before the commit republishes the row,
-    which the handlers' receipts make harmless.
+    single writer. Publishing only after the commit means a worker never reads a row the
+    relay has not finished with. If the broker refuses a message, the rows not yet sent are
+    unmarked so the next relay tries them again; a crash between the commit and the publish
+    leaves rows published but never dispatched, which :func:`redeliver_lost` sends again.
     """
     with ctx.uow() as uow:
         if is_postgresql(uow.session):
@@ -68,11 +70,26 @@ def _publish(ctx: TaskContext, publisher: Publisher, stmt: sa.Select[uuid.UUID, 
         rows = uow.session.execute(stmt).all()
         if not rows:
             return 0
-        for message_id, topic in rows:
-            publisher.publish(message_id, topic)
         uow.session.execute(_MARK, {"ids": [r.id for r in rows], "published": utcnow()})
         uow.commit()
+    for sent, (message_id, topic) in enumerate(rows):
+        try:
+            publisher.publish(message_id, topic)
+        except Exception:
+            _unmark(ctx, [r.id for r in rows[sent:]])
+            raise
     return len(rows)
+
+
+def _unmark(ctx: TaskContext, ids: list[uuid.UUID]) -> None:
+    """Give rows the broker did not take back to the relay (their attempt stays counted)."""
+    with ctx.uow() as uow:
+        uow.session.execute(
+            sa.update(_OUTBOX)
+            .where(_OUTBOX.c.id.in_(ids), _OUTBOX.c.dispatched_at.is_(None))
+            .values(published_at=None)
+        )
+        uow.commit()
 
 
 def relay_to_broker(ctx: TaskContext, publisher: Publisher, limit: int) -> int:

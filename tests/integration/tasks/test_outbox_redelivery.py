@@ -177,3 +177,37 @@ def test_a_serving_process_relays_committed_rows_from_its_own_thread(broker_cont
     assert wait_until(lambda: queue.llen(name) == 1, timeout=10)
     row = _row(container, "served")
     assert row.published_at is not None and row.publish_attempts == 1
+
+
+class _RefusingBroker:
+    """Takes `accept` messages, then fails as a broker outage would."""
+
+    def __init__(self, accept: int) -> None:
+        self.accept = accept
+        self.sent: list[uuid.UUID] = []
+
+    def publish(self, message_id: uuid.UUID, topic: str) -> None:
+        if len(self.sent) >= self.accept:
+            raise ConnectionError("broker unavailable")
+        self.sent.append(message_id)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_messages_the_broker_refused_stay_for_the_next_relay(broker_container, probe):
+    container, _ = broker_container
+    _enqueue(container, "first", "second", "third")
+    with container.uow() as uow:  # as if nothing had been relayed yet
+        uow.session.execute(sa.update(OutboxMessage).values(published_at=None))
+        uow.commit()
+
+    broker = _RefusingBroker(accept=1)
+    with pytest.raises(ConnectionError):
+        relay_to_broker(container, broker, limit=10)
+    rows = {key: _row(container, key) for key in ("first", "second", "third")}
+    sent = [key for key, row in rows.items() if row.published_at is not None]
+    assert [rows[key].id for key in sent] == broker.sent
+    assert all(row.publish_attempts == 2 for row in rows.values())
+
+    broker.accept = 10
+    assert relay_to_broker(container, broker, limit=10) == 2
+    assert sorted(broker.sent) == sorted(row.id for row in rows.values())
