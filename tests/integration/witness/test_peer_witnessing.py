@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 
@@ -20,18 +18,14 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
+def settings(settings: Settings) -> Settings:
     """Hub A: no witness configured, peers allowed on loopback http."""
-    return Settings(
-        env="test",
-        data_dir=tmp_path,
-        database_url=database_url,
-        inline_tasks=True,
-        embedded_scheduler=False,
-        log_level="WARNING",
-        issuer="http://hub-a.test",
-        jurisdiction="HK",
-        federation_allow_http_loopback=True,
+    return settings.model_copy(
+        update={
+            "issuer": "http://hub-a.test",
+            "jurisdiction": "HK",
+            "federation_allow_http_loopback": True,
+        }
     )
 
 

@@ -32,17 +32,10 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path, witness_hub) -> Settings:
+def settings(settings: Settings, witness_hub) -> Settings:
     """Hub A: witnessed by hub B."""
-    return Settings(
-        env="test",
-        data_dir=tmp_path,
-        database_url=database_url,
-        inline_tasks=True,
-        embedded_scheduler=False,
-        log_level="WARNING",
-        issuer="http://hub-a.test",
-        ledger_witnesses=[witness_hub.witness],
+    return settings.model_copy(
+        update={"issuer": "http://hub-a.test", "ledger_witnesses": [witness_hub.witness]}
     )
 
 
