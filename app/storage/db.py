@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.errors import SetupError
+from app.storage import pipelining
 
 #: A pooled connection idle for longer than this is pinged before it is handed out.
 PING_AFTER_IDLE_SECONDS = 1.0
@@ -39,6 +40,7 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
     kwargs.setdefault("pool_use_lifo", True)
     engine = sa.create_engine(url, **kwargs)
     _ping_idle_connections(engine, PING_AFTER_IDLE_SECONDS)
+    pipelining.install(engine)
     return engine
 
 

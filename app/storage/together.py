@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.storage.db import is_postgresql
+from app.storage.pipelining import execute_last
 
 
 def insert_together(session: Session, statements: Sequence[sa.Insert | sa.Update]) -> list[Any]:
@@ -32,7 +33,11 @@ def insert_together(session: Session, statements: Sequence[sa.Insert | sa.Update
 
 
 def write_together(
-    session: Session, statements: Sequence[sa.Insert | sa.Update], parameters: dict[str, Any]
+    session: Session,
+    statements: Sequence[sa.Insert | sa.Update],
+    parameters: dict[str, Any],
+    *,
+    last: bool = False,
 ) -> list[Any]:
     """`insert_together` for statements built once, with bound parameters named apart, and
     run with ``parameters`` (each statement takes the ones it names).
@@ -40,10 +45,15 @@ def write_together(
     Building a statement and its cache key costs more Python than running it: statements
     made once (a module constant, or cached by shape) skip both, and so does their
     combination, which is kept per tuple of statements.
+
+    ``last``: these are the transaction's last writes, and the caller commits at once; on
+    PostgreSQL the COMMIT goes with them (`execute_last`), so the results come back from a
+    committed transaction and a caller can no longer roll it back over them.
     """
     if not is_postgresql(session):
         return [session.execute(s, parameters).scalars().first() for s in statements]
-    return list(session.execute(_combined(tuple(statements)), parameters).one())
+    run = execute_last if last else Session.execute
+    return list(run(session, _combined(tuple(statements)), parameters).one())
 
 
 @lru_cache(maxsize=64)

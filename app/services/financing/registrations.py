@@ -39,6 +39,7 @@ from app.services.financing import alerts, matching
 from app.services.financing.federation import checking, outputs
 from app.storage.db import is_postgresql
 from app.storage.models import Consent, Document, FinancingRegistration
+from app.storage.pipelining import execute_first
 from app.storage.scoping import readable
 from app.storage.together import write_together
 from app.validation.rules.iso4217 import CURRENCY_CODES
@@ -180,8 +181,9 @@ def _claim_reading(
     now: datetime,
 ) -> tuple[StoredResponse | None, Candidates | None]:
     """Claim ``key`` for the request, and on PostgreSQL read its document in the same
-    statement. Returns the stored answer of a completed retry, else the document read along
-    (None when it is still to be read)."""
+    statement, which opens the transaction (its BEGIN in the same round trip). Returns the
+    stored answer of a completed retry, else the document read along (None when it is still
+    to be read)."""
     digest = registration_digest(request)
     if not is_postgresql(session):
         return claim_idempotency_key(session, principal, key, digest), None
@@ -190,7 +192,7 @@ def _claim_reading(
         "document_id": request.document_id,
         "consumer_id": principal.participant_id,
     }
-    rows = session.execute(_claim_and_read(), parameters).all()
+    rows = execute_first(session, _claim_and_read(), parameters).all()
     if rows[0][0] is not None:
         return None, _grouped(row[1:] for row in rows)
     # Used before, or by a request that was in flight: the usual claim tells which.
@@ -216,6 +218,7 @@ def register(
     cross_border: CrossBorder | None = None,
     idempotency_key: str | None = None,
     candidates: Candidates | None = None,
+    last: bool = False,
 ) -> FinancingRegistration:
     """Record the registration and tell the lender what else is open on this document.
 
@@ -225,6 +228,11 @@ def register(
     outputs join the set peers check theirs against. With ``idempotency_key`` (claimed in
     this transaction) it is stored with the key too. ``candidates`` is the document as
     already read with the lender's consents, if it was.
+
+    ``last``: the caller commits right after, and on PostgreSQL the COMMIT goes with the
+    registration's writes (`write_together`). Only for a key claimed in this transaction (or
+    none): then each of those writes returns its row or fails, so nothing is left to check
+    once they are committed.
     """
     if request.state not in OPENING_STATES:
         raise errors.Unprocessable(
@@ -272,6 +280,20 @@ def register(
         },
         participant_ids=[registration.lender_id, registration.owner_id],
     )
+    # Alerts and the peers' answers first, so that the registration's own writes come last
+    # (nothing of theirs refers to the registration's row).
+    alerts.announce(session, registration, assessment, now)
+    if cross_border is not None:
+        checking.record_check(
+            session,
+            actor=principal.actor,
+            lender_id=registration.lender_id,
+            subject=f"financing:{registration.id}",
+            check_id=cross_border.check_id,
+            answers=cross_border.answers,
+            report=True,
+        )
+        alerts.announce_cross_border(session, registration, cross_border.answers, now)
     # The row, its fingerprints and OPRF outputs, its event (the ledger leaf) and the stored
     # answer of the Idempotency-Key: one round trip on PostgreSQL, all or nothing with the
     # transaction.
@@ -286,20 +308,8 @@ def register(
     if idempotency_key is not None:
         writes.append(COMPLETION)
         parameters.update(completion_parameters(principal, idempotency_key, 201, body))
-    if None in write_together(session, writes, parameters):
+    if None in write_together(session, writes, parameters, last=last):
         raise RuntimeError("a registration write matched no row")
-    alerts.announce(session, registration, assessment, now)
-    if cross_border is not None:
-        checking.record_check(
-            session,
-            actor=principal.actor,
-            lender_id=registration.lender_id,
-            subject=f"financing:{registration.id}",
-            check_id=cross_border.check_id,
-            answers=cross_border.answers,
-            report=True,
-        )
-        alerts.announce_cross_border(session, registration, cross_border.answers, now)
     return registration
 
 
@@ -342,7 +352,7 @@ def register_once(
         if stored is not None:
             return stored.status_code, stored.body
         registration = _register_in(
-            ctx, uow.session, principal, request, now=now, key=key, candidates=candidates
+            ctx, uow.session, principal, request, now=now, key=key, candidates=candidates, last=True
         )
         uow.commit()
     return 201, registration_body(registration)
@@ -358,6 +368,7 @@ def _register_in(
     key: str,
     candidates: Candidates | None = None,
     cross_border: CrossBorder | None = None,
+    last: bool = False,
 ) -> FinancingRegistration:
     """`register` with the hub's current keys and grace, its answer stored under ``key``."""
     return register(
@@ -371,6 +382,7 @@ def _register_in(
         cross_border=cross_border,
         idempotency_key=key,
         candidates=candidates,
+        last=last,
     )
 
 
