@@ -1,4 +1,4 @@
-"""Refuse a caller whose rate limit still refuses it before routing its request."""
+"""Refusing, before routing, a request whose caller the rate limits still refuse."""
 
 from __future__ import annotations
 

@@ -200,8 +200,8 @@ class VerifiedTokens:
         return claims
 
     def _hit(self, token: str, issuer: str, audience: str) -> dict[str, Any] | None:
-        """The claims remembered for `token`, if verified for this issuer and audience under a
-        key still trusted (a remembered token fails the same checks it passed, expiry aside)."""
+        """The claims remembered for `token` if it was verified for this issuer and audience
+        and its signing key is still trusted; its times are the caller's to check."""
         hit = self._claims.get(token)
         if hit is None:
             return None
