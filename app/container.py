@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.errors import SetupError
 from app.security.keys import KeyStore
 from app.security.rate_limits import limiter_for
+from app.security.throttle import Throttle
 from app.security.tokens import VerifiedTokens
 from app.services.common.outbox import OUTBOX_PENDING
 from app.services.federation.directory import PEERS_CHANGED, PeerDirectory, RedisVersions
@@ -59,7 +60,11 @@ class Container:
             self.engine.dispose()
             raise
         self.metrics = CollectorRegistry(auto_describe=True)
-        self.rate_limiter = limiter_for(settings.effective_rate_limit_url)
+        self.throttle = Throttle(
+            limiter_for(settings.effective_rate_limit_url),
+            hold_seconds=settings.rate_limit_hold_seconds,
+            hold_per_key=settings.rate_limit_hold_per_key,
+        )
         self.peer_client = PeerClient(self.settings, self.keys)
         peer_versions = (
             RedisVersions(settings.effective_rate_limit_url, self.settings.issuer)

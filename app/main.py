@@ -13,6 +13,7 @@ from app.api.ledger_guard import LedgerWriteGuard
 from app.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.api.openapi import install_openapi
 from app.api.problems import install_problem_handlers
+from app.api.rate_guard import RefusedCallerGuard
 from app.api.routers import ROUTERS, pint
 from app.container import Container, bootstrap
 from app.dashboard import install_dashboard
@@ -68,5 +69,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         max_depth=settings.max_json_depth,
         body_timeout=settings.body_timeout_seconds,
     )
+    app.add_middleware(RefusedCallerGuard, container=container)
     app.add_middleware(RequestContextMiddleware, registry=container.metrics)
     return app

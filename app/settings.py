@@ -77,6 +77,15 @@ class Settings(BaseSettings):
     rate_limit_burst_seconds: float = Field(
         default=2.0, gt=0, description="A burst may spend this many seconds of budget at once."
     )
+    rate_limit_hold_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=30,
+        description="A caller asking again while refused waits this long for its 429 (0: no wait).",
+    )
+    rate_limit_hold_per_key: int = Field(
+        default=64, ge=0, description="Refusals held at once per budget; beyond, answered at once."
+    )
     rate_limit_redis_url: str | None = Field(
         default=None,
         description="Redis shared by the replicas for rate limits; default: a Redis broker.",

@@ -11,6 +11,13 @@ round after round, two slices of the same length:
   come, ignoring Retry-After (or waiting it out, `--polite`): the provider pushing documents
   (`--noisy push`) or another bank pulling (`--noisy pull`).
 
+The noisy tenant's clients run in a process of their own, with their own event loop: in the
+quiet tenant's loop they would delay its requests before they left and after they came back,
+a cost of the load generator, not of the hub. A real tenant brings its own machine; this one
+shares the hub's few cores, so its process runs at a lower CPU priority (`--noisy-nice`, 10
+by default): it takes the cores the hub leaves idle and does not crowd out the hub's workers,
+as a load generator on a machine of its own would not.
+
 The limit must sit below what the machine serves, or the noisy tenant is never refused:
 the default, 5 requests a second per client, is for a small shared machine.
 
@@ -18,7 +25,7 @@ Prints the quiet tenant's p50/p95/p99 in both slices and the p95 ratio (goal: th
 tenant moves it by at most 10 %, 1.10x), and what the noisy tenant got (accepted, 429).
 
     PYTHONPATH=. python bench/rate_limits.py [--smoke] [--noisy push|pull] [--polite]
-                                             [--limit 5] [--rounds N]
+                                             [--limit 5] [--rounds N] [--noisy-nice 10]
 """
 
 from __future__ import annotations
@@ -27,14 +34,17 @@ import argparse
 import asyncio
 import contextlib
 import json
+import multiprocessing
+import os
 import random
 import signal
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from multiprocessing.synchronize import Event
 from pathlib import Path
 
 import httpx
@@ -57,6 +67,7 @@ from bench.support import (
 )
 
 GOAL = 1.10
+Consents = list[tuple[uuid.UUID, list[uuid.UUID]]]  # consent, its owner's documents
 
 
 @dataclass
@@ -72,48 +83,68 @@ class Tally:
     def p(self, q: float) -> float:
         return percentile(self.latencies_ms, q) if self.latencies_ms else float("nan")
 
+    def add(self, other: Tally) -> None:
+        self.latencies_ms += other.latencies_ms
+        self.accepted += other.accepted
+        self.limited += other.limited
+        self.errors += other.errors
+        self.first_error = self.first_error or other.first_error
 
-@dataclass
-class Traffic:
-    """The quiet bank's pulls and the noisy tenant's requests, with their tokens."""
 
-    client: httpx.AsyncClient
-    quiet_token: str
-    quiet_consents: list[tuple[uuid.UUID, list[uuid.UUID]]]  # consent, its owner's documents
-    noisy_token: str
-    noisy_kind: str
-    noisy_consents: list[tuple[uuid.UUID, list[uuid.UUID]]]
+@dataclass(frozen=True)
+class NoisyTenant:
+    """Everything the noisy tenant's process needs (it is pickled across to it)."""
+
+    base: str
+    token: str
+    kind: str
+    consents: Consents
     owner: uuid.UUID
     template: bytes
     reference: bytes
+    clients: int
+    polite: bool
+    nice: int
+
+
+@dataclass
+class Traffic:
+    """One side's HTTP client and the requests it makes."""
+
+    client: httpx.AsyncClient
     rng: random.Random = field(default_factory=lambda: random.Random(5))
 
-    async def pull(
-        self, token: str, consents: list[tuple[uuid.UUID, list[uuid.UUID]]]
-    ) -> httpx.Response:
+    async def pull(self, token: str, consents: Consents) -> httpx.Response:
         consent, documents = self.rng.choice(consents)
         return await self.client.get(
             f"/v1/data/documents/{self.rng.choice(documents)}",
             headers={"Authorization": f"Bearer {token}", "Consent-Id": str(consent)},
         )
 
-    async def push(self) -> httpx.Response:
-        reference = f"RL{uuid.uuid4().hex[: len(self.reference) - 2]}".encode()
+    async def push(self, tenant: NoisyTenant) -> httpx.Response:
+        reference = f"RL{uuid.uuid4().hex[: len(tenant.reference) - 2]}".encode()
         return await self.client.post(
             "/v1/documents",
-            params={"owner": str(self.owner)},
-            content=self.template.replace(self.reference, reference, 1),
+            params={"owner": str(tenant.owner)},
+            content=tenant.template.replace(tenant.reference, reference, 1),
             headers={
-                "Authorization": f"Bearer {self.noisy_token}",
+                "Authorization": f"Bearer {tenant.token}",
                 "Idempotency-Key": uuid.uuid4().hex,
                 "Content-Type": "application/json",
             },
         )
 
-    async def noisy(self) -> httpx.Response:
-        if self.noisy_kind == "push":
-            return await self.push()
-        return await self.pull(self.noisy_token, self.noisy_consents)
+    async def noisy(self, tenant: NoisyTenant) -> httpx.Response:
+        if tenant.kind == "push":
+            return await self.push(tenant)
+        return await self.pull(tenant.token, tenant.consents)
+
+
+def http_client(base: str, connections: int) -> httpx.AsyncClient:
+    limits = httpx.Limits(
+        max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=2.0
+    )
+    return httpx.AsyncClient(base_url=base, limits=limits, timeout=60)
 
 
 async def _record(
@@ -138,7 +169,9 @@ async def _record(
     return response
 
 
-async def quiet_slice(traffic: Traffic, tally: Tally, count: int, rate: float) -> None:
+async def quiet_slice(
+    traffic: Traffic, token: str, consents: Consents, tally: Tally, count: int, rate: float
+) -> None:
     """`count` pulls started every 1/`rate` seconds, each timed on its own."""
     tasks = []
     start = time.perf_counter()
@@ -146,41 +179,85 @@ async def quiet_slice(traffic: Traffic, tally: Tally, count: int, rate: float) -
         delay = start + i / rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        request = traffic.pull(traffic.quiet_token, traffic.quiet_consents)
+        request = traffic.pull(token, consents)
         tasks.append(asyncio.create_task(_record(tally, 200, request)))
     await asyncio.gather(*tasks)
 
 
-async def noisy_load(
-    traffic: Traffic, tally: Tally, clients: int, stop: asyncio.Event, *, polite: bool
-) -> None:
-    """`clients` clients as fast as answers come; `polite` ones wait out a 429's Retry-After."""
-    expected = 201 if traffic.noisy_kind == "push" else 200
+async def noisy_load(tenant: NoisyTenant, running: Event, stop: Event) -> Tally:
+    """`clients` clients as fast as answers come, until `stop`; `running` once answers come.
 
-    async def client() -> None:
+    `polite` clients wait out a 429's Retry-After.
+    """
+    tally = Tally()
+    expected = 201 if tenant.kind == "push" else 200
+    stopped = asyncio.Event()
+
+    async def watch() -> None:
         while not stop.is_set():
-            response = await _record(tally, expected, traffic.noisy())
-            if polite and response is not None and response.status_code == 429:
-                wait = float(response.headers.get("retry-after", "1"))
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=wait)
+            await asyncio.sleep(0.05)
+        stopped.set()
 
-    await asyncio.gather(*(client() for _ in range(clients)))
+    async with http_client(tenant.base, tenant.clients) as client:
+        traffic = Traffic(client)
+
+        async def one_client() -> None:
+            while not stopped.is_set():
+                response = await _record(tally, expected, traffic.noisy(tenant))
+                running.set()
+                if tenant.polite and response is not None and response.status_code == 429:
+                    wait = float(response.headers.get("retry-after", "1"))
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stopped.wait(), timeout=wait)
+
+        await asyncio.gather(watch(), *(one_client() for _ in range(tenant.clients)))
+    return tally
 
 
-async def run(args: argparse.Namespace, traffic: Traffic) -> tuple[Tally, Tally, Tally]:
-    alone, beside, noisy = Tally(), Tally(), Tally()
-    await quiet_slice(traffic, Tally(), max(5, args.requests // 5), args.quiet_rate)  # warm-up
-    for _ in range(args.rounds):
-        await quiet_slice(traffic, alone, args.requests, args.quiet_rate)
-        stop = asyncio.Event()
-        load = asyncio.create_task(
-            noisy_load(traffic, noisy, args.noisy_clients, stop, polite=args.polite)
-        )
-        await asyncio.sleep(1.0)  # the noisy tenant is at full speed before the quiet one starts
-        await quiet_slice(traffic, beside, args.requests, args.quiet_rate)
+def noisy_process(
+    tenant: NoisyTenant, running: Event, stop: Event, results: multiprocessing.Queue[Tally]
+) -> None:
+    """The noisy tenant in a process of its own, at a lower CPU priority (see the docstring)."""
+    os.nice(tenant.nice)
+    results.put(asyncio.run(noisy_load(tenant, running, stop)))
+
+
+async def beside_noisy(
+    tenant: NoisyTenant, noisy: Tally, slice_: Callable[[], Awaitable[None]]
+) -> None:
+    """Run `slice_` once the noisy tenant's process has been at full speed for a second."""
+    context = multiprocessing.get_context("spawn")
+    running, stop = context.Event(), context.Event()
+    results: multiprocessing.Queue[Tally] = context.Queue()
+    process = context.Process(target=noisy_process, args=(tenant, running, stop, results))
+    process.start()
+    try:
+        if not await asyncio.to_thread(running.wait, 120):
+            raise RuntimeError("the noisy tenant's process got no answer within 120 s")
+        await asyncio.sleep(1.0)
+        await slice_()
         stop.set()
-        await load
+        noisy.add(await asyncio.to_thread(results.get, True, 120))
+    finally:
+        stop.set()
+        process.join(10)
+        if process.is_alive():
+            process.kill()
+
+
+async def run(
+    args: argparse.Namespace, traffic: Traffic, token: str, consents: Consents, tenant: NoisyTenant
+) -> tuple[Tally, Tally, Tally]:
+    alone, beside, noisy = Tally(), Tally(), Tally()
+    warm_up = max(5, args.requests // 5)
+    await quiet_slice(traffic, token, consents, Tally(), warm_up, args.quiet_rate)
+    for _ in range(args.rounds):
+        await quiet_slice(traffic, token, consents, alone, args.requests, args.quiet_rate)
+        await beside_noisy(
+            tenant,
+            noisy,
+            lambda: quiet_slice(traffic, token, consents, beside, args.requests, args.quiet_rate),
+        )
     return alone, beside, noisy
 
 
@@ -189,7 +266,8 @@ def report(args: argparse.Namespace, alone: Tally, beside: Tally, noisy: Tally) 
         f"rate limits: {args.limit:g}/s per client, {2 * args.limit:g}/s per participant (Redis); "
         f"quiet tenant: a bank pulling at {args.quiet_rate:g}/s; noisy tenant: "
         f"{args.noisy_clients} clients {args.noisy}ing at full speed"
-        f"{', waiting out Retry-After' if args.polite else ', ignoring Retry-After'}; "
+        f"{', waiting out Retry-After' if args.polite else ', ignoring Retry-After'} "
+        f"(a process of its own at nice {args.noisy_nice}); "
         f"{args.rounds} rounds"
     )
     header = f"{'quiet tenant':<16} {'requests':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
@@ -224,6 +302,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--polite", action="store_true", help="the noisy tenant waits out Retry-After"
     )
+    parser.add_argument(
+        "--noisy-nice", type=int, default=10, help="CPU priority of the noisy tenant's process"
+    )
     parser.add_argument("--documents", type=int, default=5_000)
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -238,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
         banks = sorted({bank for _, bank, _ in seeded.consents})
         quiet_bank, noisy_bank = banks[0], banks[1]
 
-        def consents_of(bank: uuid.UUID) -> list[tuple[uuid.UUID, list[uuid.UUID]]]:
+        def consents_of(bank: uuid.UUID) -> Consents:
             return [(c, seeded.documents[o]) for c, b, o in seeded.consents if b == bank]
 
         owner = seeded.consents[0][2]
@@ -280,26 +361,28 @@ def main(argv: list[str] | None = None) -> int:
                 data_dir / "server.log",
             ) as hub,
         ):
+            tenant = NoisyTenant(
+                base=hub.base,
+                token=noisy_token,
+                kind=args.noisy,
+                consents=consents_of(noisy_bank),
+                owner=owner,
+                template=json.dumps(template).encode(),
+                reference=template["transportDocumentReference"].encode(),
+                clients=args.noisy_clients,
+                polite=args.polite,
+                nice=args.noisy_nice,
+            )
 
             async def go() -> tuple[Tally, Tally, Tally]:
-                limits = httpx.Limits(
-                    max_connections=args.noisy_clients + 64,
-                    max_keepalive_connections=args.noisy_clients + 64,
-                    keepalive_expiry=2.0,
-                )
-                async with httpx.AsyncClient(base_url=hub.base, limits=limits, timeout=60) as c:
-                    traffic = Traffic(
-                        client=c,
-                        quiet_token=bank_token(keys, quiet_bank, "data:read", ttl=3600),
-                        quiet_consents=consents_of(quiet_bank),
-                        noisy_token=noisy_token,
-                        noisy_kind=args.noisy,
-                        noisy_consents=consents_of(noisy_bank),
-                        owner=owner,
-                        template=json.dumps(template).encode(),
-                        reference=template["transportDocumentReference"].encode(),
+                async with http_client(hub.base, 64) as client:
+                    return await run(
+                        args,
+                        Traffic(client),
+                        bank_token(keys, quiet_bank, "data:read", ttl=3600),
+                        consents_of(quiet_bank),
+                        tenant,
                     )
-                    return await run(args, traffic)
 
             alone, beside, noisy = asyncio.run(go())
     clean = report(args, alone, beside, noisy)

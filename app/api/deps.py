@@ -18,7 +18,7 @@ from app.security.peer_tokens import (
     verify_peer_assertion,
 )
 from app.security.principal import Principal
-from app.security.rate_limits import caller_limits, enforce, peer_limits
+from app.security.rate_limits import caller_limits, peer_limits
 from app.security.tokens import InvalidToken
 from app.services.federation.peers import peer_by_issuer, spend_assertion
 from app.storage.models import PeerStatus
@@ -53,19 +53,10 @@ async def get_principal(request: Request, container: ContainerDep) -> Principal:
         claims = container.tokens.verify(
             token.strip(), issuer=settings.issuer, audience=settings.audience
         )
-        participant_id = uuid.UUID(claims["participant_id"])
+        principal = Principal.of_token(claims)
     except (InvalidToken, ValueError) as exc:
         raise Unauthorized(f"invalid access token: {exc}", slug="token-invalid") from exc
-    principal = Principal(
-        participant_id=participant_id,
-        client_id=claims["sub"],
-        scopes=frozenset(claims.get("scope", "").split()),
-        roles=frozenset(r for r in claims.get("roles", []) if isinstance(r, str)),
-    )
-    await enforce(
-        container.rate_limiter,
-        caller_limits(settings, principal.client_id, str(principal.participant_id)),
-    )
+    await container.throttle.enforce(caller_limits(settings, principal))
     request.state.principal = principal
     return principal
 
@@ -170,7 +161,7 @@ async def require_peer(request: Request, container: ContainerDep) -> PeerPrincip
     except InvalidToken as exc:
         raise Unauthorized(f"invalid peer assertion: {exc}", slug="peer-assertion-invalid") from exc
     principal = await run_in_threadpool(_admit, container, token, issuer, request)
-    await enforce(container.rate_limiter, peer_limits(container.settings, str(principal.peer_id)))
+    await container.throttle.enforce(peer_limits(container.settings, str(principal.peer_id)))
     request.state.peer = principal
     return principal
 

@@ -55,15 +55,20 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _problem_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ProblemError)
+def problem_error_response(exc: ProblemError, path: str) -> JSONResponse:
+    """The answer to a typed error raised while serving `path`, wherever it was raised."""
     headers = dict(exc.headers)
     if exc.status == 401:
         headers.setdefault("WWW-Authenticate", 'Bearer realm="tradegate"')
     retry_after = getattr(exc, "retry_after", None)
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)
-    return problem_response(exc.status, exc.to_problem(instance=request.url.path), headers)
+    return problem_response(exc.status, exc.to_problem(instance=path), headers)
+
+
+def _problem_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProblemError)
+    return problem_error_response(exc, request.url.path)
 
 
 def _http_error(request: Request, exc: Exception) -> JSONResponse:

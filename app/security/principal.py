@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,17 @@ class Principal:
     scopes: frozenset[str] = field(default_factory=frozenset)
     roles: frozenset[str] = field(default_factory=frozenset)
     kind: str = "client"
+
+    @classmethod
+    def of_token(cls, claims: dict[str, Any]) -> Principal:
+        """The API client a verified access token names; ValueError if its participant id is
+        not a UUID."""
+        return cls(
+            participant_id=uuid.UUID(claims["participant_id"]),
+            client_id=claims["sub"],
+            scopes=frozenset(claims.get("scope", "").split()),
+            roles=frozenset(r for r in claims.get("roles", []) if isinstance(r, str)),
+        )
 
     @property
     def is_admin(self) -> bool:

@@ -15,10 +15,13 @@ import redis.asyncio as aioredis
 import structlog
 
 from app.domain.rate_limit import Decision, Limit, decide
-from app.errors import TooManyRequests
+from app.security.principal import Principal
 from app.settings import Settings
 
 log = structlog.get_logger(__name__)
+
+Budgets = list[tuple[str, Limit]]
+"""Budget keys (`client:<id>`, `participant:<id>` ...) and their limits, charged in order."""
 
 # GCRA on Redis: KEYS[1] holds the TAT in microseconds; ARGV: interval_us, burst.
 _GCRA_SCRIPT = """
@@ -83,44 +86,29 @@ def _limit(rate: float, burst_seconds: float) -> Limit:
     return Limit(rate=rate, burst=max(1, round(rate * burst_seconds)))
 
 
-def caller_limits(
-    settings: Settings, client_id: str, participant_id: str
-) -> list[tuple[str, Limit]]:
+def caller_limits(settings: Settings, caller: Principal) -> Budgets:
     """The budgets a token's bearer spends: its client's and its participant's."""
     budgets = [
-        (f"client:{client_id}", settings.rate_limit_client),
-        (f"participant:{participant_id}", settings.rate_limit_participant),
+        (f"client:{caller.client_id}", settings.rate_limit_client),
+        (f"participant:{caller.participant_id}", settings.rate_limit_participant),
     ]
     return [(key, _limit(rate, settings.rate_limit_burst_seconds)) for key, rate in budgets if rate]
 
 
-def peer_limits(settings: Settings, peer_id: str) -> list[tuple[str, Limit]]:
+def peer_limits(settings: Settings, peer_id: str) -> Budgets:
     """The budget of one peer hub's calls, whichever of its replicas makes them."""
     rate = settings.federation_rate_limit_peer
     return [(f"peer:{peer_id}", _limit(rate, settings.rate_limit_burst_seconds))] if rate else []
 
 
-def address_limits(settings: Settings, address: str) -> list[tuple[str, Limit]]:
+def address_limits(settings: Settings, address: str) -> Budgets:
     """The budget of unauthenticated token requests from one remote address."""
     rate = settings.rate_limit_token_per_address
     return [(f"address:{address}", _limit(rate, settings.rate_limit_burst_seconds))] if rate else []
 
 
-def peer_financing_limits(settings: Settings, scope: str, peer_id: str) -> list[tuple[str, Limit]]:
+def peer_financing_limits(settings: Settings, scope: str, peer_id: str) -> Budgets:
     """The budget a peer hub spends on one kind of cross-border financing request."""
     rate = settings.federation_financing_peer_rate
     limit = _limit(rate, settings.rate_limit_burst_seconds)
     return [(f"peer-{scope}:{peer_id}", limit)] if rate else []
-
-
-async def enforce(limiter: RateLimiter, checks: list[tuple[str, Limit]]) -> None:
-    """Charge the budgets in order; the first one spent refuses with 429 and Retry-After."""
-    for key, limit in checks:
-        decision = await limiter.decide(key, limit)
-        if not decision.allowed:
-            seconds = -(-decision.retry_after_us // 1_000_000)
-            raise TooManyRequests(
-                f"rate limit of {limit.rate:g} requests a second exceeded for {key.split(':')[0]}",
-                slug="rate-limited",
-                retry_after=seconds,
-            )

@@ -175,22 +175,45 @@ class VerifiedTokens:
 
     def verify(self, token: str, *, issuer: str, audience: str) -> dict[str, Any]:
         """The claims of a valid hub token; anything else raises InvalidToken."""
-        hit = self._claims.get(token)
-        if hit is not None:
-            kid, for_issuer, for_audience, claims = hit
-            if (
-                for_issuer == issuer
-                and for_audience == audience
-                and self._keys.verification_key(kid) is not None
-            ):
-                _check_times(claims, int(time.time()))
-                return claims
-            del self._claims[token]
+        claims = self._hit(token, issuer, audience)
+        if claims is not None:
+            _check_times(claims, int(time.time()))
+            return claims
         claims = verify_access_token(self._keys, token, issuer=issuer, audience=audience)
         if len(self._claims) >= self._size:
             del self._claims[next(iter(self._claims))]
         self._claims[token] = (compact_header(token)["kid"], issuer, audience, claims)
         return claims
+
+    def remembered(self, token: str, *, issuer: str, audience: str) -> dict[str, Any] | None:
+        """The claims of a token this process verified and that is still valid, else None.
+
+        Never verifies a signature: for checks that must stay cheap whatever a caller sends.
+        """
+        claims = self._hit(token, issuer, audience)
+        if claims is None:
+            return None
+        try:
+            _check_times(claims, int(time.time()))
+        except InvalidToken:
+            return None
+        return claims
+
+    def _hit(self, token: str, issuer: str, audience: str) -> dict[str, Any] | None:
+        """The claims remembered for `token` if it was verified for this issuer and audience
+        and its signing key is still trusted; its times are the caller's to check."""
+        hit = self._claims.get(token)
+        if hit is None:
+            return None
+        kid, for_issuer, for_audience, claims = hit
+        if (
+            for_issuer == issuer
+            and for_audience == audience
+            and self._keys.verification_key(kid) is not None
+        ):
+            return claims
+        del self._claims[token]
+        return None
 
 
 def import_client_jwk(jwk: dict[str, Any]) -> ECKey | RSAKey | OKPKey:

@@ -22,7 +22,7 @@ from app.api.schemas.financing_federation import (
     MatchesOut,
 )
 from app.container import Container
-from app.security.rate_limits import enforce, peer_financing_limits
+from app.security.rate_limits import peer_financing_limits
 from app.services.financing.federation import serving
 from app.storage.base import utcnow
 
@@ -34,8 +34,8 @@ def _caller(peer: PeerPrincipal) -> serving.Caller:
 
 
 async def _spend(container: Container, peer: PeerPrincipal, scope: str) -> None:
-    await enforce(
-        container.rate_limiter, peer_financing_limits(container.settings, scope, str(peer.peer_id))
+    await container.throttle.enforce(
+        peer_financing_limits(container.settings, scope, str(peer.peer_id))
     )
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from app.api.deps import ContainerDep, UowDep
 from app.api.openapi import problem_response_doc
 from app.errors import BadRequest, UnsupportedMediaType
-from app.security.rate_limits import address_limits, enforce
+from app.security.rate_limits import address_limits
 from app.services.participants.identity import issue_token
 
 router = APIRouter(tags=["identity"])
@@ -44,7 +44,7 @@ FORM = "application/x-www-form-urlencoded"
 )
 async def token(request: Request, container: ContainerDep, uow: UowDep) -> JSONResponse:
     address = request.client.host if request.client else "unknown"
-    await enforce(container.rate_limiter, address_limits(container.settings, address))
+    await container.throttle.enforce(address_limits(container.settings, address))
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM:
         raise UnsupportedMediaType(f"token requests are {FORM}")
     try:

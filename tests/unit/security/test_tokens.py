@@ -162,3 +162,19 @@ def test_a_tampered_copy_of_a_remembered_token_is_verified_afresh() -> None:
     forged = f"{head}.{_b64(json.dumps({'sub': 'admin'}).encode())}.{signature}"
     with pytest.raises(InvalidToken):
         verified.verify(forged, issuer=ISS, audience=AUD)
+
+
+def test_remembered_names_only_tokens_verified_before_and_still_valid(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    keys = KeyStore.generate()
+    verified = VerifiedTokens(keys)
+    token = _token(keys)
+    assert verified.remembered(token, issuer=ISS, audience=AUD) is None  # never verifies
+    claims = verified.verify(token, issuer=ISS, audience=AUD)
+    assert verified.remembered(token, issuer=ISS, audience=AUD) == claims
+    later = time.time() + 301 + 30
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert verified.remembered(token, issuer=ISS, audience=AUD) is None
+    monkeypatch.undo()
+    assert verified.remembered(token, issuer=ISS, audience="other") is None
