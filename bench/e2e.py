@@ -339,6 +339,8 @@ async def memory(clients: Clients, server_pid: int, pushes: int, concurrency: in
         f"\nmemory: {pushes} pushes at concurrency {concurrency} in {seconds:.0f} s, "
         f"{route.errors} errors"
     )
+    if route.first_error:
+        print(f"  first error: {route.first_error}")
     for pid in workers:
         start, middle, end = (sample[pid] for sample in rss)
         print(
